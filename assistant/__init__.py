@@ -1,0 +1,1 @@
+"""The planning assistant: agent wiring, engines, retrieval and persistence."""

@@ -1,0 +1,53 @@
+"""The one place that builds the chat model and the embedder from settings.
+
+Tests and evals swap engines here, never by patching call sites.
+"""
+
+from __future__ import annotations
+
+from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
+
+from assistant.settings import Settings
+
+
+def build_chat_model(settings: Settings) -> BaseChatModel:
+    if settings.engine == "offline":
+        from assistant.engine.offline import OfflineChatModel
+
+        return OfflineChatModel(prompts_dir=settings.prompts_dir)
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
+        model=settings.llm_model,
+        base_url=settings.llm_base_url,
+        api_key=settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed",
+        timeout=settings.llm_timeout_s,
+        max_retries=settings.llm_max_retries,
+        streaming=True,
+        stream_usage=False,
+    )
+
+
+def build_embedder(settings: Settings) -> Embeddings:
+    if settings.embedding_backend == "openai":
+        from langchain_openai import OpenAIEmbeddings
+
+        return OpenAIEmbeddings(
+            model=settings.embedding_model,
+            base_url=settings.embedding_base_url or settings.llm_base_url,
+            api_key=settings.llm_api_key,
+            # Both options below would make langchain fetch tiktoken files over the network.
+            check_embedding_ctx_length=False,
+            tiktoken_enabled=False,
+        )
+    from assistant.kb.embeddings import HashingEmbeddings
+
+    return HashingEmbeddings(dim=settings.embedding_dim)
+
+
+def embedder_signature(embedder: Embeddings) -> str:
+    """Identifies the vector space, so that changing the embedder triggers a clean re-index."""
+    if sig := getattr(embedder, "signature", None):
+        return str(sig)
+    return f"{type(embedder).__name__}-{getattr(embedder, 'model', '')}"

@@ -1,0 +1,132 @@
+"""Knowledge documents: front matter schema, parsing and heading-based chunking."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Literal
+
+import frontmatter
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from assistant.errors import DocumentError
+from assistant.kb.tokens import count_tokens
+
+DocType = Literal["playbook", "case", "policy", "upload"]
+
+
+class DocMeta(BaseModel):
+    """The front matter every knowledge document carries."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9\-_.]*$")
+    title: str = Field(min_length=1)
+    title_en: str = ""
+    type: DocType
+    lang: Literal["zh", "en"] = "zh"
+    tags: list[str] = []
+    sources: list[str] = []
+
+    @field_validator("tags", "sources", mode="before")
+    @classmethod
+    def _as_strings(cls, v: object) -> list[str]:
+        return [str(x) for x in v] if isinstance(v, list) else v  # type: ignore[return-value]
+
+
+class Chunk(BaseModel):
+    chunk_id: str
+    doc_id: str
+    title: str
+    title_en: str
+    type: str
+    lang: str
+    tags: list[str]
+    heading: str
+    text: str
+    path: str
+
+    def index_text(self) -> str:
+        """What retrieval sees: the passage plus its titles and tags in both languages.
+
+        Titles and bilingual tags are what let an English query reach a Chinese passage.
+        """
+        return "\n".join([self.title, self.title_en, " ".join(self.tags), self.heading, self.text])
+
+
+class Document(BaseModel):
+    meta: DocMeta
+    body: str
+    path: str
+    sha: str
+
+
+_HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*$", re.M)
+
+
+def parse_document(path: Path, *, root: Path | None = None) -> Document:
+    raw = path.read_text(encoding="utf-8")
+    try:
+        post = frontmatter.loads(raw)
+        meta = DocMeta.model_validate(post.metadata)
+    except ValidationError as e:
+        problems = "; ".join(f"{'.'.join(map(str, err['loc'])) or 'front matter'}: {err['msg']}" for err in e.errors())
+        raise DocumentError(f"{path}: invalid front matter: {problems}") from e
+    except Exception as e:  # YAML errors come in many classes
+        raise DocumentError(f"{path}: cannot read front matter: {e}") from e
+    rel = str(path.relative_to(root)) if root else str(path)
+    return Document(meta=meta, body=post.content, path=rel, sha=hashlib.sha256(raw.encode()).hexdigest())
+
+
+def split_sections(body: str) -> list[tuple[str, str]]:
+    """Split Markdown at `##`/`###` headings into (heading, text); the `#` title is dropped."""
+    sections: list[tuple[str, str]] = []
+    heading, start = "", 0
+    for m in _HEADING.finditer(body):
+        sections.append((heading, body[start : m.start()]))
+        heading = m.group(2) if len(m.group(1)) > 1 else ""
+        start = m.end()
+    sections.append((heading, body[start:]))
+    return [(h, t.strip()) for h, t in sections if t.strip()]
+
+
+def _split_long(text: str, max_tokens: int) -> list[str]:
+    """Split an over-long section at paragraph, then sentence boundaries."""
+    if count_tokens(text) <= max_tokens:
+        return [text]
+    pieces = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
+    if len(pieces) == 1:
+        pieces = [s for s in re.split(r"(?<=[。！？.!?；;])", text) if s.strip()]
+    out: list[str] = []
+    current = ""
+    for piece in pieces:
+        candidate = f"{current}\n\n{piece}" if current else piece
+        if current and count_tokens(candidate) > max_tokens:
+            out.append(current)
+            current = piece
+        else:
+            current = candidate
+    if current:
+        out.append(current)
+    return out
+
+
+def chunk_document(doc: Document, *, max_tokens: int) -> list[Chunk]:
+    m = doc.meta
+    chunks: list[Chunk] = []
+    for heading, text in split_sections(doc.body):
+        for piece in _split_long(text, max_tokens):
+            chunks.append(
+                Chunk(
+                    chunk_id=f"{m.id}#{len(chunks)}",
+                    doc_id=m.id,
+                    title=m.title,
+                    title_en=m.title_en,
+                    type=m.type,
+                    lang=m.lang,
+                    tags=m.tags,
+                    heading=heading,
+                    text=piece.strip(),
+                    path=doc.path,
+                )
+            )
+    return chunks

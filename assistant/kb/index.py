@@ -1,0 +1,258 @@
+"""The hybrid knowledge index: dense vectors in Chroma plus BM25, fused by reciprocal rank.
+
+The BM25 index is built at ingestion from the chunks stored in Chroma and persisted beside it, so a
+query never rebuilds it, and it always mirrors what Chroma holds after incremental updates.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import bm25s
+import chromadb
+import numpy as np
+from chromadb.config import Settings as ChromaSettings
+from langchain_core.embeddings import Embeddings
+
+from assistant.factory import embedder_signature
+from assistant.kb.documents import Chunk
+from assistant.kb.tokens import lexical_tokens
+from assistant.settings import Settings
+
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class Passage:
+    chunk_id: str
+    doc_id: str
+    title: str
+    title_en: str
+    type: str
+    lang: str
+    heading: str
+    text: str
+    score: float
+    path: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "type": self.type,
+            "chunk_id": self.chunk_id,
+            "score": round(self.score, 4),
+            "text": self.text,
+            "heading": self.heading,
+            "title_en": self.title_en,
+        }
+
+
+def _chroma_client(settings: Settings) -> Any:
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_host:
+        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+def rrf_fuse(rankings: Sequence[Sequence[str]], *, k: int = RRF_K) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion (Cormack et al., 2009): sum of 1/(k + rank) over the rankings."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, key in enumerate(ranking, start=1):
+            scores[key] = scores.get(key, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+class KnowledgeIndex:
+    """Chroma collection + persisted BM25 over the same chunks."""
+
+    def __init__(self, settings: Settings, embedder: Embeddings) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.signature = embedder_signature(embedder)
+        self.client = _chroma_client(settings)
+        self.lexical_dir = settings.var_dir / "lexical" / settings.collection
+        self._collection: Any = None
+        self._bm25: bm25s.BM25 | None = None
+        self._meta: list[dict[str, Any]] = []
+
+    # -- Chroma -----------------------------------------------------------------------------
+    @property
+    def collection(self) -> Any:
+        if self._collection is None:
+            # embedding_function=None: we always pass vectors, and Chroma's default function
+            # would try to download an ONNX model.
+            self._collection = self.client.get_or_create_collection(
+                self.settings.collection,
+                embedding_function=None,
+                metadata={"hnsw:space": "cosine", "embedder": self.signature},
+            )
+        return self._collection
+
+    def stored_signature(self) -> str | None:
+        return (self.collection.metadata or {}).get("embedder")
+
+    def reset(self) -> None:
+        """Drop everything: used when the embedder changes, since vectors are not comparable."""
+        try:
+            self.client.delete_collection(self.settings.collection)
+        except Exception:  # chroma raises different classes for "does not exist" across versions
+            pass
+        self._collection = None
+        shutil.rmtree(self.lexical_dir, ignore_errors=True)
+        self._bm25, self._meta = None, []
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def upsert(self, chunks: Sequence[Chunk], *, batch: int = 256) -> None:
+        for i in range(0, len(chunks), batch):
+            part = chunks[i : i + batch]
+            texts = [c.index_text() for c in part]
+            self.collection.upsert(
+                ids=[c.chunk_id for c in part],
+                embeddings=self.embedder.embed_documents(texts),
+                documents=[c.text for c in part],
+                metadatas=[
+                    {
+                        "doc_id": c.doc_id,
+                        "title": c.title,
+                        "title_en": c.title_en,
+                        "type": c.type,
+                        "lang": c.lang,
+                        "tags": "|".join(c.tags),
+                        "heading": c.heading,
+                        "path": c.path,
+                    }
+                    for c in part
+                ],
+            )
+
+    def delete(self, chunk_ids: Iterable[str]) -> None:
+        ids = list(chunk_ids)
+        if ids:
+            self.collection.delete(ids=ids)
+
+    # -- BM25 -------------------------------------------------------------------------------
+    def rebuild_lexical(self) -> int:
+        """Rebuild BM25 from exactly what Chroma holds, and persist it."""
+        got = self.collection.get(include=["documents", "metadatas"])
+        ids, docs, metas = got["ids"], got["documents"], got["metadatas"]
+        order = sorted(range(len(ids)), key=lambda i: ids[i])
+        meta = [{**metas[i], "chunk_id": ids[i], "text": docs[i]} for i in order]
+        shutil.rmtree(self.lexical_dir, ignore_errors=True)
+        self.lexical_dir.mkdir(parents=True, exist_ok=True)
+        (self.lexical_dir / "chunks.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        if meta:
+            retriever = bm25s.BM25()
+            retriever.index([lexical_tokens(self._index_text(m)) for m in meta], show_progress=False)
+            retriever.save(str(self.lexical_dir / "bm25"))
+            self._bm25 = retriever
+        else:
+            self._bm25 = None
+        self._meta = meta
+        return len(meta)
+
+    @staticmethod
+    def _index_text(m: dict[str, Any]) -> str:
+        return "\n".join([m["title"], m.get("title_en", ""), m.get("tags", "").replace("|", " "), m.get("heading", ""), m["text"]])
+
+    def _load_lexical(self) -> None:
+        if self._meta:
+            return
+        path = self.lexical_dir / "chunks.json"
+        if not path.exists():
+            return
+        self._meta = json.loads(path.read_text(encoding="utf-8"))
+        if self._meta and (self.lexical_dir / "bm25").exists():
+            self._bm25 = bm25s.BM25.load(str(self.lexical_dir / "bm25"))
+
+    # -- search -----------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 5,
+        type: str | None = None,
+        lang: str | None = None,
+        tags: Sequence[str] | None = None,
+    ) -> list[Passage]:
+        self._load_lexical()
+        if not self._meta:
+            return []
+        depth = max(k * 4, 20)
+        allowed = self._filter_mask(type=type, lang=lang, tags=tags)
+        lexical = self._lexical_ranking(query, depth, allowed)
+        dense = self._dense_ranking(query, depth, type=type, lang=lang, allowed=allowed)
+        by_id = {m["chunk_id"]: m for m in self._meta}
+        out: list[Passage] = []
+        for chunk_id, score in rrf_fuse([dense, lexical])[:k]:
+            m = by_id.get(chunk_id)
+            if m is None:
+                continue
+            out.append(
+                Passage(
+                    chunk_id=chunk_id,
+                    doc_id=m["doc_id"],
+                    title=m["title"],
+                    title_en=m.get("title_en", ""),
+                    type=m["type"],
+                    lang=m.get("lang", "zh"),
+                    heading=m.get("heading", ""),
+                    text=m["text"],
+                    score=score,
+                    path=m.get("path", ""),
+                )
+            )
+        return out
+
+    def _filter_mask(self, *, type: str | None, lang: str | None, tags: Sequence[str] | None) -> np.ndarray | None:
+        if not (type or lang or tags):
+            return None
+        wanted = {t.lower() for t in tags or ()}
+
+        def keep(m: dict[str, Any]) -> bool:
+            if type and m["type"] != type:
+                return False
+            if lang and m.get("lang") != lang:
+                return False
+            return not wanted or bool(wanted & {t.lower() for t in m.get("tags", "").split("|")})
+
+        return np.array([keep(m) for m in self._meta], dtype=np.float32)
+
+    def _lexical_ranking(self, query: str, depth: int, allowed: np.ndarray | None) -> list[str]:
+        tokens = lexical_tokens(query)
+        if self._bm25 is None or not tokens:
+            return []
+        n = min(depth, len(self._meta))
+        docs, scores = self._bm25.retrieve(
+            [tokens], k=n, show_progress=False, weight_mask=allowed, n_threads=0
+        )
+        return [self._meta[int(i)]["chunk_id"] for i, s in zip(docs[0], scores[0], strict=True) if s > 0]
+
+    def _dense_ranking(
+        self, query: str, depth: int, *, type: str | None, lang: str | None, allowed: np.ndarray | None
+    ) -> list[str]:
+        if allowed is not None and not allowed.any():
+            return []
+        where_terms = [{"type": type}] if type else []
+        where_terms += [{"lang": lang}] if lang else []
+        where = where_terms[0] if len(where_terms) == 1 else ({"$and": where_terms} if where_terms else None)
+        res = self.collection.query(
+            query_embeddings=[self.embedder.embed_query(query)],
+            n_results=min(depth, self.count()),
+            where=where,
+            include=["distances"],
+        )
+        ids = res["ids"][0]
+        if allowed is not None:  # tag filters are applied here: Chroma stores tags as one string
+            ok = {m["chunk_id"] for m, a in zip(self._meta, allowed, strict=True) if a}
+            ids = [i for i in ids if i in ok]
+        return ids

@@ -1,0 +1,75 @@
+"""One settings object for the whole product, read from the environment and `.env`.
+
+Every knob has a default that works offline on a laptop: SQLite under ./var, a local Chroma
+directory, the offline engine and the offline hashing embedder. Configuring an LLM base URL (or an
+OpenAI key) switches the chat model to any OpenAI-compatible endpoint.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PLANNER_", env_file=".env", extra="ignore")
+
+    # Chat model. No base URL and no key: the offline engine.
+    llm_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("PLANNER_LLM_API_KEY", "OPENAI_API_KEY")
+    )
+    llm_timeout_s: float = 60.0
+    llm_max_retries: int = 2
+    agent_max_steps: int = 8
+
+    # Storage.
+    var_dir: Path = ROOT / "var"
+    database_url: str | None = None
+    chroma_path: Path | None = None
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    collection: str = "knowledge"
+
+    # Knowledge and prompts.
+    knowledge_dir: Path = ROOT / "knowledge"
+    prompts_dir: Path = ROOT / "prompts"
+
+    # Embeddings: the offline hashing embedder by default, or an OpenAI-compatible /embeddings API.
+    embedding_backend: Literal["hashing", "openai"] = "hashing"
+    embedding_model: str = "text-embedding-3-small"
+    embedding_base_url: str | None = None
+    embedding_dim: int = 1024
+
+    # Chunking.
+    chunk_tokens: int = 400
+
+    # Monitoring rule from the seeds: adjust when a KPI deviates from plan by more than 10%.
+    deviation_threshold: float = 0.10
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def engine(self) -> Literal["offline", "llm"]:
+        return "llm" if (self.llm_base_url or self.llm_api_key) else "offline"
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'planner.db'}"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.chroma_path or self.var_dir / "chroma"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,109 @@
+"""Reading and validating KPI facts and targets.
+
+Facts are long-form rows `date, region, channel, metric, value`; targets are
+`period, metric, target, region, channel`. Region and channel may be blank for totals. A bad file
+is rejected whole with every problem named by row (as a spreadsheet numbers it: the header is row 1)
+and column.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from assistant.errors import DataError
+from tools.metrics import METRICS
+from tools.periods import parse_period
+
+FACT_COLUMNS = ["date", "region", "channel", "metric", "value"]
+TARGET_COLUMNS = ["period", "metric", "target", "region", "channel"]
+MAX_REPORTED = 20
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: file not found")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            return pd.read_excel(path, dtype=str, keep_default_na=False)
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (UnicodeDecodeError, pd.errors.ParserError, ValueError) as e:
+        raise DataError(f"{path.name}: cannot read as {'Excel' if suffix.startswith('.xls') else 'CSV'}: {e}") from e
+
+
+def _check_columns(df: pd.DataFrame, required: list[str], optional: set[str], what: str) -> pd.DataFrame:
+    df = df.rename(columns=lambda c: str(c).strip().lower())
+    missing = [c for c in required if c not in df.columns and c not in optional]
+    if missing:
+        raise DataError(f"{what}: missing column(s) {', '.join(missing)}; expected {', '.join(required)}")
+    for c in optional:
+        if c not in df.columns:
+            df[c] = ""
+    return df
+
+
+def _raise(problems: list[str], what: str) -> None:
+    if problems:
+        more = f" (and {len(problems) - MAX_REPORTED} more)" if len(problems) > MAX_REPORTED else ""
+        raise DataError(f"{what}: {len(problems)} problem(s), nothing imported: " + "; ".join(problems[:MAX_REPORTED]) + more)
+
+
+def validate_facts(raw: pd.DataFrame, *, what: str = "facts") -> pd.DataFrame:
+    df = _check_columns(raw, FACT_COLUMNS, {"region", "channel"}, what)
+    df = df[FACT_COLUMNS].copy()
+    for c in ("region", "channel", "metric"):
+        df[c] = df[c].astype(str).str.strip()
+    df["metric"] = df["metric"].str.lower()
+    dates = pd.to_datetime(df["date"].astype(str).str.strip(), errors="coerce", format="mixed")
+    values = pd.to_numeric(df["value"].astype(str).str.strip().str.replace(",", ""), errors="coerce")
+    problems = []
+    for i in range(len(df)):
+        row = i + 2
+        if pd.isna(dates.iat[i]):
+            problems.append(f"row {row}, column date: {df['date'].iat[i]!r} is not a date (use YYYY-MM-DD)")
+        if pd.isna(values.iat[i]):
+            problems.append(f"row {row}, column value: {df['value'].iat[i]!r} is not a number")
+        elif values.iat[i] < 0:
+            problems.append(f"row {row}, column value: {values.iat[i]} is negative")
+        metric = df["metric"].iat[i]
+        if metric not in METRICS:
+            problems.append(f"row {row}, column metric: unknown metric {metric!r}")
+        elif METRICS[metric].derived:
+            problems.append(f"row {row}, column metric: {metric!r} is derived; import its base metrics instead")
+    _raise(problems, what)
+    df["date"], df["value"] = dates, values.astype(float)
+    return df.reset_index(drop=True)
+
+
+def validate_targets(raw: pd.DataFrame, *, what: str = "targets") -> pd.DataFrame:
+    df = _check_columns(raw, TARGET_COLUMNS, {"region", "channel"}, what)
+    df = df[TARGET_COLUMNS].copy()
+    for c in ("period", "region", "channel", "metric"):
+        df[c] = df[c].astype(str).str.strip()
+    df["metric"] = df["metric"].str.lower()
+    values = pd.to_numeric(df["target"].astype(str).str.strip().str.replace(",", ""), errors="coerce")
+    problems = []
+    for i in range(len(df)):
+        row = i + 2
+        try:
+            df.loc[df.index[i], "period"] = parse_period(df["period"].iat[i]).label
+        except ValueError as e:
+            problems.append(f"row {row}, column period: {e}")
+        if df["metric"].iat[i] not in METRICS:
+            problems.append(f"row {row}, column metric: unknown metric {df['metric'].iat[i]!r}")
+        if pd.isna(values.iat[i]):
+            problems.append(f"row {row}, column target: {df['target'].iat[i]!r} is not a number")
+    _raise(problems, what)
+    df["target"] = values.astype(float)
+    return df.reset_index(drop=True)
+
+
+def load_facts(path: str | Path) -> pd.DataFrame:
+    return validate_facts(read_table(path), what=Path(path).name)
+
+
+def load_targets(path: str | Path) -> pd.DataFrame:
+    return validate_targets(read_table(path), what=Path(path).name)

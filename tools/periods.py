@@ -1,0 +1,73 @@
+"""Planning periods: a year `2026`, a quarter `2026-Q3`, a month `2026-09`, or a week `2026-W37`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+_YEAR = re.compile(r"^(\d{4})$")
+_QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.I)
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.I)
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str
+    kind: str  # year | quarter | month | week
+    start: pd.Timestamp
+    end: pd.Timestamp  # inclusive
+
+    @property
+    def days(self) -> int:
+        return int((self.end - self.start).days) + 1
+
+    def previous(self) -> Period:
+        """The period of the same kind just before this one."""
+        return parse_period(_shift(self, -1))
+
+    def year_earlier(self) -> Period:
+        if self.kind == "week":
+            return parse_period(_shift(self, -52))
+        return parse_period(self.label.replace(str(self.start.year), str(self.start.year - 1), 1))
+
+    def contains(self, other: Period) -> bool:
+        return self.start <= other.start and other.end <= self.end
+
+
+def _shift(p: Period, n: int) -> str:
+    if p.kind == "year":
+        return str(p.start.year + n)
+    if p.kind == "quarter":
+        q = (p.start.year * 4 + (p.start.month - 1) // 3) + n
+        return f"{q // 4}-Q{q % 4 + 1}"
+    if p.kind == "month":
+        m = p.start.year * 12 + p.start.month - 1 + n
+        return f"{m // 12}-{m % 12 + 1:02d}"
+    start = p.start + pd.Timedelta(weeks=n)
+    iso = start.isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
+def parse_period(label: str) -> Period:
+    s = str(label).strip()
+    if m := _YEAR.match(s):
+        y = int(m[1])
+        return Period(s, "year", pd.Timestamp(y, 1, 1), pd.Timestamp(y, 12, 31))
+    if m := _QUARTER.match(s):
+        y, q = int(m[1]), int(m[2])
+        start = pd.Timestamp(y, 3 * q - 2, 1)
+        return Period(f"{y}-Q{q}", "quarter", start, start + pd.offsets.QuarterEnd(0))
+    if m := _MONTH.match(s):
+        y, mo = int(m[1]), int(m[2])
+        if not 1 <= mo <= 12:
+            raise ValueError(f"invalid month in period {label!r}")
+        start = pd.Timestamp(y, mo, 1)
+        return Period(f"{y}-{mo:02d}", "month", start, start + pd.offsets.MonthEnd(0))
+    if m := _WEEK.match(s):
+        y, w = int(m[1]), int(m[2])
+        start = pd.Timestamp.fromisocalendar(y, w, 1)
+        return Period(f"{y}-W{w:02d}", "week", start, start + pd.Timedelta(days=6))
+    raise ValueError(f"invalid period {label!r}: use 2026, 2026-Q3, 2026-09 or 2026-W37")
