@@ -1,0 +1,150 @@
+"""Thin LangChain wrappers around the domain functions in `tools/` and the knowledge index.
+
+Each tool returns (content, artifact): the content is compact JSON the model reads; the artifact
+keeps the full structured result plus provenance (tool, inputs, data set version, time) for the
+API, the UI and the number audit.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import pandas as pd
+from langchain.tools import ToolRuntime
+from langchain_core.messages import HumanMessage, ToolMessage
+from langchain_core.tools import BaseTool, tool
+
+from assistant.services import Services
+from tools.budget import budget_allocate as _budget_allocate
+from tools.diagnosis import kpi_diagnose as _kpi_diagnose
+from tools.forecasting import forecast_series, series_from_facts
+from tools.kpi import kpi_lookup as _kpi_lookup
+from tools.periods import parse_period
+
+DEFAULT_BUDGET = 150_000_000  # the 2026 plan's total marketing budget (1.5亿元), pb-budget-allocation
+
+
+def _dump(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, default=str)
+
+
+def _prior_passages(runtime: ToolRuntime | None) -> int:
+    """How many passages earlier searches in this turn returned, so numbering continues."""
+    if runtime is None:
+        return 0
+    n = 0
+    for msg in reversed(runtime.state.get("messages", [])):
+        if isinstance(msg, HumanMessage):
+            break
+        if isinstance(msg, ToolMessage) and msg.name == "search_knowledge" and isinstance(msg.artifact, dict):
+            n += len(msg.artifact.get("passages", []))
+    return n
+
+
+def latest_period(facts: pd.DataFrame, kind: Literal["month", "quarter"] = "month") -> str:
+    """The latest period with data, as a label: the default when a request names none."""
+    if facts.empty:
+        return "2026-Q3" if kind == "quarter" else "2026-09"
+    last = pd.Timestamp(facts["date"].max())
+    return f"{last.year}-Q{(last.month - 1) // 3 + 1}" if kind == "quarter" else f"{last.year}-{last.month:02d}"
+
+
+def build_tools(services: Services, *, workspace: str = "default") -> list[BaseTool]:
+    settings = services.settings
+
+    def provenance(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        data = services.kpis.load(workspace)
+        return {"tool": name, "inputs": inputs, "dataset_version": data.version, "at": datetime.now(UTC).isoformat(timespec="seconds")}
+
+    @tool(response_format="content_and_artifact")
+    def search_knowledge(query: str, k: int = 5, type: Literal["playbook", "case", "policy"] | None = None, runtime: ToolRuntime = None) -> tuple[str, dict]:  # type: ignore[assignment]
+        """Search the planning knowledge base (playbooks, case studies, policies) for passages.
+
+        Cite the passages you use as [n] with the numbers given here.
+
+        Args:
+            query: what to look for, in Chinese or English.
+            k: how many passages to return (1-10).
+            type: only this kind of document.
+        """
+        k = max(1, min(int(k or 5), 10))
+        offset = _prior_passages(runtime)
+        passages = [p.as_dict() | {"n": offset + i + 1} for i, p in enumerate(services.index.search(query, k=k, type=type))]
+        content = "\n\n".join(f"[{p['n']}] {p['title']}（{p['heading']}）\n{p['text']}" for p in passages) or "没有找到相关段落 / no passages found"
+        return content, {"passages": passages, "provenance": {"tool": "search_knowledge", "inputs": {"query": query, "k": k, "type": type}}}
+
+    @tool(response_format="content_and_artifact")
+    def kpi_lookup(metric: str, period: str | None = None, region: str | None = None, channel: str | None = None) -> tuple[str, dict]:
+        """Look up a KPI's actual value against its target for a period and slice.
+
+        Returns actual, target, deviation in percent, status (on_track, watch, off_target when the
+        adverse deviation passes the 10% rule) and the trend of earlier periods.
+
+        Args:
+            metric: metric key, e.g. cac, roi, revenue, conversions, cpc, cvr, ctr, aov, repurchase_rate.
+            period: 2026, 2026-Q3, 2026-09 or 2026-W37; default the latest month with data.
+            region: a region tier such as 一线城市 or 下沉市场; omit for all regions.
+            channel: a channel such as 信息流广告 or 直播电商; omit for all channels.
+        """
+        data = services.kpis.load(workspace)
+        period = period or latest_period(data.facts)
+        result = _kpi_lookup(data.facts, data.targets, metric=metric, period=period, region=region, channel=channel, threshold=settings.deviation_threshold)
+        out = result.model_dump()
+        return _dump(out), {"result": out, "provenance": provenance("kpi_lookup", {"metric": metric, "period": period, "region": region, "channel": channel})}
+
+    @tool(response_format="content_and_artifact")
+    def kpi_diagnose(metric: str, period: str | None = None) -> tuple[str, dict]:
+        """Explain why a KPI is off target: the regions, channels and region×channel cells that drive the gap, strongest first.
+
+        For ratio metrics (CAC, ROI, CPC) each driver separates the rate effect from the mix
+        effect and reports the component changes (e.g. CAC = CPC / CVR).
+
+        Args:
+            metric: metric key, e.g. cac, roi, revenue.
+            period: 2026-Q3, 2026-09 …; default the latest quarter with data.
+        """
+        data = services.kpis.load(workspace)
+        period = period or latest_period(data.facts, "quarter")
+        result = _kpi_diagnose(data.facts, data.targets, metric=metric, period=period, threshold=settings.deviation_threshold)
+        out = result.model_dump()
+        slim = out | {"drivers": [{k: d[k] for k in ("dimension", "value", "share_of_gap", "detail")} for d in out["drivers"]]}
+        return _dump(slim), {"result": out, "provenance": provenance("kpi_diagnose", {"metric": metric, "period": period})}
+
+    @tool(response_format="content_and_artifact")
+    def forecast(metric: str, horizon: int = 12, region: str | None = None, channel: str | None = None) -> tuple[str, dict]:
+        """Forecast a KPI from its history, with prediction intervals, a backtest against seasonal naive, and base/stretch targets.
+
+        Args:
+            metric: metric key, e.g. revenue, conversions, cac.
+            horizon: number of future periods (weeks for weekly data), 1-104.
+            region: restrict to one region tier.
+            channel: restrict to one channel.
+        """
+        data = services.kpis.load(workspace)
+        horizon = max(1, min(int(horizon), 104))
+        series = series_from_facts(data.facts, metric, region=region, channel=channel)
+        result = forecast_series(series, metric=metric, horizon=horizon)
+        out = result.model_dump()
+        slim = out | {"points": out["points"][:3] + out["points"][-1:]}
+        return _dump(slim), {"result": out, "provenance": provenance("forecast", {"metric": metric, "horizon": horizon, "region": region, "channel": channel})}
+
+    @tool(response_format="content_and_artifact")
+    def budget_allocate(total: float = DEFAULT_BUDGET, period: str | None = None) -> tuple[str, dict]:
+        """Allocate a marketing budget: 40% technology / 30% content / 30% channels, and the channel share split by fitted response curves under ROI rules (floor 4, bonus above 6), with reallocations for channels whose ROI misses plan by more than 10%.
+
+        Args:
+            total: the budget in 元 (default 150,000,000, the annual plan's 1.5亿).
+            period: the quarter whose planned channel ROI is checked for reallocation; default the latest.
+        """
+        data = services.kpis.load(workspace)
+        period = period or latest_period(data.facts, "quarter")
+        label = parse_period(period).label
+        t = data.targets
+        plan = t[(t["metric"] == "roi") & (t["period"] == label) & (t["channel"] != "") & (t["region"] == "")]
+        result = _budget_allocate(float(total), facts=data.facts, plan_roi=dict(zip(plan["channel"], plan["target"], strict=True)))
+        out = result.model_dump()
+        return _dump(out), {"result": out, "provenance": provenance("budget_allocate", {"total": total, "period": label})}
+
+    return [search_knowledge, kpi_lookup, kpi_diagnose, forecast, budget_allocate]

@@ -1,0 +1,188 @@
+"""One chat turn through the agent loop, as a stream of events, with the conversation stored.
+
+Both engines run here the same way: LangChain's `create_agent` with our tools, streamed with
+LangGraph's `messages` (tokens) and `updates` (tool calls and results) modes. Whatever happens,
+the user's message and an assistant message (the answer, or the error) are stored, so a failed
+turn never loses the conversation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import openai
+from langchain.agents import create_agent
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
+from langgraph.errors import GraphRecursionError
+from sqlalchemy import select
+
+from assistant.agent_tools import build_tools
+from assistant.db import Conversation, Message
+from assistant.errors import NotFound
+from assistant.services import Services
+
+
+@dataclass
+class Event:
+    type: str  # token | tool_start | tool_end | citation | done | error
+    data: dict[str, Any]
+
+
+@dataclass
+class TurnResult:
+    conversation_id: str
+    answer: str = ""
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+
+
+def _summary(artifact: Any) -> dict[str, Any]:
+    """What the UI shows of a tool result: small, structured, without bulky series."""
+    if not isinstance(artifact, dict):
+        return {}
+    if "passages" in artifact:
+        return {"passages": [{k: p[k] for k in ("n", "doc_id", "title", "chunk_id", "score")} for p in artifact["passages"]]}
+    return {"result": artifact.get("result"), "provenance": artifact.get("provenance")}
+
+
+def cited_numbers(answer: str) -> set[int]:
+    return {int(n) for n in re.findall(r"\[(\d{1,3})\]", answer)}
+
+
+def friendly_error(exc: BaseException) -> str:
+    if isinstance(exc, openai.APITimeoutError):
+        return "The language model did not answer in time (timeout). Your message is saved; please retry."
+    if isinstance(exc, openai.RateLimitError):
+        return "The language model is rate-limiting requests (429). Your message is saved; please retry shortly."
+    if isinstance(exc, openai.APIStatusError):
+        return f"The language model endpoint returned an error ({exc.status_code}). Your message is saved; please retry."
+    if isinstance(exc, openai.APIConnectionError):
+        return "Cannot reach the language model endpoint. Check PLANNER_LLM_BASE_URL; your message is saved."
+    if isinstance(exc, GraphRecursionError):
+        return "The assistant took too many steps without finishing and was stopped. Please rephrase the request."
+    return f"The assistant failed: {type(exc).__name__}: {exc}"
+
+
+class ChatService:
+    def __init__(self, services: Services, *, workspace: str = "default") -> None:
+        self.services = services
+        self.workspace = workspace
+        self.system_prompt = (services.settings.prompts_dir / "system.md").read_text(encoding="utf-8")
+        self.agent = create_agent(services.chat_model, build_tools(services, workspace=workspace), system_prompt=self.system_prompt)
+
+    # -- storage ----------------------------------------------------------------------------
+    def _history(self, conversation_id: str | None, text: str) -> tuple[str, list[BaseMessage]]:
+        with self.services.sessions.begin() as s:
+            conv = s.get(Conversation, conversation_id) if conversation_id else None
+            if conversation_id and (conv is None or conv.workspace != self.workspace):
+                raise NotFound(f"conversation {conversation_id} not found")
+            if conv is None:
+                conv = Conversation(workspace=self.workspace, title=text.strip()[:60])
+                s.add(conv)
+                s.flush()
+            history: list[BaseMessage] = []
+            for m in conv.messages:
+                if m.role == "user":
+                    history.append(HumanMessage(m.content))
+                elif m.content:
+                    history.append(AIMessage(m.content))
+            seq = len(conv.messages)
+            s.add(Message(conversation_id=conv.id, seq=seq, role="user", content=text))
+            return conv.id, [*history, HumanMessage(text)]
+
+    def _store_answer(self, result: TurnResult) -> None:
+        with self.services.sessions.begin() as s:
+            conv = s.get(Conversation, result.conversation_id)
+            assert conv is not None
+            s.add(
+                Message(
+                    conversation_id=conv.id, seq=len(conv.messages), role="assistant", content=result.answer,
+                    tool_calls=result.tool_calls, citations=result.citations, engine=self.services.engine,
+                    model=self.services.model_name, error=result.error,
+                )
+            )
+            conv.updated_at = conv.updated_at  # touch via onupdate
+
+    # -- the turn ---------------------------------------------------------------------------
+    async def stream(self, text: str, *, conversation_id: str | None = None) -> AsyncIterator[Event]:
+        conversation_id, messages = self._history(conversation_id, text)
+        result = TurnResult(conversation_id=conversation_id)
+        passages: dict[int, dict[str, Any]] = {}
+        final_text = ""
+        limit = 2 * self.services.settings.agent_max_steps + 1
+        try:
+            async for mode, payload in self.agent.astream({"messages": messages}, stream_mode=["messages", "updates"], config={"recursion_limit": limit}):
+                if mode == "messages":
+                    chunk, meta = payload
+                    if isinstance(chunk, AIMessageChunk) and meta.get("langgraph_node") == "model" and isinstance(chunk.content, str) and chunk.content:
+                        yield Event("token", {"text": chunk.content})
+                    continue
+                for node, update in payload.items():
+                    for msg in (update or {}).get("messages", []):
+                        if isinstance(msg, AIMessage) and node == "model":
+                            if msg.tool_calls:
+                                for call in msg.tool_calls:
+                                    entry = {"id": call["id"], "name": call["name"], "args": call["args"]}
+                                    result.tool_calls.append(entry)
+                                    yield Event("tool_start", entry)
+                            else:
+                                final_text = msg.text if hasattr(msg, "text") and isinstance(msg.text, str) else str(msg.content)
+                        elif isinstance(msg, ToolMessage):
+                            summary = _summary(msg.artifact)
+                            for p in (msg.artifact or {}).get("passages", []) if isinstance(msg.artifact, dict) else []:
+                                passages[p["n"]] = p
+                            for entry in result.tool_calls:
+                                if entry["id"] == msg.tool_call_id:
+                                    entry.update(status=msg.status, output=summary)
+                            yield Event("tool_end", {"id": msg.tool_call_id, "name": msg.name, "status": msg.status, "output": summary, "content": str(msg.content)[:2000]})
+        except Exception as exc:  # every failure ends the turn cleanly and is stored
+            result.error = friendly_error(exc)
+        result.answer = final_text
+        result.citations = [
+            {"n": n, "doc_id": p["doc_id"], "title": p["title"], "chunk_id": p["chunk_id"], "heading": p.get("heading", ""), "text": p["text"]}
+            for n, p in sorted(passages.items())
+            if n in cited_numbers(final_text)
+        ]
+        self._store_answer(result)
+        for c in result.citations:
+            yield Event("citation", c)
+        if result.error:
+            yield Event("error", {"message": result.error, "conversation_id": conversation_id})
+        yield Event("done", {"conversation_id": conversation_id, "engine": self.services.engine, "model": self.services.model_name, "answer": result.answer, "error": result.error})
+
+    async def ask(self, text: str, *, conversation_id: str | None = None) -> TurnResult:
+        out = TurnResult(conversation_id="")
+        async for ev in self.stream(text, conversation_id=conversation_id):
+            if ev.type == "tool_start":
+                out.tool_calls.append({"name": ev.data["name"], "args": ev.data["args"]})
+            elif ev.type == "citation":
+                out.citations.append(ev.data)
+            elif ev.type == "done":
+                out.conversation_id, out.answer, out.error = ev.data["conversation_id"], ev.data["answer"], ev.data["error"]
+        return out
+
+
+def list_conversations(services: Services, workspace: str = "default") -> list[dict[str, Any]]:
+    with services.sessions() as s:
+        rows = s.scalars(select(Conversation).where(Conversation.workspace == workspace).order_by(Conversation.updated_at.desc())).all()
+        return [{"id": c.id, "title": c.title, "created_at": c.created_at, "updated_at": c.updated_at} for c in rows]
+
+
+def get_conversation(services: Services, conversation_id: str, workspace: str = "default") -> dict[str, Any]:
+    with services.sessions() as s:
+        c = s.get(Conversation, conversation_id)
+        if c is None or c.workspace != workspace:
+            raise NotFound(f"conversation {conversation_id} not found")
+        return {
+            "id": c.id,
+            "title": c.title,
+            "created_at": c.created_at,
+            "messages": [
+                {"seq": m.seq, "role": m.role, "content": m.content, "tool_calls": m.tool_calls, "citations": m.citations, "engine": m.engine, "model": m.model, "error": m.error, "created_at": m.created_at}
+                for m in c.messages
+            ],
+        }

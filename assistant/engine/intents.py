@@ -1,0 +1,167 @@
+"""Bilingual intent rules and parameter extraction for the offline engine.
+
+The rules are ordered: the first intent whose patterns match wins. Parameters (metric, period,
+region, channel, amount, horizon, plan section) are pulled from the request with small regexes and
+the vocabularies below, which are data a planner can extend.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+REGIONS = {
+    "一线城市": ["一线城市", "一线", "tier-1", "tier 1", "tier1", "first-tier"],
+    "新一线城市": ["新一线城市", "新一线", "new tier-1", "new first-tier"],
+    "二线城市": ["二线城市", "二线", "tier-2", "tier 2", "second-tier"],
+    "下沉市场": ["下沉市场", "下沉", "三四线", "县域", "lower-tier", "lower tier", "rural"],
+}
+CHANNELS = {
+    "信息流广告": ["信息流广告", "信息流", "feed ads", "feed ad", "feed"],
+    "直播电商": ["直播电商", "直播带货", "直播", "live commerce", "live-commerce", "live streaming", "livestream", "live"],
+    "私域社群": ["私域社群", "私域", "社群", "private domain", "private-domain", "community"],
+    "KOC种草": ["koc种草", "koc", "种草", "kol", "influencer"],
+    "线下门店": ["线下门店", "门店", "线下", "offline store", "stores", "retail store", "offline"],
+}
+METRICS = {
+    "cac": ["获客成本", "cac", "acquisition cost", "cost per acquisition", "cpa"],
+    "roi": ["roi", "投资回报", "投入产出", "回报率", "return on"],
+    "cpc": ["cpc", "点击成本", "cost per click"],
+    "cvr": ["转化率", "cvr", "conversion rate"],
+    "ctr": ["点击率", "ctr", "click-through"],
+    "repurchase_rate": ["复购率", "复购", "repurchase", "repeat purchase"],
+    "aov": ["客单价", "aov", "order value"],
+    "conversions": ["转化量", "转化数", "conversions", "订单量"],
+    "revenue": ["销售额", "销量", "营收", "收入", "gmv", "revenue", "sales"],
+    "spend": ["花费", "消耗", "投放费用", "spend"],
+}
+SECTIONS = {
+    "goals": ["背景与目标", "目标", "kpi 体系", "goals", "objectives", "background"],
+    "market": ["市场环境", "竞争", "swot", "竞品", "market", "competition", "competitor"],
+    "strategy": ["核心策略", "策略与举措", "strategy", "initiatives"],
+    "budget": ["资源与预算", "预算", "资源", "budget", "resources"],
+    "monitoring": ["监控", "评估", "复盘", "monitoring", "evaluation"],
+}
+
+_CN_NUM = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "十一": 11, "十二": 12}
+
+
+@dataclass
+class Intent:
+    kind: str
+    lang: str
+    query: str
+    metric: str | None = None
+    period: str | None = None
+    region: str | None = None
+    channel: str | None = None
+    amount: float | None = None
+    horizon: int | None = None
+    section: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def detect_lang(text: str) -> str:
+    cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
+    latin = len(re.findall(r"[A-Za-z]", text))
+    return "zh" if cjk * 3 >= latin else "en"
+
+
+def _find(vocab: dict[str, list[str]], text: str) -> str | None:
+    low = text.lower()
+    best: tuple[int, int, str] | None = None
+    for key, words in vocab.items():
+        for w in words:
+            pattern = re.escape(w) if re.search(r"[\u4e00-\u9fff]", w) else rf"(?<![a-z]){re.escape(w)}(?![a-z])"
+            m = re.search(pattern, low)
+            if m and (best is None or (m.start(), -len(w)) < (best[0], best[1])):
+                best = (m.start(), -len(w), key)
+    return best[2] if best else None
+
+
+def extract_period(text: str) -> str | None:
+    t = text.replace("（", "(").replace("）", ")")
+    if m := re.search(r"(20\d{2})\s*[-年]?\s*(?:第)?\s*[qQ]\s*([1-4])", t) or re.search(r"[qQ]([1-4])\s*(20\d{2})", t):
+        y, q = (m.group(1), m.group(2)) if len(m.group(1)) == 4 else (m.group(2), m.group(1))
+        return f"{y}-Q{q}"
+    if m := re.search(r"(20\d{2})\s*年\s*第?\s*([一二三四1-4])\s*季度", t):
+        q = m.group(2)
+        return f"{m.group(1)}-Q{_CN_NUM.get(q, q)}"
+    if m := re.search(r"(20\d{2})\s*年\s*(\d{1,2}|十[一二]?|[一二三四五六七八九十])\s*月", t):
+        mo = int(_CN_NUM.get(m.group(2), m.group(2)))
+        return f"{m.group(1)}-{mo:02d}"
+    if m := re.search(r"(20\d{2})-(\d{1,2})(?!\d)", t):
+        return f"{m.group(1)}-{int(m.group(2)):02d}"
+    months = "january february march april may june july august september october november december".split()
+    if m := re.search(r"(" + "|".join(months) + r"|sept|sep|oct|nov|dec|aug|jul|jun)[a-z]*\.?\s+(20\d{2})", t.lower()):
+        idx = next(i for i, name in enumerate(months) if name.startswith(m.group(1)[:3]))
+        return f"{m.group(2)}-{idx + 1:02d}"
+    if m := re.search(r"(20\d{2})\s*年?(?:全年|年度)?", t):
+        return m.group(1)
+    return None
+
+
+def extract_amount(text: str) -> float | None:
+    t = text.replace(",", "").replace("，", "")
+    if m := re.search(r"(\d+(?:\.\d+)?)\s*亿", t):
+        return float(m.group(1)) * 1e8
+    if m := re.search(r"(\d+(?:\.\d+)?)\s*万", t):
+        return float(m.group(1)) * 1e4
+    if m := re.search(r"(\d+(?:\.\d+)?)\s*(million|m\b)", t, re.I):
+        return float(m.group(1)) * 1e6
+    if m := re.search(r"(\d+(?:\.\d+)?)\s*(billion|bn)", t, re.I):
+        return float(m.group(1)) * 1e9
+    if m := re.search(r"(?<![\d-])(\d{6,})(?![\d-])", t):
+        return float(m.group(1))
+    return None
+
+
+def extract_horizon(text: str) -> int | None:
+    t = text.lower()
+    if m := re.search(r"(\d+)\s*(?:个)?\s*(周|星期|weeks?)", t):
+        return int(m.group(1))
+    if m := re.search(r"(\d+)\s*(?:个)?\s*(月|months?)", t):
+        return int(m.group(1)) * 4 + int(m.group(1)) // 3  # weekly data: months to weeks
+    if m := re.search(r"(\d+|[一二三四])\s*(?:个)?\s*(季度|quarters?)", t):
+        return int(_CN_NUM.get(m.group(1), m.group(1))) * 13
+    return None
+
+
+_RULES: list[tuple[str, list[str]]] = [
+    ("out_of_scope", [r"天气|股票|彩票|写诗|菜谱|weather|stock price|lottery|poem|recipe|joke|笑话"]),
+    ("adjustment", [r"调整报告|计划调整|纠偏|adjustment report|deviation report|adjust(ment)? (the )?plan"]),
+    ("regional", [r"区域策略|区域.*(策略|打法)|分区域|各区域|regional strateg|by region|per region|each region|tier-1 vs|试点.*推广|pilot"]),
+    ("draft", [r"起草|草拟|撰写|写一[份段个]|拟一[份段个]|生成.*(章节|部分|方案)|draft|write (the|a) .*section|outline"]),
+    ("diagnose", [r"为什么|为何|原因|偏离|没达标|未达标|超标|诊断|拆解|off[- ]target|why|diagnos|root cause|driv(es|ers?)|below target|above target|miss(ed|ing)? (the )?target"]),
+    ("forecast", [r"预测|预估|展望|forecast|predict|projection|next \d+ (weeks|months)|未来\s*\d+"]),
+    ("budget", [r"预算|分配|资金|花多少|budget|allocat|spend split|how much (money|should we spend)"]),
+    ("kpi", [r"多少|现状|表现|达成|进度|是否达标|实际|kpi|how (is|are|did)|what (is|was) (the|our)|status|performance"]),
+]
+
+
+def classify(text: str) -> Intent:
+    """Pick the intent and extract its parameters from one planner request."""
+    lang = detect_lang(text)
+    low = text.lower()
+    kind = "knowledge"
+    for name, patterns in _RULES:
+        if any(re.search(p, low) for p in patterns):
+            kind = name
+            break
+    intent = Intent(
+        kind=kind,
+        lang=lang,
+        query=text.strip(),
+        metric=_find(METRICS, text),
+        period=extract_period(text),
+        region=_find(REGIONS, text),
+        channel=_find(CHANNELS, text),
+        amount=extract_amount(text),
+        horizon=extract_horizon(text),
+        section=_find(SECTIONS, text),
+    )
+    if kind == "kpi" and intent.metric is None:
+        intent.kind = "knowledge"
+    if kind == "budget" and intent.metric in ("cac", "roi") and re.search(r"为什么|why", low):
+        intent.kind = "diagnose"
+    return intent

@@ -1,0 +1,109 @@
+"""The offline engine: a deterministic LangChain chat model that plans tool calls by rules and
+writes grounded answers from templates.
+
+It runs in the same agent loop as an LLM: on a new request it emits real tool calls (chosen by
+the bilingual rules in `intents.py`); when the tool results are back it may ask for more (an
+adjustment report diagnoses the KPIs that the first lookups found off target), and finally it
+renders the Jinja2 template for the intent from `prompts/offline/`, filled with the tool results
+and the retrieved passages, citing them as [n]. Every figure in its answer is copied from a tool
+result or a cited passage.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import ConfigDict
+
+from assistant.engine.compose import Composer
+from assistant.engine.intents import Intent, classify
+from assistant.engine.planner import next_calls
+
+MODEL_NAME = "offline-rules-v1"
+
+
+def _turn(messages: Sequence[BaseMessage]) -> tuple[str, list[ToolMessage], list[AIMessage]]:
+    """The latest request and the tool results and tool-calling steps that followed it."""
+    results: list[ToolMessage] = []
+    steps: list[AIMessage] = []
+    for msg in reversed(messages):
+        if isinstance(msg, HumanMessage):
+            return str(msg.content), list(reversed(results)), list(reversed(steps))
+        if isinstance(msg, ToolMessage):
+            results.append(msg)
+        elif isinstance(msg, AIMessage) and msg.tool_calls:
+            steps.append(msg)
+    return "", list(reversed(results)), list(reversed(steps))
+
+
+class OfflineChatModel(BaseChatModel):
+    """Rules for choosing tools, templates for answering; no network, no weights."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    prompts_dir: Path
+    chunk_chars: int = 6
+    max_steps: int = 3
+
+    @property
+    def _llm_type(self) -> str:
+        return "planner-offline"
+
+    @property
+    def model_name(self) -> str:
+        return MODEL_NAME
+
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Any:  # the rules know the tools by name
+        return self
+
+    def _respond(self, messages: list[BaseMessage]) -> AIMessage:
+        text, results, steps = _turn(messages)
+        intent: Intent = classify(text)
+        outputs = [_parse(r) for r in results]
+        if len(steps) < self.max_steps:
+            calls = next_calls(intent, outputs, step=len(steps))
+            if calls:
+                return AIMessage(
+                    content="",
+                    tool_calls=[{"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"} for name, args in calls],
+                )
+        answer = Composer(self.prompts_dir).compose(intent, outputs)
+        return AIMessage(content=answer, response_metadata={"model_name": MODEL_NAME})
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        return ChatResult(generations=[ChatGeneration(message=self._respond(messages))])
+
+    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        msg = self._respond(messages)
+        if msg.tool_calls:
+            chunk = AIMessageChunk(
+                content="",
+                tool_call_chunks=[{"name": c["name"], "args": json.dumps(c["args"], ensure_ascii=False), "id": c["id"], "index": i, "type": "tool_call_chunk"} for i, c in enumerate(msg.tool_calls)],
+            )
+            yield ChatGenerationChunk(message=chunk)
+            return
+        text = str(msg.content)
+        for i in range(0, len(text), self.chunk_chars):
+            piece = text[i : i + self.chunk_chars]
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
+            if run_manager:
+                run_manager.on_llm_new_token(piece, chunk=chunk)
+            yield chunk
+        yield ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata={"model_name": MODEL_NAME, "finish_reason": "stop"}))
+
+
+def _parse(msg: ToolMessage) -> dict[str, Any]:
+    """A tool result as the composer sees it: name, structured artifact, or the error text."""
+    out: dict[str, Any] = {"name": msg.name, "status": getattr(msg, "status", "success")}
+    if isinstance(msg.artifact, dict):
+        out.update(msg.artifact)
+    if out["status"] == "error" or not isinstance(msg.artifact, dict):
+        out["error"] = str(msg.content)
+    return out

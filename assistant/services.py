@@ -1,0 +1,47 @@
+"""The services one process needs, built once from settings and passed around explicitly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from langchain_core.language_models import BaseChatModel
+
+from assistant.db import init_db, session_factory
+from assistant.factory import build_chat_model, build_embedder
+from assistant.kb.index import KnowledgeIndex
+from assistant.kpi_store import KpiStore
+from assistant.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    chat_model: BaseChatModel | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        if self.chat_model is None:
+            self.chat_model = build_chat_model(self.settings)
+
+    @cached_property
+    def sessions(self):  # noqa: ANN201 - sessionmaker
+        init_db(self.settings.db_url)
+        return session_factory(self.settings.db_url)
+
+    @cached_property
+    def index(self) -> KnowledgeIndex:
+        return KnowledgeIndex(self.settings, build_embedder(self.settings))
+
+    @cached_property
+    def kpis(self) -> KpiStore:
+        store = KpiStore(self.sessions)
+        store.ensure_demo()
+        return store
+
+    @property
+    def engine(self) -> str:
+        return self.settings.engine
+
+    @property
+    def model_name(self) -> str:
+        return "offline-rules-v1" if self.engine == "offline" else self.settings.llm_model
