@@ -48,7 +48,9 @@ def latest_period(facts: pd.DataFrame, kind: Literal["month", "quarter"] = "mont
     if facts.empty:
         return "2026-Q3" if kind == "quarter" else "2026-09"
     last = pd.Timestamp(facts["date"].max())
-    return f"{last.year}-Q{(last.month - 1) // 3 + 1}" if kind == "quarter" else f"{last.year}-{last.month:02d}"
+    return (
+        f"{last.year}-Q{(last.month - 1) // 3 + 1}" if kind == "quarter" else f"{last.year}-{last.month:02d}"
+    )
 
 
 def build_tools(services: Services, *, workspace: str = "default") -> list[BaseTool]:
@@ -56,10 +58,20 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
 
     def provenance(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         data = services.kpis.load(workspace)
-        return {"tool": name, "inputs": inputs, "dataset_version": data.version, "at": datetime.now(UTC).isoformat(timespec="seconds")}
+        return {
+            "tool": name,
+            "inputs": inputs,
+            "dataset_version": data.version,
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
 
     @tool(response_format="content_and_artifact")
-    def search_knowledge(query: str, k: int = 5, type: Literal["playbook", "case", "policy"] | None = None, runtime: ToolRuntime = None) -> tuple[str, dict]:  # type: ignore[assignment]
+    def search_knowledge(
+        query: str,
+        k: int = 5,
+        type: Literal["playbook", "case", "policy"] | None = None,
+        runtime: ToolRuntime = None,
+    ) -> tuple[str, dict]:  # type: ignore[assignment]
         """Search the planning knowledge base (playbooks, case studies, policies) for passages.
 
         Cite the passages you use as [n] with the numbers given here.
@@ -71,12 +83,23 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
         """
         k = max(1, min(int(k or 5), 10))
         offset = _prior_passages(runtime)
-        passages = [p.as_dict() | {"n": offset + i + 1} for i, p in enumerate(services.index.search(query, k=k, type=type))]
-        content = "\n\n".join(f"[{p['n']}] {p['title']}（{p['heading']}）\n{p['text']}" for p in passages) or "没有找到相关段落 / no passages found"
-        return content, {"passages": passages, "provenance": {"tool": "search_knowledge", "inputs": {"query": query, "k": k, "type": type}}}
+        passages = [
+            p.as_dict() | {"n": offset + i + 1}
+            for i, p in enumerate(services.index.search(query, k=k, type=type))
+        ]
+        content = (
+            "\n\n".join(f"[{p['n']}] {p['title']}（{p['heading']}）\n{p['text']}" for p in passages)
+            or "没有找到相关段落 / no passages found"
+        )
+        return content, {
+            "passages": passages,
+            "provenance": {"tool": "search_knowledge", "inputs": {"query": query, "k": k, "type": type}},
+        }
 
     @tool(response_format="content_and_artifact")
-    def kpi_lookup(metric: str, period: str | None = None, region: str | None = None, channel: str | None = None) -> tuple[str, dict]:
+    def kpi_lookup(
+        metric: str, period: str | None = None, region: str | None = None, channel: str | None = None
+    ) -> tuple[str, dict]:
         """Look up a KPI's actual value against its target for a period and slice.
 
         Returns actual, target, deviation in percent, status (on_track, watch, off_target when the
@@ -90,9 +113,22 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
         """
         data = services.kpis.load(workspace)
         period = period or latest_period(data.facts)
-        result = _kpi_lookup(data.facts, data.targets, metric=metric, period=period, region=region, channel=channel, threshold=settings.deviation_threshold)
+        result = _kpi_lookup(
+            data.facts,
+            data.targets,
+            metric=metric,
+            period=period,
+            region=region,
+            channel=channel,
+            threshold=settings.deviation_threshold,
+        )
         out = result.model_dump()
-        return _dump(out), {"result": out, "provenance": provenance("kpi_lookup", {"metric": metric, "period": period, "region": region, "channel": channel})}
+        return _dump(out), {
+            "result": out,
+            "provenance": provenance(
+                "kpi_lookup", {"metric": metric, "period": period, "region": region, "channel": channel}
+            ),
+        }
 
     @tool(response_format="content_and_artifact")
     def kpi_diagnose(metric: str, period: str | None = None) -> tuple[str, dict]:
@@ -107,13 +143,24 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
         """
         data = services.kpis.load(workspace)
         period = period or latest_period(data.facts, "quarter")
-        result = _kpi_diagnose(data.facts, data.targets, metric=metric, period=period, threshold=settings.deviation_threshold)
+        result = _kpi_diagnose(
+            data.facts, data.targets, metric=metric, period=period, threshold=settings.deviation_threshold
+        )
         out = result.model_dump()
-        slim = out | {"drivers": [{k: d[k] for k in ("dimension", "value", "share_of_gap", "detail")} for d in out["drivers"]]}
-        return _dump(slim), {"result": out, "provenance": provenance("kpi_diagnose", {"metric": metric, "period": period})}
+        slim = out | {
+            "drivers": [
+                {k: d[k] for k in ("dimension", "value", "share_of_gap", "detail")} for d in out["drivers"]
+            ]
+        }
+        return _dump(slim), {
+            "result": out,
+            "provenance": provenance("kpi_diagnose", {"metric": metric, "period": period}),
+        }
 
     @tool(response_format="content_and_artifact")
-    def forecast(metric: str, horizon: int = 12, region: str | None = None, channel: str | None = None) -> tuple[str, dict]:
+    def forecast(
+        metric: str, horizon: int = 12, region: str | None = None, channel: str | None = None
+    ) -> tuple[str, dict]:
         """Forecast a KPI from its history, with prediction intervals, a backtest against seasonal naive, and base/stretch targets.
 
         Args:
@@ -128,7 +175,12 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
         result = forecast_series(series, metric=metric, horizon=horizon)
         out = result.model_dump()
         slim = out | {"points": out["points"][:3] + out["points"][-1:]}
-        return _dump(slim), {"result": out, "provenance": provenance("forecast", {"metric": metric, "horizon": horizon, "region": region, "channel": channel})}
+        return _dump(slim), {
+            "result": out,
+            "provenance": provenance(
+                "forecast", {"metric": metric, "horizon": horizon, "region": region, "channel": channel}
+            ),
+        }
 
     @tool(response_format="content_and_artifact")
     def budget_allocate(total: float = DEFAULT_BUDGET, period: str | None = None) -> tuple[str, dict]:
@@ -143,8 +195,13 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
         label = parse_period(period).label
         t = data.targets
         plan = t[(t["metric"] == "roi") & (t["period"] == label) & (t["channel"] != "") & (t["region"] == "")]
-        result = _budget_allocate(float(total), facts=data.facts, plan_roi=dict(zip(plan["channel"], plan["target"], strict=True)))
+        result = _budget_allocate(
+            float(total), facts=data.facts, plan_roi=dict(zip(plan["channel"], plan["target"], strict=True))
+        )
         out = result.model_dump()
-        return _dump(out), {"result": out, "provenance": provenance("budget_allocate", {"total": total, "period": label})}
+        return _dump(out), {
+            "result": out,
+            "provenance": provenance("budget_allocate", {"total": total, "period": label}),
+        }
 
     return [search_knowledge, kpi_lookup, kpi_diagnose, forecast, budget_allocate]

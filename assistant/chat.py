@@ -45,7 +45,11 @@ def _summary(artifact: Any) -> dict[str, Any]:
     if not isinstance(artifact, dict):
         return {}
     if "passages" in artifact:
-        return {"passages": [{k: p[k] for k in ("n", "doc_id", "title", "chunk_id", "score")} for p in artifact["passages"]]}
+        return {
+            "passages": [
+                {k: p[k] for k in ("n", "doc_id", "title", "chunk_id", "score")} for p in artifact["passages"]
+            ]
+        }
     return {"result": artifact.get("result"), "provenance": artifact.get("provenance")}
 
 
@@ -57,7 +61,9 @@ def friendly_error(exc: BaseException) -> str:
     if isinstance(exc, openai.APITimeoutError):
         return "The language model did not answer in time (timeout). Your message is saved; please retry."
     if isinstance(exc, openai.RateLimitError):
-        return "The language model is rate-limiting requests (429). Your message is saved; please retry shortly."
+        return (
+            "The language model is rate-limiting requests (429). Your message is saved; please retry shortly."
+        )
     if isinstance(exc, openai.APIStatusError):
         return f"The language model endpoint returned an error ({exc.status_code}). Your message is saved; please retry."
     if isinstance(exc, openai.APIConnectionError):
@@ -72,7 +78,17 @@ class ChatService:
         self.services = services
         self.workspace = workspace
         self.system_prompt = (services.settings.prompts_dir / "system.md").read_text(encoding="utf-8")
-        self.agent = create_agent(services.chat_model, build_tools(services, workspace=workspace), system_prompt=self.system_prompt)
+        self.agent = create_agent(
+            services.chat_model, build_tools(services, workspace=workspace), system_prompt=self.system_prompt
+        )
+
+    def check_conversation(self, conversation_id: str | None) -> None:
+        if conversation_id is None:
+            return
+        with self.services.sessions() as s:
+            conv = s.get(Conversation, conversation_id)
+            if conv is None or conv.workspace != self.workspace:
+                raise NotFound(f"conversation {conversation_id} not found")
 
     # -- storage ----------------------------------------------------------------------------
     def _history(self, conversation_id: str | None, text: str) -> tuple[str, list[BaseMessage]]:
@@ -100,9 +116,15 @@ class ChatService:
             assert conv is not None
             s.add(
                 Message(
-                    conversation_id=conv.id, seq=len(conv.messages), role="assistant", content=result.answer,
-                    tool_calls=result.tool_calls, citations=result.citations, engine=self.services.engine,
-                    model=self.services.model_name, error=result.error,
+                    conversation_id=conv.id,
+                    seq=len(conv.messages),
+                    role="assistant",
+                    content=result.answer,
+                    tool_calls=result.tool_calls,
+                    citations=result.citations,
+                    engine=self.services.engine,
+                    model=self.services.model_name,
+                    error=result.error,
                 )
             )
             conv.updated_at = conv.updated_at  # touch via onupdate
@@ -115,10 +137,17 @@ class ChatService:
         final_text = ""
         limit = 2 * self.services.settings.agent_max_steps + 1
         try:
-            async for mode, payload in self.agent.astream({"messages": messages}, stream_mode=["messages", "updates"], config={"recursion_limit": limit}):
+            async for mode, payload in self.agent.astream(
+                {"messages": messages}, stream_mode=["messages", "updates"], config={"recursion_limit": limit}
+            ):
                 if mode == "messages":
                     chunk, meta = payload
-                    if isinstance(chunk, AIMessageChunk) and meta.get("langgraph_node") == "model" and isinstance(chunk.content, str) and chunk.content:
+                    if (
+                        isinstance(chunk, AIMessageChunk)
+                        and meta.get("langgraph_node") == "model"
+                        and isinstance(chunk.content, str)
+                        and chunk.content
+                    ):
                         yield Event("token", {"text": chunk.content})
                     continue
                 for node, update in payload.items():
@@ -130,20 +159,44 @@ class ChatService:
                                     result.tool_calls.append(entry)
                                     yield Event("tool_start", entry)
                             else:
-                                final_text = msg.text if hasattr(msg, "text") and isinstance(msg.text, str) else str(msg.content)
+                                final_text = (
+                                    msg.text
+                                    if hasattr(msg, "text") and isinstance(msg.text, str)
+                                    else str(msg.content)
+                                )
                         elif isinstance(msg, ToolMessage):
                             summary = _summary(msg.artifact)
-                            for p in (msg.artifact or {}).get("passages", []) if isinstance(msg.artifact, dict) else []:
+                            for p in (
+                                (msg.artifact or {}).get("passages", [])
+                                if isinstance(msg.artifact, dict)
+                                else []
+                            ):
                                 passages[p["n"]] = p
                             for entry in result.tool_calls:
                                 if entry["id"] == msg.tool_call_id:
                                     entry.update(status=msg.status, output=summary)
-                            yield Event("tool_end", {"id": msg.tool_call_id, "name": msg.name, "status": msg.status, "output": summary, "content": str(msg.content)[:2000]})
+                            yield Event(
+                                "tool_end",
+                                {
+                                    "id": msg.tool_call_id,
+                                    "name": msg.name,
+                                    "status": msg.status,
+                                    "output": summary,
+                                    "content": str(msg.content)[:2000],
+                                },
+                            )
         except Exception as exc:  # every failure ends the turn cleanly and is stored
             result.error = friendly_error(exc)
         result.answer = final_text
         result.citations = [
-            {"n": n, "doc_id": p["doc_id"], "title": p["title"], "chunk_id": p["chunk_id"], "heading": p.get("heading", ""), "text": p["text"]}
+            {
+                "n": n,
+                "doc_id": p["doc_id"],
+                "title": p["title"],
+                "chunk_id": p["chunk_id"],
+                "heading": p.get("heading", ""),
+                "text": p["text"],
+            }
             for n, p in sorted(passages.items())
             if n in cited_numbers(final_text)
         ]
@@ -152,7 +205,16 @@ class ChatService:
             yield Event("citation", c)
         if result.error:
             yield Event("error", {"message": result.error, "conversation_id": conversation_id})
-        yield Event("done", {"conversation_id": conversation_id, "engine": self.services.engine, "model": self.services.model_name, "answer": result.answer, "error": result.error})
+        yield Event(
+            "done",
+            {
+                "conversation_id": conversation_id,
+                "engine": self.services.engine,
+                "model": self.services.model_name,
+                "answer": result.answer,
+                "error": result.error,
+            },
+        )
 
     async def ask(self, text: str, *, conversation_id: str | None = None) -> TurnResult:
         out = TurnResult(conversation_id="")
@@ -162,14 +224,25 @@ class ChatService:
             elif ev.type == "citation":
                 out.citations.append(ev.data)
             elif ev.type == "done":
-                out.conversation_id, out.answer, out.error = ev.data["conversation_id"], ev.data["answer"], ev.data["error"]
+                out.conversation_id, out.answer, out.error = (
+                    ev.data["conversation_id"],
+                    ev.data["answer"],
+                    ev.data["error"],
+                )
         return out
 
 
 def list_conversations(services: Services, workspace: str = "default") -> list[dict[str, Any]]:
     with services.sessions() as s:
-        rows = s.scalars(select(Conversation).where(Conversation.workspace == workspace).order_by(Conversation.updated_at.desc())).all()
-        return [{"id": c.id, "title": c.title, "created_at": c.created_at, "updated_at": c.updated_at} for c in rows]
+        rows = s.scalars(
+            select(Conversation)
+            .where(Conversation.workspace == workspace)
+            .order_by(Conversation.updated_at.desc())
+        ).all()
+        return [
+            {"id": c.id, "title": c.title, "created_at": c.created_at, "updated_at": c.updated_at}
+            for c in rows
+        ]
 
 
 def get_conversation(services: Services, conversation_id: str, workspace: str = "default") -> dict[str, Any]:
@@ -182,7 +255,17 @@ def get_conversation(services: Services, conversation_id: str, workspace: str = 
             "title": c.title,
             "created_at": c.created_at,
             "messages": [
-                {"seq": m.seq, "role": m.role, "content": m.content, "tool_calls": m.tool_calls, "citations": m.citations, "engine": m.engine, "model": m.model, "error": m.error, "created_at": m.created_at}
+                {
+                    "seq": m.seq,
+                    "role": m.role,
+                    "content": m.content,
+                    "tool_calls": m.tool_calls,
+                    "citations": m.citations,
+                    "engine": m.engine,
+                    "model": m.model,
+                    "error": m.error,
+                    "created_at": m.created_at,
+                }
                 for m in c.messages
             ],
         }

@@ -39,12 +39,15 @@ class KpiStore:
         with self.sessions() as s:
             bind = s.get_bind()
             facts = pd.read_sql(
-                select(KpiFact.date, KpiFact.region, KpiFact.channel, KpiFact.metric, KpiFact.value).where(KpiFact.workspace == workspace), bind
+                select(KpiFact.date, KpiFact.region, KpiFact.channel, KpiFact.metric, KpiFact.value).where(
+                    KpiFact.workspace == workspace
+                ),
+                bind,
             )
             targets = pd.read_sql(
-                select(KpiTarget.period, KpiTarget.metric, KpiTarget.target, KpiTarget.region, KpiTarget.channel).where(
-                    KpiTarget.workspace == workspace
-                ),
+                select(
+                    KpiTarget.period, KpiTarget.metric, KpiTarget.target, KpiTarget.region, KpiTarget.channel
+                ).where(KpiTarget.workspace == workspace),
                 bind,
             )
             loaded = s.scalar(select(Dataset.created_at).where(Dataset.id == version)) if version else None
@@ -55,7 +58,15 @@ class KpiStore:
         self._cache[workspace] = data
         return data
 
-    def import_frames(self, facts: pd.DataFrame | None, targets: pd.DataFrame | None, *, workspace: str = "default", source: str, replace: bool = False) -> int:
+    def import_frames(
+        self,
+        facts: pd.DataFrame | None,
+        targets: pd.DataFrame | None,
+        *,
+        workspace: str = "default",
+        source: str,
+        replace: bool = False,
+    ) -> int:
         """Validate, then write in one transaction: a bad file imports nothing."""
         f = validate_facts(facts, what=source) if facts is not None else None
         t = validate_targets(targets, what=source) if targets is not None else None
@@ -66,13 +77,30 @@ class KpiStore:
                 s.execute(
                     KpiFact.__table__.insert(),
                     [
-                        {"workspace": workspace, "date": d.to_pydatetime(), "region": r, "channel": c, "metric": m, "value": float(v)}
-                        for d, r, c, m, v in f[["date", "region", "channel", "metric", "value"]].itertuples(index=False)
+                        {
+                            "workspace": workspace,
+                            "date": d.to_pydatetime(),
+                            "region": r,
+                            "channel": c,
+                            "metric": m,
+                            "value": float(v),
+                        }
+                        for d, r, c, m, v in f[["date", "region", "channel", "metric", "value"]].itertuples(
+                            index=False
+                        )
                     ],
                 )
             if t is not None and not t.empty:
-                s.execute(KpiTarget.__table__.insert(), [{"workspace": workspace, **row} for row in t.to_dict("records")])
-            ds = Dataset(workspace=workspace, source=source[:200], facts=0 if f is None else len(f), targets=0 if t is None else len(t))
+                s.execute(
+                    KpiTarget.__table__.insert(),
+                    [{"workspace": workspace, **row} for row in t.to_dict("records")],
+                )
+            ds = Dataset(
+                workspace=workspace,
+                source=source[:200],
+                facts=0 if f is None else len(f),
+                targets=0 if t is None else len(t),
+            )
             s.add(ds)
             s.flush()
             return int(ds.id)
@@ -91,5 +119,10 @@ class KpiStore:
         from tools.demo_data import generate
 
         facts, targets = generate()
-        self.import_frames(facts.assign(date=facts["date"].dt.strftime("%Y-%m-%d")), targets, workspace=workspace, source="demo company (tools/demo_data.py)")
+        self.import_frames(
+            facts.assign(date=facts["date"].dt.strftime("%Y-%m-%d")),
+            targets,
+            workspace=workspace,
+            source="demo company (tools/demo_data.py)",
+        )
         return True

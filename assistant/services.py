@@ -24,7 +24,7 @@ class Services:
             self.chat_model = build_chat_model(self.settings)
 
     @cached_property
-    def sessions(self):  # noqa: ANN201 - sessionmaker
+    def sessions(self):
         init_db(self.settings.db_url)
         return session_factory(self.settings.db_url)
 

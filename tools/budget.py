@@ -81,7 +81,9 @@ class Allocation(BaseModel):
 def fit_curves(facts: pd.DataFrame, *, min_points: int = 8) -> list[Curve]:
     """Per-channel revenue = a * spend^b from weekly (or monthly) history."""
     rows = facts[facts["metric"].isin(["spend", "revenue"]) & (facts["channel"] != "")]
-    wide = rows.pivot_table(index=["date", "channel"], columns="metric", values="value", aggfunc="sum").dropna()
+    wide = rows.pivot_table(
+        index=["date", "channel"], columns="metric", values="value", aggfunc="sum"
+    ).dropna()
     curves = []
     for channel, g in wide.groupby(level="channel"):
         g = g[(g["spend"] > 0) & (g["revenue"] > 0)]
@@ -91,17 +93,29 @@ def fit_curves(facts: pd.DataFrame, *, min_points: int = 8) -> list[Curve]:
         b = float(np.polyfit(x, y, 1)[0]) if np.ptp(x) > 1e-9 else 0.7
         b = float(np.clip(b, 0.2, 0.95))  # diminishing returns, and no degenerate flat curve
         a = float(np.exp(np.mean(y - b * x)))
-        curves.append(Curve(channel=str(channel), a=a, b=b, hist_spend=float(g["spend"].sum()), hist_revenue=float(g["revenue"].sum())))
+        curves.append(
+            Curve(
+                channel=str(channel),
+                a=a,
+                b=b,
+                hist_spend=float(g["spend"].sum()),
+                hist_revenue=float(g["revenue"].sum()),
+            )
+        )
     return curves
 
 
-def _bounds(curves: list[Curve], pool: float, min_share: float, max_share: float) -> list[tuple[float, float]]:
+def _bounds(
+    curves: list[Curve], pool: float, min_share: float, max_share: float
+) -> list[tuple[float, float]]:
     """Per-line bounds: channels below the ROI floor are held at the minimum, those above the
     bonus threshold may take more than the usual cap."""
     out = []
     for c in curves:
         lo = pool * min_share
-        hi = pool * (min_share if c.roi < ROI_FLOOR else min(1.0, max_share * (1.25 if c.roi > ROI_BONUS else 1.0)))
+        hi = pool * (
+            min_share if c.roi < ROI_FLOOR else min(1.0, max_share * (1.25 if c.roi > ROI_BONUS else 1.0))
+        )
         out.append((lo, max(lo, hi)))
     return out
 
@@ -124,7 +138,9 @@ def _exact_sum(amounts: np.ndarray, total: float, bounds: list[tuple[float, floa
     return out
 
 
-def optimise_channels(curves: list[Curve], pool: float, *, min_share: float = 0.05, max_share: float = 0.4) -> np.ndarray:
+def optimise_channels(
+    curves: list[Curve], pool: float, *, min_share: float = 0.05, max_share: float = 0.4
+) -> np.ndarray:
     """Split `pool` over channels to maximise sum of a_i * x_i^b_i within bounds."""
     n = len(curves)
     if n == 0:
@@ -178,26 +194,44 @@ def budget_allocate(
         raise ValueError("category shares must be non-negative and sum to 1")
     names = list(split)
     cat_amounts = _exact_sum(np.array([total * split[k] for k in names]), total, [(0.0, total)] * len(names))
-    categories = [CategoryLine(category=k, name_zh=CATEGORY_ZH.get(k, k), amount=float(a), share=split[k]) for k, a in zip(names, cat_amounts, strict=True)]
+    categories = [
+        CategoryLine(category=k, name_zh=CATEGORY_ZH.get(k, k), amount=float(a), share=split[k])
+        for k, a in zip(names, cat_amounts, strict=True)
+    ]
     pool = float(cat_amounts[names.index("channels")]) if "channels" in names else 0.0
     curves = fit_curves(facts) if facts is not None and not facts.empty else []
     if not curves or pool <= 0:
-        return Allocation(total=total, method="rules: 40/30/30 by category", categories=categories, channels=[], expected_revenue=None)
+        return Allocation(
+            total=total,
+            method="rules: 40/30/30 by category",
+            categories=categories,
+            channels=[],
+            expected_revenue=None,
+        )
     amounts = optimise_channels(curves, pool, min_share=min_share, max_share=max_share)
     bounds = _bounds(curves, pool, min(min_share, 1 / len(curves)), max(max_share, 1 / len(curves)))
     lines = []
     for c, amt, (lo, hi) in zip(curves, amounts, bounds, strict=True):
         rev = c.revenue(float(amt))
         note = (
-            f"历史 ROI {c.roi:.2f} 低于门槛 {ROI_FLOOR:g}，仅保留最低投入" if c.roi < ROI_FLOOR
-            else f"历史 ROI {c.roi:.2f} 高于 {ROI_BONUS:g}，上限上调" if c.roi > ROI_BONUS
+            f"历史 ROI {c.roi:.2f} 低于门槛 {ROI_FLOOR:g}，仅保留最低投入"
+            if c.roi < ROI_FLOOR
+            else f"历史 ROI {c.roi:.2f} 高于 {ROI_BONUS:g}，上限上调"
+            if c.roi > ROI_BONUS
             else f"历史 ROI {c.roi:.2f}，按边际回报分配"
         )
         lines.append(
             ChannelLine(
-                channel=c.channel, amount=float(amt), share_of_channels=round(float(amt) / pool, 4),
-                historical_roi=round(c.roi, 3), expected_revenue=round(rev, 2), expected_roi=round(rev / amt, 3) if amt else None,
-                marginal_roi=round(c.marginal_roi(float(amt)), 3), lower_bound=round(lo, 2), upper_bound=round(hi, 2), note=note,
+                channel=c.channel,
+                amount=float(amt),
+                share_of_channels=round(float(amt) / pool, 4),
+                historical_roi=round(c.roi, 3),
+                expected_revenue=round(rev, 2),
+                expected_roi=round(rev / amt, 3) if amt else None,
+                marginal_roi=round(c.marginal_roi(float(amt)), 3),
+                lower_bound=round(lo, 2),
+                upper_bound=round(hi, 2),
+                note=note,
             )
         )
     return Allocation(
@@ -206,12 +240,19 @@ def budget_allocate(
         categories=categories,
         channels=lines,
         expected_revenue=round(sum(line.expected_revenue or 0 for line in lines), 2),
-        reallocations=propose_reallocations(curves, dict(zip([c.channel for c in curves], amounts, strict=True)), plan_roi or {}),
+        reallocations=propose_reallocations(
+            curves, dict(zip([c.channel for c in curves], amounts, strict=True)), plan_roi or {}
+        ),
     )
 
 
 def propose_reallocations(
-    curves: list[Curve], budget: dict[str, float], plan_roi: dict[str, float], *, threshold: float = 0.10, move_share: float = 0.10
+    curves: list[Curve],
+    budget: dict[str, float],
+    plan_roi: dict[str, float],
+    *,
+    threshold: float = 0.10,
+    move_share: float = 0.10,
 ) -> list[Reallocation]:
     """When a channel's ROI misses plan by more than `threshold`, move `move_share` of its budget
     to the channel with the highest marginal ROI (the snack case moved 10% of budget)."""
@@ -226,12 +267,14 @@ def propose_reallocations(
             continue
         best = max(others, key=lambda o: o.marginal_roi(budget.get(o.channel, 0.0)))
         amount = round(budget.get(ch, 0.0) * move_share, 2)
-        change = (best.revenue(budget.get(best.channel, 0.0) + amount) - best.revenue(budget.get(best.channel, 0.0))) - (
-            c.revenue(budget.get(ch, 0.0)) - c.revenue(budget.get(ch, 0.0) - amount)
-        )
+        change = (
+            best.revenue(budget.get(best.channel, 0.0) + amount) - best.revenue(budget.get(best.channel, 0.0))
+        ) - (c.revenue(budget.get(ch, 0.0)) - c.revenue(budget.get(ch, 0.0) - amount))
         out.append(
             Reallocation(
-                from_channel=ch, to_channel=best.channel, amount=amount,
+                from_channel=ch,
+                to_channel=best.channel,
+                amount=amount,
                 reason=f"{ch} ROI {c.roi:.2f} 低于计划 {plan:.2f} 超过 {threshold:.0%}",
                 expected_revenue_change=round(change, 2),
             )
@@ -253,8 +296,18 @@ def score_project(*, goal_fit: float, expected_roi: float, risk_control: float) 
     for name, v in (("goal_fit", goal_fit), ("risk_control", risk_control)):
         if not 0 <= v <= 25:
             raise ValueError(f"{name} must be between 0 and 25")
-    roi_points = 0.0 if expected_roi < ROI_FLOOR else min(25.0, 25.0 * (expected_roi - ROI_FLOOR + 1) / (8 - ROI_FLOOR + 1))
-    return ProjectScore(goal_fit=goal_fit, roi=round(roi_points, 2), risk=risk_control, total=round(goal_fit + roi_points + risk_control, 2), passes_roi_floor=expected_roi >= ROI_FLOOR)
+    roi_points = (
+        0.0
+        if expected_roi < ROI_FLOOR
+        else min(25.0, 25.0 * (expected_roi - ROI_FLOOR + 1) / (8 - ROI_FLOOR + 1))
+    )
+    return ProjectScore(
+        goal_fit=goal_fit,
+        roi=round(roi_points, 2),
+        risk=risk_control,
+        total=round(goal_fit + roi_points + risk_control, 2),
+        passes_roi_floor=expected_roi >= ROI_FLOOR,
+    )
 
 
 def weighted_vote(scores: dict[str, float], weights: dict[str, float] | None = None) -> float:

@@ -37,7 +37,7 @@ REPURCHASE_TARGET = 65.0
 
 def _season(d: pd.Timestamp) -> tuple[float, float]:
     """(spend multiplier, conversion-rate multiplier) for the week starting on d."""
-    doy = d.dayofyear
+    doy = d.day_of_year
     s618 = np.exp(-(((doy - 166) / 9.0) ** 2))  # around 15 June
     s1111 = np.exp(-(((doy - 312) / 8.0) ** 2))  # around 8 November
     cny = np.exp(-(((doy - 40) / 10.0) ** 2))
@@ -62,7 +62,9 @@ def generate_facts(seed: int = SEED) -> pd.DataFrame:
                     cpc_mult *= FEED_CPC_RISE.get(d.month, 1.45)
                 # diminishing returns: conversions grow with spend^0.75 around the channel's base
                 saturation = (spend_season * growth) ** -0.25
-                cvr_now = 0.88 * saturation * cvr * cvr_season * (1.05 if region == "下沉市场" else 1.0) * noise[1]
+                cvr_now = (
+                    0.88 * saturation * cvr * cvr_season * (1.05 if region == "下沉市场" else 1.0) * noise[1]
+                )
                 if channel == "KOC种草" and d >= pd.Timestamp("2026-08-10"):
                     cvr_now *= 0.5
                 impressions = spend / (cpm * cpc_mult) * 1000
@@ -72,8 +74,13 @@ def generate_facts(seed: int = SEED) -> pd.DataFrame:
                 buyers = conversions * 0.92
                 repeat = buyers * (0.60 + 0.02 * years + rng.normal(0, 0.01))
                 for metric, value in (
-                    ("spend", spend), ("impressions", impressions), ("clicks", clicks), ("conversions", conversions),
-                    ("revenue", revenue), ("buyers", buyers), ("repeat_buyers", repeat),
+                    ("spend", spend),
+                    ("impressions", impressions),
+                    ("clicks", clicks),
+                    ("conversions", conversions),
+                    ("revenue", revenue),
+                    ("buyers", buyers),
+                    ("repeat_buyers", repeat),
                 ):
                     rows.append((d, region, channel, metric, round(float(value), 2)))
     return pd.DataFrame(rows, columns=["date", "region", "channel", "metric", "value"])

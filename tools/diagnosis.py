@@ -95,7 +95,9 @@ def _pct_change(new: float | None, old: float | None) -> float | None:
     return round((new - old) / abs(old) * 100, 2)  # type: ignore[operator]
 
 
-def _segment_frame(m: Metric, cur: pd.DataFrame, ref: pd.DataFrame, keys: list[str], target: float | None) -> tuple[pd.DataFrame, float, float]:
+def _segment_frame(
+    m: Metric, cur: pd.DataFrame, ref: pd.DataFrame, keys: list[str], target: float | None
+) -> tuple[pd.DataFrame, float, float]:
     """Per-segment actual, expected, contribution and effects; returns (frame, actual, target used)."""
     c, r = _sums(cur, keys), _sums(ref, keys)
     idx = c.index.union(r.index)
@@ -130,7 +132,9 @@ def _segment_frame(m: Metric, cur: pd.DataFrame, ref: pd.DataFrame, keys: list[s
     return out, R1, t
 
 
-def _components(m: Metric, cur: pd.DataFrame, ref: pd.DataFrame, **where: str) -> dict[str, dict[str, float | None]]:
+def _components(
+    m: Metric, cur: pd.DataFrame, ref: pd.DataFrame, **where: str
+) -> dict[str, dict[str, float | None]]:
     out: dict[str, dict[str, float | None]] = {}
     for key in m.components:
         comp = METRICS[key]
@@ -149,7 +153,11 @@ def _detail(m: Metric, d: dict, comps: dict[str, dict[str, float | None]], lang:
     zh = lang == "zh"
     parts = [
         f"{d['label']}: {m.name(lang)} {_fmt(d['reference'], m.unit)} → {_fmt(d['actual'], m.unit)}"
-        + (f"（{'预期' if zh else 'expected'} {_fmt(d['expected'], m.unit)}）" if zh else f" (expected {_fmt(d['expected'], m.unit)})")
+        + (
+            f"（{'预期' if zh else 'expected'} {_fmt(d['expected'], m.unit)}）"
+            if zh
+            else f" (expected {_fmt(d['expected'], m.unit)})"
+        )
     ]
     for key, c in comps.items():
         if c["change_pct"] is not None:
@@ -159,7 +167,9 @@ def _detail(m: Metric, d: dict, comps: dict[str, dict[str, float | None]], lang:
         if zh:
             parts.append(f"解释偏差的 {share}（费率效应 {d['rate']:+.2f}，结构效应 {d['mix']:+.2f}）")
         else:
-            parts.append(f"explains {share} of the gap (rate effect {d['rate']:+.2f}, mix effect {d['mix']:+.2f})")
+            parts.append(
+                f"explains {share} of the gap (rate effect {d['rate']:+.2f}, mix effect {d['mix']:+.2f})"
+            )
     else:
         parts.append(f"解释偏差的 {share}" if zh else f"explains {share} of the gap")
     return "；".join(parts) if zh else "; ".join(parts)
@@ -179,7 +189,11 @@ def kpi_diagnose(
     m, p = get_metric(metric), parse_period(period)
     ref_p = reference_period(facts, p)
     rows = slice_facts(facts, metrics=m.base_inputs)
-    rows = rows[(rows["region"] != "") & (rows["channel"] != "")] if ((rows["region"] != "") & (rows["channel"] != "")).any() else rows
+    rows = (
+        rows[(rows["region"] != "") & (rows["channel"] != "")]
+        if ((rows["region"] != "") & (rows["channel"] != "")).any()
+        else rows
+    )
     cur, ref = in_period(rows, p), in_period(rows, ref_p)
     target = find_target(targets, m, p)
     candidates: list[dict] = []
@@ -212,7 +226,11 @@ def kpi_diagnose(
     ranked = _rank(candidates)[:top]
     drivers = []
     for d in ranked:
-        where = dict(zip(["region", "channel"], d["key"], strict=False)) if d["dimension"] == "region×channel" else {d["dimension"]: d["key"][0]}
+        where = (
+            dict(zip(["region", "channel"], d["key"], strict=False))
+            if d["dimension"] == "region×channel"
+            else {d["dimension"]: d["key"][0]}
+        )
         comps = _components(m, in_period(facts, p), in_period(facts, ref_p), **where)
         drivers.append(
             Driver(
@@ -270,9 +288,22 @@ def _rank(candidates: list[dict]) -> list[dict]:
     return sorted(adverse, key=lambda c: (-score[id(c)], -c["surprise"], c["label"]))
 
 
-def _narrative(m: Metric, period: str, actual: float | None, target: float | None, deviation: float | None, status: str, drivers: list[Driver], lang: str) -> str:
+def _narrative(
+    m: Metric,
+    period: str,
+    actual: float | None,
+    target: float | None,
+    deviation: float | None,
+    status: str,
+    drivers: list[Driver],
+    lang: str,
+) -> str:
     if actual is None:
-        return f"{period} 没有 {m.name(lang)} 的数据。" if lang == "zh" else f"No data for {m.name(lang)} in {period}."
+        return (
+            f"{period} 没有 {m.name(lang)} 的数据。"
+            if lang == "zh"
+            else f"No data for {m.name(lang)} in {period}."
+        )
     if lang == "zh":
         head = f"{period} {m.zh}实际 {_fmt(actual, m.unit)}，目标 {_fmt(target, m.unit)}"
         head += f"，偏差 {deviation:+.1f}%（{STATUS_ZH[status]}）。" if deviation is not None else "。"
@@ -282,8 +313,15 @@ def _narrative(m: Metric, period: str, actual: float | None, target: float | Non
         dim = {"region": "区域", "channel": "渠道", "region×channel": "区域×渠道"}[top.dimension]
         return head + f"最主要的驱动因素是{dim}「{top.value}」，解释了偏差的 {top.share_of_gap * 100:.0f}%。"
     head = f"In {period}, {m.en} was {_fmt(actual, m.unit)} against a target of {_fmt(target, m.unit)}"
-    head += f", a deviation of {deviation:+.1f}% ({status.replace('_', ' ')}). " if deviation is not None else ". "
+    head += (
+        f", a deviation of {deviation:+.1f}% ({status.replace('_', ' ')}). "
+        if deviation is not None
+        else ". "
+    )
     if not drivers:
         return head + "No region or channel drives the gap."
     top = drivers[0]
-    return head + f"The main driver is {top.dimension} '{top.value}', explaining {top.share_of_gap * 100:.0f}% of the gap."
+    return (
+        head
+        + f"The main driver is {top.dimension} '{top.value}', explaining {top.share_of_gap * 100:.0f}% of the gap."
+    )

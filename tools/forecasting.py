@@ -52,18 +52,36 @@ class Forecast(BaseModel):
 
 def detect_frequency(dates: pd.DatetimeIndex) -> str:
     """W, M, Q or D from the spacing of the dates (pandas' inference first, median gap second)."""
-    freq = pd.infer_freq(dates) if len(dates) >= 3 else None
+    freq = None
+    if len(dates) >= 3:
+        with warnings.catch_warnings():  # pandas is changing infer_freq's return type
+            warnings.simplefilter("ignore")
+            inferred = pd.infer_freq(dates)
+        freq = getattr(inferred, "freqstr", inferred)
     if freq:
         f = freq.upper()
         for key in ("W", "Q", "M", "D"):
-            if f.startswith(key) or (key == "M" and f.startswith("MS")) or (key == "Q" and f.startswith("QS")):
+            if (
+                f.startswith(key)
+                or (key == "M" and f.startswith("MS"))
+                or (key == "Q" and f.startswith("QS"))
+            ):
                 return key
-    gap = float(np.median(np.diff(dates.values).astype("timedelta64[D]").astype(float))) if len(dates) > 1 else 30
+    gap = (
+        float(np.median(np.diff(dates.values).astype("timedelta64[D]").astype(float)))
+        if len(dates) > 1
+        else 30
+    )
     return "D" if gap < 4 else "W" if gap < 10 else "M" if gap < 45 else "Q"
 
 
 def _offset(freq: str) -> pd.DateOffset:
-    return {"W": pd.DateOffset(weeks=1), "M": pd.DateOffset(months=1), "Q": pd.DateOffset(months=3), "D": pd.DateOffset(days=1)}[freq]
+    return {
+        "W": pd.DateOffset(weeks=1),
+        "M": pd.DateOffset(months=1),
+        "Q": pd.DateOffset(months=3),
+        "D": pd.DateOffset(days=1),
+    }[freq]
 
 
 def smape(actual: np.ndarray, pred: np.ndarray) -> float:
@@ -83,7 +101,10 @@ def _candidates(n: int, m: int, positive: bool) -> list[dict]:
     seasonal = m > 1 and n >= 2 * m + 2
     out = [dict(error="add", trend=None), dict(error="add", trend="add", damped_trend=True)]
     if seasonal:
-        out += [dict(error="add", trend=None, seasonal="add"), dict(error="add", trend="add", damped_trend=True, seasonal="add")]
+        out += [
+            dict(error="add", trend=None, seasonal="add"),
+            dict(error="add", trend="add", damped_trend=True, seasonal="add"),
+        ]
         if positive:
             out += [dict(error="mul", trend=None, seasonal="mul")]
     return out
@@ -146,7 +167,13 @@ def _backtest(y: np.ndarray, horizon: int, m: int, folds: int) -> Backtest:
 
 
 def forecast_series(
-    series: pd.Series, *, metric: str = "value", horizon: int = 12, level: float = 0.9, folds: int = 3, seed: int = 7
+    series: pd.Series,
+    *,
+    metric: str = "value",
+    horizon: int = 12,
+    level: float = 0.9,
+    folds: int = 3,
+    seed: int = 7,
 ) -> Forecast:
     """Forecast a dated series `horizon` steps ahead.
 
@@ -180,7 +207,9 @@ def forecast_series(
         )
         for i in range(horizon)
     ]
-    sims = np.asarray(res.simulate(nsimulations=horizon, repetitions=500, anchor="end", rng=np.random.default_rng(seed)))
+    sims = np.asarray(
+        res.simulate(nsimulations=horizon, repetitions=500, anchor="end", rng=np.random.default_rng(seed))
+    )
     totals = sims.sum(axis=0)
     targets = Targets(
         base=round(float(np.quantile(totals, 0.5)), 2),
@@ -198,7 +227,9 @@ def forecast_series(
     )
 
 
-def series_from_facts(facts: pd.DataFrame, metric: str, *, region: str | None = None, channel: str | None = None) -> pd.Series:
+def series_from_facts(
+    facts: pd.DataFrame, metric: str, *, region: str | None = None, channel: str | None = None
+) -> pd.Series:
     """The dated series of a metric from long-form facts (ratio metrics as ratios of sums)."""
     from tools.kpi import metric_value, slice_facts
     from tools.metrics import get_metric
@@ -206,7 +237,10 @@ def series_from_facts(facts: pd.DataFrame, metric: str, *, region: str | None = 
     m = get_metric(metric)
     rows = slice_facts(facts, region=region, channel=channel, metrics=m.base_inputs)
     if rows.empty:
-        raise ValueError(f"no data for metric {metric!r}" + (f" in {region or ''} {channel or ''}".rstrip() if region or channel else ""))
+        raise ValueError(
+            f"no data for metric {metric!r}"
+            + (f" in {region or ''} {channel or ''}".rstrip() if region or channel else "")
+        )
     wide = rows.pivot_table(index="date", columns="metric", values="value", aggfunc="sum")
     values = [metric_value(r, m) for _, r in wide.iterrows()]
     return pd.Series(values, index=pd.DatetimeIndex(wide.index), dtype=float).dropna()

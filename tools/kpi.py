@@ -36,7 +36,11 @@ class KpiResult(BaseModel):
 
 
 def slice_facts(
-    facts: pd.DataFrame, *, region: str | None = None, channel: str | None = None, metrics: tuple[str, ...] | None = None
+    facts: pd.DataFrame,
+    *,
+    region: str | None = None,
+    channel: str | None = None,
+    metrics: tuple[str, ...] | None = None,
 ) -> pd.DataFrame:
     """Rows for a slice. Segment rows are preferred; blank-region/channel total rows count only
     for metrics that have no segment rows, so totals are never counted twice."""
@@ -66,7 +70,14 @@ def metric_value(sums: pd.Series | dict[str, float], metric: Metric) -> float | 
     return float(num) / float(den) * metric.scale
 
 
-def actual_value(facts: pd.DataFrame, metric: Metric, period: Period, *, region: str | None = None, channel: str | None = None) -> float | None:
+def actual_value(
+    facts: pd.DataFrame,
+    metric: Metric,
+    period: Period,
+    *,
+    region: str | None = None,
+    channel: str | None = None,
+) -> float | None:
     rows = in_period(slice_facts(facts, region=region, channel=channel, metrics=metric.base_inputs), period)
     if rows.empty:
         return None
@@ -74,14 +85,23 @@ def actual_value(facts: pd.DataFrame, metric: Metric, period: Period, *, region:
 
 
 def find_target(
-    targets: pd.DataFrame | None, metric: Metric, period: Period, *, region: str | None = None, channel: str | None = None
+    targets: pd.DataFrame | None,
+    metric: Metric,
+    period: Period,
+    *,
+    region: str | None = None,
+    channel: str | None = None,
 ) -> float | None:
     """The target for exactly this slice. A target set for an enclosing period applies to a ratio
     metric as is and to an additive metric pro rata by days (a quarterly revenue target gives a
     monthly one)."""
     if targets is None or targets.empty:
         return None
-    t = targets[(targets["metric"] == metric.key) & (targets["region"] == (region or "")) & (targets["channel"] == (channel or ""))]
+    t = targets[
+        (targets["metric"] == metric.key)
+        & (targets["region"] == (region or ""))
+        & (targets["channel"] == (channel or ""))
+    ]
     if t.empty:
         return None
     exact = t[t["period"] == period.label]
@@ -94,7 +114,9 @@ def find_target(
     return None
 
 
-def deviation_and_status(actual: float | None, target: float | None, metric: Metric, threshold: float) -> tuple[float | None, Status]:
+def deviation_and_status(
+    actual: float | None, target: float | None, metric: Metric, threshold: float
+) -> tuple[float | None, Status]:
     if actual is None or target is None or target == 0:
         return None, "no_target"
     deviation = (actual - target) / abs(target)

@@ -31,7 +31,9 @@ def read_table(path: str | Path) -> pd.DataFrame:
             return pd.read_excel(path, dtype=str, keep_default_na=False)
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (UnicodeDecodeError, pd.errors.ParserError, ValueError) as e:
-        raise DataError(f"{path.name}: cannot read as {'Excel' if suffix.startswith('.xls') else 'CSV'}: {e}") from e
+        raise DataError(
+            f"{path.name}: cannot read as {'Excel' if suffix.startswith('.xls') else 'CSV'}: {e}"
+        ) from e
 
 
 def _check_columns(df: pd.DataFrame, required: list[str], optional: set[str], what: str) -> pd.DataFrame:
@@ -48,7 +50,11 @@ def _check_columns(df: pd.DataFrame, required: list[str], optional: set[str], wh
 def _raise(problems: list[str], what: str) -> None:
     if problems:
         more = f" (and {len(problems) - MAX_REPORTED} more)" if len(problems) > MAX_REPORTED else ""
-        raise DataError(f"{what}: {len(problems)} problem(s), nothing imported: " + "; ".join(problems[:MAX_REPORTED]) + more)
+        raise DataError(
+            f"{what}: {len(problems)} problem(s), nothing imported: "
+            + "; ".join(problems[:MAX_REPORTED])
+            + more
+        )
 
 
 def validate_facts(raw: pd.DataFrame, *, what: str = "facts") -> pd.DataFrame:
@@ -72,7 +78,9 @@ def validate_facts(raw: pd.DataFrame, *, what: str = "facts") -> pd.DataFrame:
         if metric not in METRICS:
             problems.append(f"row {row}, column metric: unknown metric {metric!r}")
         elif METRICS[metric].derived:
-            problems.append(f"row {row}, column metric: {metric!r} is derived; import its base metrics instead")
+            problems.append(
+                f"row {row}, column metric: {metric!r} is derived; import its base metrics instead"
+            )
     _raise(problems, what)
     df["date"], df["value"] = dates, values.astype(float)
     return df.reset_index(drop=True)

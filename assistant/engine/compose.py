@@ -63,7 +63,10 @@ class Composer:
 
     def compose(self, intent: Intent, outputs: list[dict[str, Any]]) -> str:
         zh = intent.lang == "zh"
-        passages = sorted((p for o in outputs if o["name"] == "search_knowledge" for p in o.get("passages", [])), key=lambda p: p["n"])
+        passages = sorted(
+            (p for o in outputs if o["name"] == "search_knowledge" for p in o.get("passages", [])),
+            key=lambda p: p["n"],
+        )
         by = lambda name: [o["result"] for o in outputs if o["name"] == name and "result" in o]  # noqa: E731
 
         def cite(*keywords: str, default: bool = True) -> str:

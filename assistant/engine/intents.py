@@ -18,7 +18,16 @@ REGIONS = {
 }
 CHANNELS = {
     "信息流广告": ["信息流广告", "信息流", "feed ads", "feed ad", "feed"],
-    "直播电商": ["直播电商", "直播带货", "直播", "live commerce", "live-commerce", "live streaming", "livestream", "live"],
+    "直播电商": [
+        "直播电商",
+        "直播带货",
+        "直播",
+        "live commerce",
+        "live-commerce",
+        "live streaming",
+        "livestream",
+        "live",
+    ],
     "私域社群": ["私域社群", "私域", "社群", "private domain", "private-domain", "community"],
     "KOC种草": ["koc种草", "koc", "种草", "kol", "influencer"],
     "线下门店": ["线下门店", "门店", "线下", "offline store", "stores", "retail store", "offline"],
@@ -43,7 +52,21 @@ SECTIONS = {
     "monitoring": ["监控", "评估", "复盘", "monitoring", "evaluation"],
 }
 
-_CN_NUM = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "十一": 11, "十二": 12}
+_CN_NUM = {
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+    "十一": 11,
+    "十二": 12,
+}
 
 
 @dataclass
@@ -72,7 +95,9 @@ def _find(vocab: dict[str, list[str]], text: str) -> str | None:
     best: tuple[int, int, str] | None = None
     for key, words in vocab.items():
         for w in words:
-            pattern = re.escape(w) if re.search(r"[\u4e00-\u9fff]", w) else rf"(?<![a-z]){re.escape(w)}(?![a-z])"
+            pattern = (
+                re.escape(w) if re.search(r"[\u4e00-\u9fff]", w) else rf"(?<![a-z]){re.escape(w)}(?![a-z])"
+            )
             m = re.search(pattern, low)
             if m and (best is None or (m.start(), -len(w)) < (best[0], best[1])):
                 best = (m.start(), -len(w), key)
@@ -81,7 +106,9 @@ def _find(vocab: dict[str, list[str]], text: str) -> str | None:
 
 def extract_period(text: str) -> str | None:
     t = text.replace("（", "(").replace("）", ")")
-    if m := re.search(r"(20\d{2})\s*[-年]?\s*(?:第)?\s*[qQ]\s*([1-4])", t) or re.search(r"[qQ]([1-4])\s*(20\d{2})", t):
+    if m := re.search(r"(20\d{2})\s*[-年]?\s*(?:第)?\s*[qQ]\s*([1-4])", t) or re.search(
+        r"[qQ]([1-4])\s*(20\d{2})", t
+    ):
         y, q = (m.group(1), m.group(2)) if len(m.group(1)) == 4 else (m.group(2), m.group(1))
         return f"{y}-Q{q}"
     if m := re.search(r"(20\d{2})\s*年\s*第?\s*([一二三四1-4])\s*季度", t):
@@ -92,8 +119,23 @@ def extract_period(text: str) -> str | None:
         return f"{m.group(1)}-{mo:02d}"
     if m := re.search(r"(20\d{2})-(\d{1,2})(?!\d)", t):
         return f"{m.group(1)}-{int(m.group(2)):02d}"
-    months = "january february march april may june july august september october november december".split()
-    if m := re.search(r"(" + "|".join(months) + r"|sept|sep|oct|nov|dec|aug|jul|jun)[a-z]*\.?\s+(20\d{2})", t.lower()):
+    months = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
+    if m := re.search(
+        r"(" + "|".join(months) + r"|sept|sep|oct|nov|dec|aug|jul|jun)[a-z]*\.?\s+(20\d{2})", t.lower()
+    ):
         idx = next(i for i, name in enumerate(months) if name.startswith(m.group(1)[:3]))
         return f"{m.group(2)}-{idx + 1:02d}"
     if m := re.search(r"(20\d{2})\s*年?(?:全年|年度)?", t):
@@ -130,12 +172,32 @@ def extract_horizon(text: str) -> int | None:
 _RULES: list[tuple[str, list[str]]] = [
     ("out_of_scope", [r"天气|股票|彩票|写诗|菜谱|weather|stock price|lottery|poem|recipe|joke|笑话"]),
     ("adjustment", [r"调整报告|计划调整|纠偏|adjustment report|deviation report|adjust(ment)? (the )?plan"]),
-    ("regional", [r"区域策略|区域.*(策略|打法)|分区域|各区域|regional strateg|by region|per region|each region|tier-1 vs|试点.*推广|pilot"]),
-    ("draft", [r"起草|草拟|撰写|写一[份段个]|拟一[份段个]|生成.*(章节|部分|方案)|draft|write (the|a) .*section|outline"]),
-    ("diagnose", [r"为什么|为何|原因|偏离|没达标|未达标|超标|诊断|拆解|off[- ]target|why|diagnos|root cause|driv(es|ers?)|below target|above target|miss(ed|ing)? (the )?target"]),
+    (
+        "regional",
+        [
+            r"区域策略|区域.*(策略|打法)|分区域|各区域|regional strateg|by region|per region|each region|tier-1 vs|试点.*推广|pilot"
+        ],
+    ),
+    (
+        "draft",
+        [
+            r"起草|草拟|撰写|写一[份段个]|拟一[份段个]|生成.*(章节|部分|方案)|draft|write (the|a) .*section|outline"
+        ],
+    ),
+    (
+        "diagnose",
+        [
+            r"为什么|为何|原因|偏离|没达标|未达标|超标|诊断|拆解|off[- ]target|why|diagnos|root cause|driv(es|ers?)|below target|above target|miss(ed|ing)? (the )?target"
+        ],
+    ),
     ("forecast", [r"预测|预估|展望|forecast|predict|projection|next \d+ (weeks|months)|未来\s*\d+"]),
     ("budget", [r"预算|分配|资金|花多少|budget|allocat|spend split|how much (money|should we spend)"]),
-    ("kpi", [r"多少|现状|表现|达成|进度|是否达标|实际|kpi|how (is|are|did)|what (is|was) (the|our)|status|performance"]),
+    (
+        "kpi",
+        [
+            r"多少|现状|表现|达成|进度|是否达标|实际|kpi|how (is|are|did)|what (is|was) (the|our)|status|performance"
+        ],
+    ),
 ]
 
 

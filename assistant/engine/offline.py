@@ -72,20 +72,49 @@ class OfflineChatModel(BaseChatModel):
             if calls:
                 return AIMessage(
                     content="",
-                    tool_calls=[{"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"} for name, args in calls],
+                    tool_calls=[
+                        {
+                            "name": name,
+                            "args": args,
+                            "id": f"call_{uuid.uuid4().hex[:12]}",
+                            "type": "tool_call",
+                        }
+                        for name, args in calls
+                    ],
                 )
         answer = Composer(self.prompts_dir).compose(intent, outputs)
         return AIMessage(content=answer, response_metadata={"model_name": MODEL_NAME})
 
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
         return ChatResult(generations=[ChatGeneration(message=self._respond(messages))])
 
-    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
         msg = self._respond(messages)
         if msg.tool_calls:
             chunk = AIMessageChunk(
                 content="",
-                tool_call_chunks=[{"name": c["name"], "args": json.dumps(c["args"], ensure_ascii=False), "id": c["id"], "index": i, "type": "tool_call_chunk"} for i, c in enumerate(msg.tool_calls)],
+                tool_call_chunks=[
+                    {
+                        "name": c["name"],
+                        "args": json.dumps(c["args"], ensure_ascii=False),
+                        "id": c["id"],
+                        "index": i,
+                        "type": "tool_call_chunk",
+                    }
+                    for i, c in enumerate(msg.tool_calls)
+                ],
             )
             yield ChatGenerationChunk(message=chunk)
             return
@@ -96,7 +125,11 @@ class OfflineChatModel(BaseChatModel):
             if run_manager:
                 run_manager.on_llm_new_token(piece, chunk=chunk)
             yield chunk
-        yield ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata={"model_name": MODEL_NAME, "finish_reason": "stop"}))
+        yield ChatGenerationChunk(
+            message=AIMessageChunk(
+                content="", response_metadata={"model_name": MODEL_NAME, "finish_reason": "stop"}
+            )
+        )
 
 
 def _parse(msg: ToolMessage) -> dict[str, Any]:

@@ -45,31 +45,68 @@ def next_calls(intent: Intent, outputs: list[dict[str, Any]], *, step: int) -> l
         if k == "knowledge":
             return [_search(intent.query, k=5)]
         if k == "kpi":
-            return [("kpi_lookup", _clean({"metric": intent.metric, "period": period, "region": region, "channel": intent.channel}))]
+            return [
+                (
+                    "kpi_lookup",
+                    _clean(
+                        {
+                            "metric": intent.metric,
+                            "period": period,
+                            "region": region,
+                            "channel": intent.channel,
+                        }
+                    ),
+                )
+            ]
         if k == "diagnose":
             if intent.metric:
                 name = get_metric(intent.metric).zh
-                return [("kpi_diagnose", _clean({"metric": intent.metric, "period": period})), _search(f"{name} 偏离目标 原因 诊断 拆解", k=3)]
+                return [
+                    ("kpi_diagnose", _clean({"metric": intent.metric, "period": period})),
+                    _search(f"{name} 偏离目标 原因 诊断 拆解", k=3),
+                ]
             return [("kpi_lookup", _clean({"metric": m, "period": period})) for m in HEALTH_METRICS]
         if k == "forecast":
             return [
-                ("forecast", _clean({"metric": intent.metric or "revenue", "horizon": intent.horizon or 12, "region": region, "channel": intent.channel})),
+                (
+                    "forecast",
+                    _clean(
+                        {
+                            "metric": intent.metric or "revenue",
+                            "horizon": intent.horizon or 12,
+                            "region": region,
+                            "channel": intent.channel,
+                        }
+                    ),
+                ),
                 _search("数据预测 基础目标 挑战目标 季度评估", k=3),
             ]
         if k == "budget":
-            return [("budget_allocate", _clean({"total": intent.amount, "period": period})), _search("预算分配 ROI 优先 40/30/30 动态调整", k=4)]
+            return [
+                ("budget_allocate", _clean({"total": intent.amount, "period": period})),
+                _search("预算分配 ROI 优先 40/30/30 动态调整", k=4),
+            ]
         if k == "regional":
-            return [("kpi_lookup", _clean({"metric": m, "period": period, "region": r})) for r in REGIONS for m in ("revenue", "cac")] + [
+            return [
+                ("kpi_lookup", _clean({"metric": m, "period": period, "region": r}))
+                for r in REGIONS
+                for m in ("revenue", "cac")
+            ] + [
                 _search("区域分层 一线城市 品牌 下沉市场 价格", k=3),
                 _search("小范围 试点 1-2 个区域 再推广", k=2),
             ]
         if k == "adjustment":
-            return [("kpi_lookup", _clean({"metric": m, "period": period})) for m in HEALTH_METRICS] + [_search("计划调整报告 偏差超过10% 启动调整", k=3)]
+            return [("kpi_lookup", _clean({"metric": m, "period": period})) for m in HEALTH_METRICS] + [
+                _search("计划调整报告 偏差超过10% 启动调整", k=3)
+            ]
         if k == "draft":
             section = intent.section or "goals"
             calls: list[Call] = [_search(q, k=3) for q in SECTION_QUERIES[section]]
             if section in ("goals", "monitoring"):
-                calls += [("kpi_lookup", _clean({"metric": m, "region": region})) for m in ("revenue", "cac", "roi", "repurchase_rate")]
+                calls += [
+                    ("kpi_lookup", _clean({"metric": m, "region": region}))
+                    for m in ("revenue", "cac", "roi", "repurchase_rate")
+                ]
             if section == "goals":
                 calls.append(("forecast", _clean({"metric": "revenue", "horizon": 13, "region": region})))
             if section == "budget":
@@ -81,13 +118,26 @@ def next_calls(intent: Intent, outputs: list[dict[str, Any]], *, step: int) -> l
                 calls += [("kpi_lookup", {"metric": "revenue", "region": r}) for r in REGIONS]
             return calls
         return [_search(intent.query, k=5)]
-    if step == 1 and k in ("adjustment", "diagnose") and not any(o["name"] == "kpi_diagnose" for o in outputs):
+    if (
+        step == 1
+        and k in ("adjustment", "diagnose")
+        and not any(o["name"] == "kpi_diagnose" for o in outputs)
+    ):
         bad = _off_target(outputs)
         if not bad:
             return []
         calls = [("kpi_diagnose", {"metric": r["metric"], "period": r["period"]}) for r in bad]
         if k == "adjustment":
-            calls.append(("budget_allocate", {"period": bad[0]["period"][:4] + f"-Q{(int(bad[0]['period'][5:7]) - 1) // 3 + 1}" if len(bad[0]["period"]) == 7 else bad[0]["period"]}))
+            calls.append(
+                (
+                    "budget_allocate",
+                    {
+                        "period": bad[0]["period"][:4] + f"-Q{(int(bad[0]['period'][5:7]) - 1) // 3 + 1}"
+                        if len(bad[0]["period"]) == 7
+                        else bad[0]["period"]
+                    },
+                )
+            )
         else:
             calls.append(_search(f"{get_metric(bad[0]['metric']).zh} 偏离目标 原因 诊断", k=3))
         return calls

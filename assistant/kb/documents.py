@@ -69,7 +69,9 @@ def parse_document(path: Path, *, root: Path | None = None) -> Document:
         post = frontmatter.loads(raw)
         meta = DocMeta.model_validate(post.metadata)
     except ValidationError as e:
-        problems = "; ".join(f"{'.'.join(map(str, err['loc'])) or 'front matter'}: {err['msg']}" for err in e.errors())
+        problems = "; ".join(
+            f"{'.'.join(map(str, err['loc'])) or 'front matter'}: {err['msg']}" for err in e.errors()
+        )
         raise DocumentError(f"{path}: invalid front matter: {problems}") from e
     except Exception as e:  # YAML errors come in many classes
         raise DocumentError(f"{path}: cannot read front matter: {e}") from e

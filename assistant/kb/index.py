@@ -6,11 +6,11 @@ query never rebuilds it, and it always mirrors what Chroma holds after increment
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import bm25s
@@ -56,7 +56,9 @@ class Passage:
 def _chroma_client(settings: Settings) -> Any:
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_host:
-        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+        return chromadb.HttpClient(
+            host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+        )
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
 
@@ -101,10 +103,9 @@ class KnowledgeIndex:
 
     def reset(self) -> None:
         """Drop everything: used when the embedder changes, since vectors are not comparable."""
-        try:
+        # chroma raises different classes for "does not exist" across versions
+        with contextlib.suppress(Exception):
             self.client.delete_collection(self.settings.collection)
-        except Exception:  # chroma raises different classes for "does not exist" across versions
-            pass
         self._collection = None
         shutil.rmtree(self.lexical_dir, ignore_errors=True)
         self._bm25, self._meta = None, []
@@ -162,7 +163,15 @@ class KnowledgeIndex:
 
     @staticmethod
     def _index_text(m: dict[str, Any]) -> str:
-        return "\n".join([m["title"], m.get("title_en", ""), m.get("tags", "").replace("|", " "), m.get("heading", ""), m["text"]])
+        return "\n".join(
+            [
+                m["title"],
+                m.get("title_en", ""),
+                m.get("tags", "").replace("|", " "),
+                m.get("heading", ""),
+                m["text"],
+            ]
+        )
 
     def _load_lexical(self) -> None:
         if self._meta:
@@ -213,7 +222,9 @@ class KnowledgeIndex:
             )
         return out
 
-    def _filter_mask(self, *, type: str | None, lang: str | None, tags: Sequence[str] | None) -> np.ndarray | None:
+    def _filter_mask(
+        self, *, type: str | None, lang: str | None, tags: Sequence[str] | None
+    ) -> np.ndarray | None:
         if not (type or lang or tags):
             return None
         wanted = {t.lower() for t in tags or ()}

@@ -1,0 +1,34 @@
+# Two commands: `make run` (set up and start the web UI) and `make test` (set up and run everything).
+VENV  := .venv
+PY    := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run test lint contract bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+run: install
+	$(VENV)/bin/planner ingest
+	$(VENV)/bin/planner serve
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: install lint
+	$(VENV)/bin/pytest -q
+
+contract: install
+	$(PY) ../shared/contract/check.py
+
+bench: install
+	$(PY) bench/chat_turn.py
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,294 @@
+"""The `planner` command line: a thin shell over the same functions the API uses."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from assistant.errors import PlannerError
+from assistant.settings import get_settings
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="AI planning assistant for marketing and promotion planners.",
+)
+kpi_app = typer.Typer(no_args_is_help=True, help="KPI lookup and diagnosis.")
+budget_app = typer.Typer(no_args_is_help=True, help="Budget allocation.")
+app.add_typer(kpi_app, name="kpi")
+app.add_typer(budget_app, name="budget")
+
+
+def _print_json(obj: Any) -> None:
+    typer.echo(json.dumps(obj, ensure_ascii=False, indent=1, default=str))
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    raise typer.Exit(1)
+
+
+def _services():
+    from assistant.services import Services
+
+    return Services(get_settings())
+
+
+def _ensure_index(services, quiet: bool = True) -> None:
+    from assistant.kb.ingest import ingest
+
+    report = ingest(services.index, services.settings.knowledge_dir)
+    if report.changed and not quiet:
+        typer.echo(
+            f"indexed: {len(report.added)} added, {len(report.updated)} updated, {len(report.deleted)} deleted",
+            err=True,
+        )
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="bind address (default 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option()] = None,
+    workers: int = 1,
+) -> None:
+    """Start the web UI and API."""
+    import uvicorn
+
+    s = get_settings()
+    _ensure_index(_services(), quiet=False)
+    typer.echo(f"Planner assistant on http://{host or s.host}:{port or s.port}  (engine: {s.engine})")
+    uvicorn.run("web.app:app", host=host or s.host, port=port or s.port, workers=workers, log_level="info")
+
+
+@app.command()
+def ingest(json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Index knowledge/**/*.md incrementally (unchanged files are skipped)."""
+    from rich.progress import Progress
+
+    from assistant.kb.ingest import ingest as run_ingest
+
+    services = _services()
+    try:
+        with Progress(transient=True, disable=json_out) as progress:
+            task = progress.add_task("indexing", total=None)
+            report = run_ingest(
+                services.index,
+                services.settings.knowledge_dir,
+                progress=lambda n, total, path: progress.update(
+                    task, completed=n, total=total, description=path
+                ),
+            )
+    except PlannerError as e:
+        _fail(str(e))
+    if json_out:
+        _print_json(report.as_dict())
+        return
+    typer.echo(
+        f"{len(report.added)} added, {len(report.updated)} updated, {len(report.deleted)} deleted, {report.unchanged} unchanged; "
+        f"{report.chunks_written} chunks written, {report.total_chunks} in the index"
+        + (" (re-indexed: embedder changed)" if report.reindexed else "")
+    )
+
+
+@app.command()
+def search(
+    query: str,
+    k: Annotated[int, typer.Option("-k", "--k", min=1, max=50)] = 5,
+    type: str | None = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Search the knowledge base (hybrid dense + BM25)."""
+    services = _services()
+    _ensure_index(services)
+    results = [p.as_dict() for p in services.index.search(query, k=k, type=type)]
+    if json_out:
+        _print_json(results)
+        return
+    for r in results:
+        typer.echo(
+            f"{r['score']:.4f}  {r['chunk_id']}  {r['title']} · {r['heading']}\n        {r['text'][:120]}"
+        )
+
+
+@app.command()
+def ask(
+    question: str, json_out: Annotated[bool, typer.Option("--json")] = False, conversation: str | None = None
+) -> None:
+    """Ask the assistant one question (the same agent loop as the web UI)."""
+    from assistant.chat import ChatService
+
+    services = _services()
+    _ensure_index(services)
+    result = asyncio.run(ChatService(services).ask(question, conversation_id=conversation))
+    if json_out:
+        _print_json(
+            {
+                "answer": result.answer,
+                "engine": services.engine,
+                "model": services.model_name,
+                "citations": [
+                    {k: c[k] for k in ("n", "doc_id", "title", "chunk_id")} for c in result.citations
+                ],
+                "tool_calls": result.tool_calls,
+                "conversation_id": result.conversation_id,
+                "error": result.error,
+            }
+        )
+    else:
+        typer.echo(result.answer)
+        for c in result.citations:
+            typer.echo(f"[{c['n']}] {c['title']} ({c['chunk_id']})")
+    if result.error:
+        typer.secho(result.error, err=True, fg=typer.colors.RED)
+        raise typer.Exit(1)
+
+
+def _kpi_frames(facts: Path | None, targets: Path | None):
+    from tools.kpi_data import load_facts, load_targets
+
+    if facts is None:
+        data = _services().kpis.load()
+        return data.facts, (load_targets(targets) if targets else data.targets)
+    return load_facts(facts), (load_targets(targets) if targets else None)
+
+
+@kpi_app.command("lookup")
+def kpi_lookup(
+    metric: str,
+    period: str,
+    region: str | None = None,
+    channel: str | None = None,
+    facts: Path | None = None,
+    targets: Path | None = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Actual vs target for a metric and period."""
+    from tools.kpi import kpi_lookup as lookup
+
+    try:
+        f, t = _kpi_frames(facts, targets)
+        r = lookup(
+            f,
+            t,
+            metric=metric,
+            period=period,
+            region=region,
+            channel=channel,
+            threshold=get_settings().deviation_threshold,
+        )
+    except (PlannerError, KeyError, ValueError) as e:
+        _fail(str(e).strip("'\""))
+    _print_json(r.model_dump()) if json_out else typer.echo(
+        f"{r.metric_name} {r.period}: {r.actual} vs {r.target} ({r.deviation_pct}%) {r.status}"
+    )
+
+
+@kpi_app.command("diagnose")
+def kpi_diagnose(
+    metric: Annotated[str, typer.Option()],
+    period: Annotated[str, typer.Option()],
+    facts: Path | None = None,
+    targets: Path | None = None,
+    top: int = 5,
+    lang: str = "zh",
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Why a KPI is off target: drivers by region, channel and region×channel."""
+    from tools.diagnosis import kpi_diagnose as diagnose
+
+    try:
+        f, t = _kpi_frames(facts, targets)
+        d = diagnose(
+            f,
+            t,
+            metric=metric,
+            period=period,
+            top=top,
+            lang=lang,
+            threshold=get_settings().deviation_threshold,
+        )
+    except (PlannerError, KeyError, ValueError) as e:
+        _fail(str(e).strip("'\""))
+    if json_out:
+        _print_json(d.model_dump())
+        return
+    typer.echo(d.narrative)
+    for x in d.drivers:
+        typer.echo(f"  {x.share_of_gap:6.1%}  {x.dimension:15} {x.detail}")
+
+
+@app.command()
+def forecast(
+    metric: Annotated[str, typer.Option()],
+    data: Annotated[
+        Path | None, typer.Option(help="CSV with date, metric, value (region/channel optional)")
+    ] = None,
+    horizon: int = 12,
+    region: str | None = None,
+    channel: str | None = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Forecast a metric with intervals, backtest and base/stretch targets."""
+    import pandas as pd
+
+    from tools.forecasting import forecast_series, series_from_facts
+    from tools.kpi_data import read_table, validate_facts
+
+    try:
+        if data is not None:
+            raw = read_table(data)
+            for col in ("region", "channel"):
+                if col not in raw.columns:
+                    raw[col] = ""
+            facts = validate_facts(raw, what=data.name)
+        else:
+            facts = _services().kpis.load().facts
+        series = series_from_facts(facts, metric, region=region, channel=channel)
+        result = forecast_series(pd.Series(series), metric=metric, horizon=horizon)
+    except (PlannerError, KeyError, ValueError) as e:
+        _fail(str(e).strip("'\""))
+    if json_out:
+        _print_json(result.model_dump())
+        return
+    typer.echo(
+        f"{result.model}; backtest sMAPE {result.backtest.smape} vs seasonal naive {result.backtest.baseline_smape}"
+    )
+    for p in result.points:
+        typer.echo(f"  {p.date}  {p.forecast:,.2f}  [{p.lower:,.2f}, {p.upper:,.2f}]")
+    typer.echo(f"base target {result.targets.base:,.2f}, stretch {result.targets.stretch:,.2f}")
+
+
+@budget_app.command("allocate")
+def budget_allocate(
+    total: Annotated[float, typer.Option()],
+    facts: Path | None = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Allocate a budget: 40/30/30 by category, channels by response curves."""
+    from tools.budget import budget_allocate as allocate
+
+    try:
+        f, _ = _kpi_frames(facts, None)
+        a = allocate(total, facts=f)
+    except (PlannerError, KeyError, ValueError) as e:
+        _fail(str(e).strip("'\""))
+    if json_out:
+        _print_json(a.model_dump())
+        return
+    for c in a.categories:
+        typer.echo(f"{c.name_zh:6} {c.amount:>16,.2f}")
+    for ch in a.channels:
+        typer.echo(f"  {ch.channel:8} {ch.amount:>14,.2f}  ROI {ch.historical_roi}")
+
+
+def main() -> None:  # pragma: no cover
+    try:
+        app()
+    except PlannerError as e:
+        typer.secho(f"error: {e}", err=True, fg=typer.colors.RED)
+        sys.exit(1)

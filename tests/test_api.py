@@ -1,0 +1,70 @@
+"""The HTTP API: SSE chat, conversations that survive a restart, health, clear 4xx errors."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+from fastapi.testclient import TestClient
+
+from assistant.settings import Settings
+from web.main import create_app
+
+
+def _events(text: str) -> list[tuple[str, dict]]:
+    out = []
+    for frame in text.replace("\r\n", "\n").split("\n\n"):
+        event = data = None
+        for line in frame.splitlines():
+            if line.startswith("event:"):
+                event = line[6:].strip()
+            elif line.startswith("data:"):
+                data = line[5:].strip()
+        if event and data:
+            out.append((event, json.loads(data)))
+    return out
+
+
+def test_chat_streams_sse_events_and_conversation_survives_restart(settings: Settings) -> None:
+    with TestClient(create_app(settings)) as client:
+        res = client.post("/api/chat", json={"message": "预算分配应该遵循哪些原则？"})
+        assert res.status_code == 200 and res.headers["content-type"].startswith("text/event-stream")
+        events = _events(res.text)
+    kinds = [k for k, _ in events]
+    assert kinds[0] == "tool_start" and "tool_end" in kinds and "token" in kinds and "citation" in kinds
+    assert kinds[-1] == "done"
+    done = events[-1][1]
+    assert done["engine"] == "offline"
+    streamed = "".join(d["text"] for k, d in events if k == "token")
+    assert streamed == done["answer"]
+    cid = done["conversation_id"]
+
+    with TestClient(create_app(settings)) as client:  # a new app on the same database
+        conv = client.get(f"/api/conversations/{cid}").json()
+        assert [m["role"] for m in conv["messages"]] == ["user", "assistant"]
+        assert conv["messages"][1]["content"] == streamed
+        assert conv["messages"][1]["citations"] and conv["messages"][1]["engine"] == "offline"
+        assert cid in [c["id"] for c in client.get("/api/conversations").json()]
+        chunk = conv["messages"][1]["citations"][0]["chunk_id"]
+        assert client.get(f"/api/chunks/{quote(chunk, safe='')}").json()["chunk_id"] == chunk
+
+
+def test_health_reports_engine_index_and_database(settings: Settings) -> None:
+    with TestClient(create_app(settings)) as client:
+        h = client.get("/api/health").json()
+    assert h["engine"] == "offline" and h["index_chunks"] > 100 and h["database"]["ok"]
+
+
+def test_bad_requests_get_clear_4xx(settings: Settings) -> None:
+    with TestClient(create_app(settings)) as client:
+        assert client.post("/api/chat", json={"message": ""}).status_code == 422
+        missing = client.post("/api/chat", json={"message": "hi", "conversation_id": "nope"})
+        assert missing.status_code == 404 and "not found" in missing.json()["detail"]
+        assert client.get("/api/conversations/nope").status_code == 404
+
+
+def test_page_is_served(settings: Settings) -> None:
+    with TestClient(create_app(settings)) as client:
+        page = client.get("/")
+        assert page.status_code == 200 and "推广计划助手" in page.text
+        assert client.get("/static/app.js").status_code == 200

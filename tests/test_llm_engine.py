@@ -1,0 +1,95 @@
+"""The LLM path: ChatOpenAI against a respx-mocked OpenAI-compatible endpoint, same agent loop."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+import respx
+from langchain_openai import ChatOpenAI
+
+from assistant.chat import ChatService, get_conversation
+from assistant.services import Services
+from assistant.settings import Settings
+from tests.llm_fakes import BASE_URL, completion_text, completion_tool_call, stream_text, stream_tool_call
+
+
+@pytest.fixture
+def llm_settings(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={
+            "llm_base_url": BASE_URL,
+            "llm_model": "fake-model",
+            "llm_max_retries": 0,
+            "llm_timeout_s": 2.0,
+        }
+    )
+
+
+async def test_llm_calls_search_tool_then_answers_with_citation(llm_settings: Settings) -> None:
+    model = ChatOpenAI(
+        model="fake-model", base_url=BASE_URL, api_key="sk-test", max_retries=0, disable_streaming=True
+    )
+    chat = ChatService(Services(llm_settings, chat_model=model))
+    with respx.mock(assert_all_called=True) as mock:
+        route = mock.post(f"{BASE_URL}/chat/completions").mock(
+            side_effect=[
+                completion_tool_call("search_knowledge", {"query": "预算分配原则", "k": 3}),
+                completion_text("预算按 40/30/30 分配 [1]。"),
+            ]
+        )
+        result = await chat.ask("预算应该怎么分？")
+    assert result.error is None
+    assert result.tool_calls == [{"name": "search_knowledge", "args": {"query": "预算分配原则", "k": 3}}]
+    assert result.answer == "预算按 40/30/30 分配 [1]。"
+    assert [c["n"] for c in result.citations] == [1]
+    assert result.citations[0]["doc_id"] == "pb-budget-allocation"
+    # The second request carried the tool result back to the model.
+    second = json.loads(route.calls[1].request.content)
+    tool_msgs = [m for m in second["messages"] if m["role"] == "tool"]
+    assert tool_msgs and "[1]" in tool_msgs[0]["content"]
+
+
+async def test_llm_streaming_tool_call_deltas_and_tokens(llm_settings: Settings) -> None:
+    chat = ChatService(Services(llm_settings))
+    with respx.mock(assert_all_called=True) as mock:
+        mock.post(f"{BASE_URL}/chat/completions").mock(
+            side_effect=[
+                stream_tool_call("kpi_lookup", {"metric": "cac", "period": "2026-Q3"}),
+                stream_text("2026-Q3 获客成本偏离目标。"),
+            ]
+        )
+        events = [ev async for ev in chat.stream("2026-Q3 获客成本怎么样？")]
+    kinds = [e.type for e in events]
+    assert kinds[0] == "tool_start" and events[0].data["args"] == {"metric": "cac", "period": "2026-Q3"}
+    tool_end = next(e for e in events if e.type == "tool_end")
+    assert tool_end.data["output"]["result"]["metric"] == "cac"
+    tokens = "".join(e.data["text"] for e in events if e.type == "token")
+    assert tokens == "2026-Q3 获客成本偏离目标。"
+    done = events[-1]
+    assert done.type == "done" and done.data["engine"] == "llm" and done.data["model"] == "fake-model"
+
+
+@pytest.mark.parametrize(
+    ("failure", "expected"),
+    [
+        (httpx.Response(500, json={"error": {"message": "boom"}}), "500"),
+        (httpx.ReadTimeout("slow"), "timeout"),
+    ],
+)
+async def test_llm_failure_ends_turn_with_clear_error_and_keeps_conversation(
+    llm_settings: Settings, failure: object, expected: str
+) -> None:
+    services = Services(llm_settings)
+    chat = ChatService(services)
+    with respx.mock() as mock:
+        mock.post(f"{BASE_URL}/chat/completions").mock(side_effect=[failure])
+        events = [ev async for ev in chat.stream("预算应该怎么分？")]
+    errors = [e for e in events if e.type == "error"]
+    assert errors and expected in errors[0].data["message"]
+    assert events[-1].type == "done"
+    stored = get_conversation(services, events[-1].data["conversation_id"])
+    assert [m["role"] for m in stored["messages"]] == ["user", "assistant"]
+    assert stored["messages"][0]["content"] == "预算应该怎么分？"
+    assert expected in stored["messages"][1]["error"]

@@ -1,0 +1,86 @@
+"""The offline engine: rules pick the right tools for each core request, in Chinese and English,
+and the answer is grounded, cited and marked as the offline engine's."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.chat import ChatService
+from assistant.engine.intents import classify
+from assistant.services import Services
+
+CORE_REQUESTS = [
+    ("帮我起草下沉市场2027年Q1的资源与预算部分", "zh", {"budget_allocate", "search_knowledge", "kpi_lookup"}),
+    (
+        "Draft the budget section for lower-tier markets for 2027-Q1",
+        "en",
+        {"budget_allocate", "search_knowledge", "kpi_lookup"},
+    ),
+    ("为什么2026年Q3获客成本超标？", "zh", {"kpi_diagnose", "search_knowledge"}),
+    ("Why is CAC off target in 2026-Q3?", "en", {"kpi_diagnose", "search_knowledge"}),
+    ("各区域的推广策略建议", "zh", {"kpi_lookup", "search_knowledge"}),
+    ("Suggest a regional strategy for each region", "en", {"kpi_lookup", "search_knowledge"}),
+    (
+        "写一份2026年9月的计划调整报告",
+        "zh",
+        {"kpi_lookup", "kpi_diagnose", "budget_allocate", "search_knowledge"},
+    ),
+    (
+        "Write an adjustment report for September 2026",
+        "en",
+        {"kpi_lookup", "kpi_diagnose", "budget_allocate", "search_knowledge"},
+    ),
+    ("总预算1.5亿应该怎么分配？", "zh", {"budget_allocate", "search_knowledge"}),
+    ("Allocate a budget of 150 million", "en", {"budget_allocate", "search_knowledge"}),
+    ("预测未来12周的销售额", "zh", {"forecast", "search_knowledge"}),
+    ("Forecast revenue for the next 12 weeks", "en", {"forecast", "search_knowledge"}),
+    ("三级KOC矩阵怎么搭建？", "zh", {"search_knowledge"}),
+    ("How should we run private-domain operations?", "en", {"search_knowledge"}),
+]
+
+
+@pytest.mark.parametrize(("text", "lang", "tools"), CORE_REQUESTS)
+async def test_offline_engine_calls_the_tools_a_request_needs(
+    services: Services, text: str, lang: str, tools: set[str]
+) -> None:
+    result = await ChatService(services).ask(text)
+    assert result.error is None
+    assert {c["name"] for c in result.tool_calls} == tools
+    assert ("离线引擎" in result.answer) if lang == "zh" else ("offline engine" in result.answer)
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", result.answer)}
+    assert cited and cited == {c["n"] for c in result.citations}
+
+
+async def test_diagnosis_answer_names_the_planted_feed_channel(services: Services) -> None:
+    result = await ChatService(services).ask("为什么2026年Q3获客成本超标？")
+    assert "主要驱动因素是渠道「信息流广告」" in result.answer
+    assert "132.32元" in result.answer  # the tool's actual CAC, copied not invented
+
+
+async def test_adjustment_report_names_feed_and_has_four_parts(services: Services) -> None:
+    result = await ChatService(services).ask("写一份2026年9月的计划调整报告")
+    for part in ("一、背景", "二、结果", "三、分析", "四、建议"):
+        assert part in result.answer
+    assert "信息流广告" in result.answer
+
+
+async def test_out_of_scope_request_is_declined_without_tools(services: Services) -> None:
+    result = await ChatService(services).ask("今天天气怎么样？")
+    assert result.tool_calls == []
+    assert "超出" in result.answer
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026年第三季度的ROI是多少", {"kind": "kpi", "metric": "roi", "period": "2026-Q3"}),
+        ("How is ROI doing in September 2026?", {"kind": "kpi", "metric": "roi", "period": "2026-09"}),
+        ("下沉市场信息流广告的CPC", {"region": "下沉市场", "channel": "信息流广告", "metric": "cpc"}),
+        ("预算1500万怎么分", {"kind": "budget", "amount": 15_000_000}),
+    ],
+)
+def test_parameter_extraction(text: str, expected: dict) -> None:
+    intent = classify(text)
+    assert {k: getattr(intent, k) for k in expected} == expected

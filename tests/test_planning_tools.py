@@ -1,0 +1,109 @@
+"""The domain tools on the demo company and on the public contract sample."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from assistant.errors import DataError
+from tools.budget import budget_allocate, score_project, weighted_vote
+from tools.demo_data import generate
+from tools.diagnosis import kpi_diagnose
+from tools.forecasting import forecast_series
+from tools.kpi import kpi_lookup
+from tools.kpi_data import validate_facts
+
+SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "contract"
+
+
+@pytest.fixture(scope="module")
+def demo() -> tuple[pd.DataFrame, pd.DataFrame]:
+    return generate()
+
+
+def test_demo_cac_is_off_target_in_q3_under_the_10_percent_rule(demo) -> None:
+    facts, targets = demo
+    q2 = kpi_lookup(facts, targets, metric="cac", period="2026-Q2")
+    q3 = kpi_lookup(facts, targets, metric="cac", period="2026-Q3")
+    assert q2.status == "on_track" and q3.status == "off_target" and q3.deviation_pct > 10
+
+
+def test_diagnosis_names_feed_channel_when_cpc_rises(demo) -> None:
+    facts, targets = demo
+    d = kpi_diagnose(facts, targets, metric="cac", period="2026-Q3")
+    top = d.drivers[0]
+    assert (top.dimension, top.value) == ("channel", "信息流广告")
+    assert top.components["cpc"]["change_pct"] > 30  # the planted ~40% CPC rise
+
+
+def test_diagnosis_names_the_planted_channel_on_the_contract_sample() -> None:
+    from tools.kpi_data import load_facts, load_targets
+
+    if not (SAMPLE / "sample_kpi").exists():
+        pytest.skip("shared contract sample not present")
+    d = kpi_diagnose(
+        load_facts(SAMPLE / "sample_kpi" / "facts.csv"),
+        load_targets(SAMPLE / "sample_kpi" / "targets.csv"),
+        metric="cac",
+        period="2026-Q3",
+    )
+    assert (d.drivers[0].dimension, d.drivers[0].value) == ("channel", "线下门店")
+
+
+def test_malformed_facts_name_row_and_column() -> None:
+    raw = pd.DataFrame(
+        {
+            "date": ["2026-01-05", "not a date"],
+            "region": ["一线城市", ""],
+            "channel": ["", ""],
+            "metric": ["spend", "spend"],
+            "value": ["12", "x"],
+        }
+    )
+    with pytest.raises(DataError, match=r"row 3, column date.*row 3, column value"):
+        validate_facts(raw)
+
+
+def test_forecast_beats_seasonal_naive_on_sample_series() -> None:
+    df = pd.read_csv(SAMPLE / "sample_series.csv", parse_dates=["date"]) if SAMPLE.exists() else None
+    if df is None:
+        pytest.skip("shared contract sample not present")
+    f = forecast_series(df.set_index("date")["value"], metric="revenue", horizon=12)
+    assert len(f.points) == 12 and f.frequency == "M"
+    assert f.backtest.smape < f.backtest.baseline_smape
+    assert f.targets.stretch > f.targets.base
+    assert all(p.lower <= p.forecast <= p.upper for p in f.points)
+
+
+@hsettings(max_examples=25, deadline=None)
+@given(
+    total=st.floats(min_value=1e5, max_value=1e10),
+    min_share=st.floats(0.0, 0.15),
+    max_share=st.floats(0.25, 0.9),
+)
+def test_allocation_sums_to_total_and_holds_bounds(
+    demo_small, total: float, min_share: float, max_share: float
+) -> None:
+    a = budget_allocate(total, facts=demo_small, min_share=min_share, max_share=max_share)
+    assert abs(sum(c.amount for c in a.categories) - round(total, 2)) < 0.02
+    pool = next(c.amount for c in a.categories if c.category == "channels")
+    assert abs(sum(c.amount for c in a.channels) - pool) < 0.02
+    for c in a.channels:
+        assert c.lower_bound - 0.02 <= c.amount <= c.upper_bound + 0.02
+
+
+@pytest.fixture(scope="module")
+def demo_small(demo) -> pd.DataFrame:
+    facts, _ = demo
+    return facts[facts["date"] >= "2026-01-01"]
+
+
+def test_project_scoring_and_weighted_vote() -> None:
+    assert score_project(goal_fit=20, expected_roi=3.5, risk_control=20).roi == 0
+    assert score_project(goal_fit=20, expected_roi=8, risk_control=20).roi == 25
+    assert weighted_vote({"business": 80, "technology": 60, "finance": 70, "marketing": 90}) == 76.0

@@ -1,0 +1,1 @@
+"""The web edge: FastAPI app, routers and the static chat page."""

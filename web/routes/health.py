@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from sqlalchemy import text
+
+from web.deps import ServicesDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health")
+def get_health(services: ServicesDep) -> dict[str, Any]:
+    db_ok = True
+    try:
+        with services.sessions() as s:
+            s.execute(text("select 1"))
+    except Exception:
+        db_ok = False
+    return {
+        "status": "ok" if db_ok else "degraded",
+        "engine": services.engine,
+        "model": services.model_name,
+        "index_chunks": services.index.count(),
+        "database": {"ok": db_ok, "dialect": services.settings.db_url.split(":", 1)[0]},
+    }
