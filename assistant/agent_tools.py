@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import pandas as pd
 from langchain.tools import ToolRuntime
-from langchain_core.messages import HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import BaseTool, tool
 
 from assistant.services import Services
@@ -30,16 +30,28 @@ def _dump(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, default=str)
 
 
-def _prior_passages(runtime: ToolRuntime | None) -> int:
-    """How many passages earlier searches in this turn returned, so numbering continues."""
+def _citation_offset(runtime: ToolRuntime | None) -> int:
+    """Where this search's citation numbers start, so that [n] is unique within a turn.
+
+    Earlier steps count their actual passages; searches issued earlier in the same step (they run
+    in parallel, so their results are not in yet) reserve their `k`.
+    """
     if runtime is None:
         return 0
     n = 0
-    for msg in reversed(runtime.state.get("messages", [])):
+    messages = runtime.state.get("messages", [])
+    for msg in reversed(messages):
         if isinstance(msg, HumanMessage):
             break
         if isinstance(msg, ToolMessage) and msg.name == "search_knowledge" and isinstance(msg.artifact, dict):
             n += len(msg.artifact.get("passages", []))
+    step = next((m for m in reversed(messages) if isinstance(m, AIMessage) and m.tool_calls), None)
+    if step is not None:
+        for call in step.tool_calls:
+            if call["id"] == runtime.tool_call_id:
+                break
+            if call["name"] == "search_knowledge":
+                n += max(1, min(int(call["args"].get("k") or 5), 10))
     return n
 
 
@@ -82,7 +94,7 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
             type: only this kind of document.
         """
         k = max(1, min(int(k or 5), 10))
-        offset = _prior_passages(runtime)
+        offset = _citation_offset(runtime)
         passages = [
             p.as_dict() | {"n": offset + i + 1}
             for i, p in enumerate(services.index.search(query, k=k, type=type))

@@ -84,3 +84,12 @@ async def test_out_of_scope_request_is_declined_without_tools(services: Services
 def test_parameter_extraction(text: str, expected: dict) -> None:
     intent = classify(text)
     assert {k: getattr(intent, k) for k in expected} == expected
+
+
+async def test_citation_numbers_are_unique_when_searches_run_in_parallel(services: Services) -> None:
+    # the budget-section draft issues two searches in one step
+    result = await ChatService(services).ask("帮我起草下沉市场2027年Q1的资源与预算部分")
+    quoted = re.findall(r"^- \*\*.*\[(\d+)\]$", result.answer, re.M)  # one bullet per passage
+    assert len(quoted) > 3 and len(quoted) == len(set(quoted))
+    by_n = {str(c["n"]): c for c in result.citations}
+    assert set(quoted) <= set(by_n)

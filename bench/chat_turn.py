@@ -1,0 +1,125 @@
+"""Benchmark: one chat turn's overhead without the LLM, and the server's cold start.
+
+- offline engine: the whole turn (rules, tools, templates, storage), which is all overhead;
+- zero-latency mocked LLM: ChatOpenAI against respx answering instantly with a tool call and then
+  an answer, so what is measured is our agent loop, tools, streaming and storage;
+- cold start: from spawning `planner serve` to the first 200 from /api/health.
+
+Run: .venv/bin/python bench/chat_turn.py [--turns 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import respx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from assistant.chat import ChatService
+from assistant.kb.ingest import ingest
+from assistant.services import Services
+from assistant.settings import Settings
+from tests.llm_fakes import BASE_URL, stream_text, stream_tool_call
+
+
+def _stats(samples: list[float]) -> str:
+    s = sorted(samples)
+    p95 = s[min(len(s) - 1, round(0.95 * (len(s) - 1)))]
+    return f"median {statistics.median(s) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms (n={len(s)})"
+
+
+async def _turns(chat: ChatService, questions: list[str], n: int) -> list[float]:
+    out = []
+    for i in range(n):
+        t = time.perf_counter()
+        result = await chat.ask(questions[i % len(questions)])
+        out.append(time.perf_counter() - t)
+        assert result.error is None, result.error
+    return out
+
+
+def bench_offline(var: Path, n: int) -> str:
+    services = Services(Settings(var_dir=var))
+    chat = ChatService(services)
+    questions = [
+        "预算分配应该遵循哪些原则？",
+        "为什么2026年Q3获客成本超标？",
+        "What should lower-tier markets focus on?",
+    ]
+    asyncio.run(_turns(chat, questions, 3))  # warm caches
+    return _stats(asyncio.run(_turns(chat, questions, n)))
+
+
+def bench_mocked_llm(var: Path, n: int) -> str:
+    settings = Settings(var_dir=var, llm_base_url=BASE_URL, llm_model="fake-model", llm_max_retries=0)
+    chat = ChatService(Services(settings))
+    with respx.mock() as mock:
+        route = mock.post(f"{BASE_URL}/chat/completions")
+
+        def replies():
+            while True:
+                yield stream_tool_call("search_knowledge", {"query": "预算分配原则", "k": 5})
+                yield stream_text("预算按 40/30/30 分配 [1]。")
+
+        route.mock(side_effect=replies())
+        asyncio.run(_turns(chat, ["预算怎么分？"], 3))
+        return _stats(asyncio.run(_turns(chat, ["预算怎么分？"], n)))
+
+
+def bench_cold_start(var: Path) -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PLANNER_VAR_DIR": str(var)}
+    t = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        while time.perf_counter() - t < 60:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1) as r:
+                    if r.status == 200:
+                        return f"{time.perf_counter() - t:.2f} s to the first healthy response"
+            except OSError:
+                time.sleep(0.05)
+        return "did not start within 60 s"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--turns", type=int, default=40)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-"))
+    try:
+        settings = Settings(var_dir=tmp)
+        services = Services(settings)
+        ingest(services.index, settings.knowledge_dir)
+        services.kpis  # noqa: B018 - load demo data
+        print(f"offline engine turn:        {bench_offline(tmp, args.turns)}")
+        print(f"zero-latency mocked LLM:    {bench_mocked_llm(tmp, args.turns)}")
+        print(f"server cold start:          {bench_cold_start(tmp)}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
