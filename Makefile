@@ -23,6 +23,7 @@ lint: install
 
 test: install lint
 	$(VENV)/bin/pytest -q
+	$(VENV)/bin/planner eval
 
 contract: install
 	$(PY) ../shared/contract/check.py

@@ -286,6 +286,32 @@ def budget_allocate(
         typer.echo(f"  {ch.channel:8} {ch.amount:>14,.2f}  ROI {ch.historical_roi}")
 
 
+@app.command("eval")
+def eval_(
+    suites: Annotated[list[str] | None, typer.Argument(help="suites to run (default: all)")] = None,
+    thresholds: Annotated[Path | None, typer.Option(help="thresholds TOML")] = None,
+    compare: Annotated[str | None, typer.Option(help="'last': show the change from the previous run")] = None,
+    out: Annotated[Path | None, typer.Option(help="report folder (default var/evals)")] = None,
+) -> None:
+    """Run the evaluation suites; exit 1 when a threshold is missed."""
+    from evals.runner import SUITES, THRESHOLDS, run_suites, write_reports
+
+    services = _services()
+    _ensure_index(services)
+    try:
+        results = run_suites(services, suites or list(SUITES), thresholds_path=thresholds or THRESHOLDS)
+    except ValueError as e:
+        _fail(str(e))
+    md, previous = write_reports(
+        results, out or services.settings.var_dir / "evals", engine=services.engine, model=services.model_name
+    )
+    typer.echo(md)
+    if compare == "last" and previous is None:
+        typer.echo("(no previous run to compare with)")
+    if any(r.failures for r in results):
+        raise typer.Exit(1)
+
+
 def main() -> None:  # pragma: no cover
     try:
         app()

@@ -21,7 +21,7 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.factory import embedder_signature
 from assistant.kb.documents import Chunk
-from assistant.kb.tokens import lexical_tokens
+from assistant.kb.tokens import expand_query, lexical_tokens
 from assistant.settings import Settings
 
 RRF_K = 60
@@ -196,6 +196,7 @@ class KnowledgeIndex:
         self._load_lexical()
         if not self._meta:
             return []
+        query = expand_query(query)
         depth = max(k * 4, 20)
         allowed = self._filter_mask(type=type, lang=lang, tags=tags)
         lexical = self._lexical_ranking(query, depth, allowed)

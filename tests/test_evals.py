@@ -1,0 +1,70 @@
+"""The eval machinery: metrics computed correctly on tiny fixed examples, thresholds enforced."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from evals.metrics import dedupe, mrr_at, ndcg_at, recall_at
+from evals.retrieval import evaluate
+from evals.runner import SuiteResult, check, junit
+
+
+def test_ranking_metrics_on_a_fixed_example() -> None:
+    ranked = ["x", "a", "y", "b"]
+    relevant = {"a", "b"}
+    assert recall_at(ranked, relevant, 2) == 0.5
+    assert recall_at(ranked, relevant, 5) == 1.0
+    assert mrr_at(ranked, relevant, 10) == 0.5
+    ideal = 1 + 1 / math.log2(3)
+    assert ndcg_at(ranked, relevant, 10) == pytest.approx((1 / math.log2(3) + 1 / math.log2(5)) / ideal)
+    assert dedupe(["a", "a", "b", "a"]) == ["a", "b"]
+
+
+def test_evaluate_groups_by_language_and_lists_misses() -> None:
+    answers = {"q1": ["a", "b"], "q2": ["c", "d", "e", "f", "g", "h"]}
+    queries = [
+        {"query": "q1", "lang": "zh", "relevant": ["a"]},
+        {"query": "q2", "lang": "en", "relevant": ["h"]},
+    ]
+    report = evaluate(lambda q: answers[q], queries)
+    assert report["metrics"]["zh"]["recall@5"] == 1.0
+    assert report["metrics"]["en"]["recall@5"] == 0.0 and report["metrics"]["en"]["mrr@10"] == pytest.approx(
+        1 / 6, abs=1e-4
+    )
+    assert report["metrics"]["all"]["n"] == 2
+    assert [m["query"] for m in report["misses"]] == ["q2"]
+
+
+def test_threshold_check_and_junit() -> None:
+    result = SuiteResult("retrieval", {"all.recall@5": 0.8, "all.mrr@10": 0.9})
+    failures = check(result, {"retrieval": {"min": {"all.recall@5": 0.9}, "max": {"all.mrr@10": 0.95}}})
+    assert failures == ["retrieval: all.recall@5 = 0.8 is below the threshold 0.9"]
+    result.failures = failures
+    assert "<failure" in junit([result])
+
+
+def test_planner_eval_exits_non_zero_when_a_threshold_is_raised(
+    settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant import cli
+
+    monkeypatch.setenv("PLANNER_VAR_DIR", str(settings.var_dir))
+    cli.get_settings.cache_clear()
+    strict = tmp_path / "strict.toml"
+    strict.write_text('[retrieval.min]\n"all.recall@5" = 1.01\n', encoding="utf-8")
+    runner = CliRunner()
+    failed = runner.invoke(
+        cli.app, ["eval", "retrieval", "--thresholds", str(strict), "--out", str(tmp_path / "r")]
+    )
+    assert failed.exit_code == 1 and "below the threshold 1.01" in failed.output
+    passed = runner.invoke(cli.app, ["eval", "retrieval", "--out", str(tmp_path / "r")])
+    assert passed.exit_code == 0, passed.output
+    history = [json.loads(x) for x in (tmp_path / "r" / "history.jsonl").read_text().splitlines()]
+    assert len(history) == 2 and history[0]["failures"] and not history[1]["failures"]
+    assert (tmp_path / "r" / "junit.xml").exists()
+    cli.get_settings.cache_clear()
