@@ -66,23 +66,35 @@ def serve(
 
 
 @app.command()
-def ingest(json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Index knowledge/**/*.md incrementally (unchanged files are skipped)."""
+def ingest(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="a department's own files or folders (MD, TXT, PDF, DOCX, XLSX)"),
+    ] = None,
+    type: Annotated[str, typer.Option(help="document type for PATHS: playbook, case or policy")] = "playbook",
+    remove: Annotated[bool, typer.Option("--remove", help="remove PATHS from the index")] = False,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Index knowledge/**/*.md incrementally, or add (or --remove) a department's own files."""
     from rich.progress import Progress
 
     from assistant.kb.ingest import ingest as run_ingest
+    from assistant.kb.ingest import ingest_files, remove_files
 
     services = _services()
     try:
         with Progress(transient=True, disable=json_out) as progress:
             task = progress.add_task("indexing", total=None)
-            report = run_ingest(
-                services.index,
-                services.settings.knowledge_dir,
-                progress=lambda n, total, path: progress.update(
-                    task, completed=n, total=total, description=path
-                ),
-            )
+
+            def tick(n: int, total: int, path: str) -> None:
+                progress.update(task, completed=n, total=total, description=Path(path).name)
+
+            if paths and remove:
+                report = remove_files(services.index, paths)
+            elif paths:
+                report = ingest_files(services.index, paths, type=type, progress=tick)
+            else:
+                report = run_ingest(services.index, services.settings.knowledge_dir, progress=tick)
     except PlannerError as e:
         _fail(str(e))
     if json_out:

@@ -139,3 +139,28 @@ def test_shipped_knowledge_base_is_valid() -> None:
     docs = parse_all(knowledge_files(ROOT / "knowledge"), ROOT / "knowledge")
     assert len(docs) >= 45
     assert {d.meta.type for d in docs} == {"playbook", "case", "policy"}
+
+
+def test_changing_the_embedder_reindexes_cleanly(small) -> None:
+    settings, index, kb = small
+    ingest(index, kb)
+    other = settings.model_copy(update={"embedding_dim": 256})
+    index2 = KnowledgeIndex(other, build_embedder(other))
+    report = ingest(index2, kb)
+    assert report.reindexed and index2.count() == 2
+    assert index2.stored_signature() == "hashing-v1-256"
+    assert index2.search("预算分配", k=1)[0].doc_id == "doc-a"
+    assert not ingest(index2, kb).changed
+
+
+def test_tag_and_language_filters(settings: Settings) -> None:
+    index = KnowledgeIndex(settings, build_embedder(settings))
+    tagged = index.search("预算", k=5, tags=["下沉市场"])
+    assert tagged and all("下沉市场" in (index._by_id[p.chunk_id]["tags"].split("|")) for p in tagged)
+    assert index.search("预算", k=5, lang="en") == []
+
+
+def test_english_query_reaches_chinese_passages(settings: Settings) -> None:
+    index = KnowledgeIndex(settings, build_embedder(settings))
+    top = index.search("what should lower-tier markets focus on", k=3)
+    assert top[0].lang == "zh" and "pb-regional-strategy" in [p.doc_id for p in top]

@@ -84,6 +84,7 @@ class KnowledgeIndex:
         self._collection: Any = None
         self._bm25: bm25s.BM25 | None = None
         self._meta: list[dict[str, Any]] = []
+        self._by_id: dict[str, dict[str, Any]] = {}
 
     # -- Chroma -----------------------------------------------------------------------------
     @property
@@ -108,7 +109,7 @@ class KnowledgeIndex:
             self.client.delete_collection(self.settings.collection)
         self._collection = None
         shutil.rmtree(self.lexical_dir, ignore_errors=True)
-        self._bm25, self._meta = None, []
+        self._bm25, self._meta, self._by_id = None, [], {}
 
     def count(self) -> int:
         return int(self.collection.count())
@@ -159,6 +160,7 @@ class KnowledgeIndex:
         else:
             self._bm25 = None
         self._meta = meta
+        self._by_id = {m["chunk_id"]: m for m in meta}
         return len(meta)
 
     @staticmethod
@@ -180,6 +182,7 @@ class KnowledgeIndex:
         if not path.exists():
             return
         self._meta = json.loads(path.read_text(encoding="utf-8"))
+        self._by_id = {m["chunk_id"]: m for m in self._meta}
         if self._meta and (self.lexical_dir / "bm25").exists():
             self._bm25 = bm25s.BM25.load(str(self.lexical_dir / "bm25"))
 
@@ -201,7 +204,7 @@ class KnowledgeIndex:
         allowed = self._filter_mask(type=type, lang=lang, tags=tags)
         lexical = self._lexical_ranking(query, depth, allowed)
         dense = self._dense_ranking(query, depth, type=type, lang=lang, allowed=allowed)
-        by_id = {m["chunk_id"]: m for m in self._meta}
+        by_id = self._by_id
         out: list[Passage] = []
         for chunk_id, score in rrf_fuse([dense, lexical])[:k]:
             m = by_id.get(chunk_id)

@@ -45,12 +45,12 @@ def _manifest_path(index: KnowledgeIndex) -> Path:
     return index.lexical_dir.parent / f"{index.settings.collection}.manifest.json"
 
 
-def _load_manifest(index: KnowledgeIndex) -> dict[str, dict[str, object]]:
+def _load_manifest(index: KnowledgeIndex, *, any_embedder: bool = False) -> dict[str, dict[str, object]]:
     path = _manifest_path(index)
     if not path.exists():
         return {}
     data = json.loads(path.read_text(encoding="utf-8"))
-    if data.get("embedder") != index.signature:
+    if data.get("embedder") != index.signature and not any_embedder:
         return {}
     return data.get("files", {})
 
@@ -81,6 +81,9 @@ def parse_all(paths: list[Path], root: Path) -> list[Document]:
 
 def ingest(index: KnowledgeIndex, root: Path, *, progress: Progress | None = None) -> IngestReport:
     docs = parse_all(knowledge_files(root), root)
+    uploads = [
+        Path(p) for p, e in _load_manifest(index, any_embedder=True).items() if e.get("origin") == "upload"
+    ]
     report = IngestReport()
     if index.stored_signature() not in (None, index.signature) or (
         index.count() and not _manifest_path(index).exists()
@@ -93,10 +96,35 @@ def ingest(index: KnowledgeIndex, root: Path, *, progress: Progress | None = Non
         report.reindexed = True
 
     current = {d.path: d for d in docs}
-    for path in sorted(set(manifest) - set(current)):
+    shipped = {p for p, entry in manifest.items() if entry.get("origin", "shipped") == "shipped"}
+    for path in sorted(shipped - set(current)):
         index.delete(manifest.pop(path)["chunks"])  # type: ignore[arg-type]
         report.deleted.append(path)
+    _index_docs(index, docs, manifest, report, origin="shipped", progress=progress)
+    if report.reindexed:  # the embedder changed: bring the department's own files along
+        from assistant.kb.loaders import load_file
 
+        _index_docs(
+            index,
+            [load_file(p) for p in uploads if p.is_file()],
+            manifest,
+            report,
+            origin="upload",
+            progress=None,
+        )
+    _finish(index, manifest, report)
+    return report
+
+
+def _index_docs(
+    index: KnowledgeIndex,
+    docs: list[Document],
+    manifest: dict[str, dict[str, object]],
+    report: IngestReport,
+    *,
+    origin: str,
+    progress: Progress | None,
+) -> None:
     for n, doc in enumerate(docs, start=1):
         old = manifest.get(doc.path)
         if old and old["sha"] == doc.sha:
@@ -107,15 +135,58 @@ def ingest(index: KnowledgeIndex, root: Path, *, progress: Progress | None = Non
             if old:
                 index.delete(set(old["chunks"]) - set(new_ids))  # type: ignore[arg-type]
             index.upsert(chunks)
-            manifest[doc.path] = {"sha": doc.sha, "doc_id": doc.meta.id, "chunks": new_ids}
+            manifest[doc.path] = {"sha": doc.sha, "doc_id": doc.meta.id, "chunks": new_ids, "origin": origin}
             (report.updated if old else report.added).append(doc.path)
             report.chunks_written += len(chunks)
         if progress:
             progress(n, len(docs), doc.path)
 
+
+def _finish(index: KnowledgeIndex, manifest: dict[str, dict[str, object]], report: IngestReport) -> None:
     if report.changed or not index.lexical_dir.joinpath("chunks.json").exists():
         report.total_chunks = index.rebuild_lexical()
     else:
         report.total_chunks = index.count()
     _save_manifest(index, manifest)
+
+
+def ingest_files(
+    index: KnowledgeIndex, paths: list[Path], *, type: str = "playbook", progress: Progress | None = None
+) -> IngestReport:
+    """Index a department's own files (MD, TXT, PDF, DOCX, XLSX; folders are searched).
+
+    Every file is parsed first; if any fails, nothing is indexed and the error names each file.
+    Re-ingesting an unchanged file is a no-op; a changed file replaces its chunks.
+    """
+    from assistant.kb.loaders import SUPPORTED, load_file
+
+    files: list[Path] = []
+    for p in paths:
+        files += sorted(f for f in p.rglob("*") if f.suffix.lower() in SUPPORTED) if p.is_dir() else [p]
+    docs, errors = [], []
+    for f in files:
+        try:
+            docs.append(load_file(f, type=type))
+        except DocumentError as e:
+            errors.append(str(e))
+    if errors:
+        raise DocumentError("; ".join(errors) + "; nothing was indexed")
+    report = IngestReport()
+    manifest = _load_manifest(index)
+    _index_docs(index, docs, manifest, report, origin="upload", progress=progress)
+    _finish(index, manifest, report)
+    return report
+
+
+def remove_files(index: KnowledgeIndex, paths: list[Path]) -> IngestReport:
+    """Remove previously ingested department files from the index."""
+    manifest = _load_manifest(index)
+    report = IngestReport()
+    for p in paths:
+        key = str(p.resolve())
+        if key not in manifest:
+            raise DocumentError(f"{p}: not in the index")
+        index.delete(manifest.pop(key)["chunks"])  # type: ignore[arg-type]
+        report.deleted.append(key)
+    _finish(index, manifest, report)
     return report
