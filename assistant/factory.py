@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
+from pydantic import SecretStr
 
 from assistant.settings import Settings
 
@@ -36,7 +37,7 @@ def build_embedder(settings: Settings) -> Embeddings:
         return OpenAIEmbeddings(
             model=settings.embedding_model,
             base_url=settings.embedding_base_url or settings.llm_base_url,
-            api_key=settings.llm_api_key,
+            api_key=settings.llm_api_key or SecretStr("not-needed"),
             # Both options below would make langchain fetch tiktoken files over the network.
             check_embedding_ctx_length=False,
             tiktoken_enabled=False,

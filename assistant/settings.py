@@ -18,7 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PLANNER_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="PLANNER_", env_file=".env", extra="ignore", populate_by_name=True
+    )
 
     # Chat model. No base URL and no key: the offline engine.
     llm_base_url: str | None = None

@@ -38,7 +38,11 @@ def rss_mb() -> float:
 
 
 def corpus(size: int, settings: Settings):
-    base = [c for d in parse_all(knowledge_files(settings.knowledge_dir), settings.knowledge_dir) for c in chunk_document(d, max_tokens=settings.chunk_tokens)]
+    base = [
+        c
+        for d in parse_all(knowledge_files(settings.knowledge_dir), settings.knowledge_dir)
+        for c in chunk_document(d, max_tokens=settings.chunk_tokens)
+    ]
     rng = random.Random(7)
     out = []
     for i in range(size):
@@ -46,7 +50,13 @@ def corpus(size: int, settings: Settings):
         if i >= len(base):
             sentences = re.split(r"(?<=[。；])", c.text)
             rng.shuffle(sentences)
-            c = c.model_copy(update={"chunk_id": f"{c.chunk_id}~{i}", "text": "".join(sentences) + f" 变体{i % 97}", "doc_id": f"{c.doc_id}~{i // len(base)}"})
+            c = c.model_copy(
+                update={
+                    "chunk_id": f"{c.chunk_id}~{i}",
+                    "text": "".join(sentences) + f" 变体{i % 97}",
+                    "doc_id": f"{c.doc_id}~{i // len(base)}",
+                }
+            )
         out.append(c)
     return out
 
