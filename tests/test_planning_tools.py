@@ -17,6 +17,7 @@ from tools.diagnosis import kpi_diagnose
 from tools.forecasting import forecast_series
 from tools.kpi import kpi_lookup
 from tools.kpi_data import validate_facts
+from tools.scenarios import Scenario, generate_scenario, scenario_grid
 
 SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "contract"
 
@@ -107,3 +108,17 @@ def test_project_scoring_and_weighted_vote() -> None:
     assert score_project(goal_fit=20, expected_roi=3.5, risk_control=20).roi == 0
     assert score_project(goal_fit=20, expected_roi=8, risk_control=20).roi == 25
     assert weighted_vote({"business": 80, "technology": 60, "finance": 70, "marketing": 90}) == 76.0
+
+
+@pytest.mark.parametrize(
+    "scenario", scenario_grid(2), ids=lambda s: f"{s.metric}-{s.cause}-{s.effect}-{s.value}"
+)
+def test_diagnosis_names_the_planted_cause_first(scenario: Scenario) -> None:
+    d = kpi_diagnose(scenario.facts, scenario.targets, metric=scenario.metric, period=scenario.period)
+    assert (d.drivers[0].dimension, d.drivers[0].value) == (scenario.cause, scenario.value)
+
+
+def test_mix_effect_is_reported_as_mix_not_rate() -> None:
+    s = generate_scenario(5, metric="cac", cause="channel", effect="mix")
+    top = kpi_diagnose(s.facts, s.targets, metric="cac", period=s.period).drivers[0]
+    assert top.value == s.value and top.mix_effect > abs(top.rate_effect)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
@@ -30,7 +31,7 @@ from tools.metrics import METRICS, Metric, get_metric
 from tools.periods import Period, parse_period
 
 DIMENSIONS = ("region", "channel", "region×channel")
-CONCENTRATION = 0.75
+CONCENTRATION = 0.6
 
 
 class Driver(BaseModel):
@@ -223,7 +224,7 @@ def kpi_diagnose(
                 }
             )
     deviation, status = deviation_and_status(actual_total, target, m, threshold)
-    ranked = _rank(candidates)[:top]
+    ranked = _rank(candidates, m.direction)[:top]
     drivers = []
     for d in ranked:
         where = (
@@ -272,18 +273,48 @@ def reference_period(facts: pd.DataFrame, p: Period) -> Period:
     return p.previous()
 
 
-def _rank(candidates: list[dict]) -> list[dict]:
-    """Adverse drivers by explanatory power, with concentrated region × channel cells promoted."""
+def _adverse_change(c: dict, direction: str) -> float:
+    """A segment's own relative change against its expectation, positive when it got worse."""
+    if c["actual"] is None or not c["expected"]:
+        return 0.0
+    rel = (c["actual"] - c["expected"]) / abs(c["expected"])
+    return rel if direction == "lower" else -rel
+
+
+def _rank(candidates: list[dict], direction: str) -> list[dict]:
+    """Adverse drivers by explanatory power; a region × channel cell goes above its parents only
+    when it is the concentrated cause.
+
+    A cell is concentrated when it carries most of each parent's share (CONCENTRATION) and, if its
+    own rate moved, its siblings in that parent did not move with it: a channel-wide CPC rise shows
+    in every region's cell of that channel, a local one only in its own cell.
+    """
     adverse = [c for c in candidates if c["share"] > 0]
     by = {(c["dimension"], c["key"]): c for c in adverse}
+    cells = [c for c in candidates if c["dimension"] == "region×channel"]
     score = {id(c): c["share"] for c in adverse}
     for c in adverse:
         if c["dimension"] != "region×channel":
             continue
-        region = by.get(("region", (c["key"][0],)))
-        channel = by.get(("channel", (c["key"][1],)))
-        parents = [x for x in (region, channel) if x is not None]
-        if parents and all(c["share"] >= CONCENTRATION * x["share"] for x in parents):
+        change = _adverse_change(c, direction)
+        concentrated = True
+        for axis, parent_key in ((0, ("region", (c["key"][0],))), (1, ("channel", (c["key"][1],)))):
+            parent = by.get(parent_key)
+            if parent is None:
+                continue
+            siblings = [x for x in cells if x["key"][axis] == c["key"][axis] and x is not c]
+            sibling_change = (
+                float(np.mean([_adverse_change(x, direction) for x in siblings])) if siblings else 0.0
+            )
+            moved_together = change > 0.05 and sibling_change >= 0.5 * change
+            if c["share"] < CONCENTRATION * parent["share"] or moved_together:
+                concentrated = False
+        parents = [
+            x
+            for x in (by.get(("region", (c["key"][0],))), by.get(("channel", (c["key"][1],))))
+            if x is not None
+        ]
+        if concentrated and parents:
             score[id(c)] = max(x["share"] for x in parents) + 1e-6
     return sorted(adverse, key=lambda c: (-score[id(c)], -c["surprise"], c["label"]))
 
