@@ -1,7 +1,8 @@
 """Forecasts with prediction intervals, a rolling-origin backtest, and base/stretch targets.
 
-statsmodels' ETS (error-trend-seasonal state space models) is fitted in a few configurations and
-the one with the lowest AICc is kept. The backtest compares it with the seasonal-naive baseline on
+statsmodels' ETS (error-trend-seasonal state space models) in a few configurations, and for long
+seasons (weekly data) a dynamic harmonic regression (Fourier terms with AR errors); the candidate
+that best forecasts a held-out tail of the series is kept. The backtest compares it with the seasonal-naive baseline on
 sMAPE and MASE, so a planner can see whether the model earns its keep. Targets come from simulated
 paths of the fitted model: the base target is the median of the horizon total, the stretch target
 its 80th percentile (the seeds' "base target + challenge target").
@@ -10,11 +11,14 @@ its 80th percentile (the seeds' "base target + challenge target").
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+from statsmodels.tsa.statespace.sarimax import SARIMAX
 
 SEASON = {"W": 52, "M": 12, "Q": 4, "D": 7}
 
@@ -34,10 +38,29 @@ class Backtest(BaseModel):
 
 
 class Targets(BaseModel):
+    """Targets for the whole horizon: the total of an additive metric, the mean of a ratio."""
+
     base: float
     stretch: float
-    horizon_total_median: float
-    stretch_quantile: float = 0.8
+    aggregate: str  # "sum" | "mean"
+    stretch_quantile: float
+
+
+def _targets(paths: np.ndarray, metric: str) -> Targets:
+    """Base target: the median of the simulated horizon aggregate; stretch: its 80th percentile in
+    the favourable direction (the 20th for lower-is-better metrics such as CAC)."""
+    from tools.metrics import METRICS
+
+    m = METRICS.get(metric)
+    ratio = m is not None and m.derived
+    agg = paths.mean(axis=0) if ratio else paths.sum(axis=0)
+    q = 0.2 if m is not None and m.direction == "lower" else 0.8
+    return Targets(
+        base=round(float(np.quantile(agg, 0.5)), 2),
+        stretch=round(float(np.quantile(agg, q)), 2),
+        aggregate="mean" if ratio else "sum",
+        stretch_quantile=q,
+    )
 
 
 class Forecast(BaseModel):
@@ -97,58 +120,185 @@ def seasonal_naive(history: np.ndarray, horizon: int, m: int) -> np.ndarray:
     return np.array([last[i % m] for i in range(horizon)])
 
 
-def _candidates(n: int, m: int, positive: bool) -> list[dict]:
-    seasonal = m > 1 and n >= 2 * m + 2
-    out = [dict(error="add", trend=None), dict(error="add", trend="add", damped_trend=True)]
-    if seasonal:
-        out += [
-            dict(error="add", trend=None, seasonal="add"),
-            dict(error="add", trend="add", damped_trend=True, seasonal="add"),
-        ]
-        if positive:
-            out += [dict(error="mul", trend=None, seasonal="mul")]
-    return out
+@dataclass
+class Fitted:
+    """A fitted model behind one interface: point forecasts, intervals and simulated paths."""
+
+    name: str
+    forecast: Callable[[int, float], pd.DataFrame]  # (horizon, level) -> mean, lower, upper
+    simulate: Callable[[int, int, np.random.Generator], np.ndarray]  # (horizon, reps, rng) -> (h, reps)
+    aicc: float = np.inf
 
 
-def _fit(y: pd.Series, m: int):
-    best, best_aic = None, np.inf
-    positive = bool((y > 0).all())
-    for spec in _candidates(len(y), m, positive):
-        kwargs = dict(spec)
-        if "seasonal" in kwargs:
-            kwargs["seasonal_periods"] = m
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                res = ETSModel(y.astype(float), **kwargs).fit(disp=False, maxiter=200)
-        except (ValueError, np.linalg.LinAlgError):
-            continue
-        aic = res.aicc if np.isfinite(res.aicc) else res.aic
-        if np.isfinite(aic) and aic < best_aic:
-            best, best_aic = (res, spec), aic
-    if best is None:
-        raise ValueError("could not fit a forecasting model to this series")
-    return best
+def _fit_ets(y: np.ndarray, spec: dict) -> Fitted:
+    kwargs = dict(spec)
+    if "seasonal" in kwargs:
+        kwargs["seasonal_periods"] = kwargs.pop("m")
+    kwargs.pop("m", None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = ETSModel(pd.Series(y, dtype=float), **kwargs).fit(disp=False, maxiter=200)
+
+    def forecast(h: int, level: float) -> pd.DataFrame:
+        f = res.get_prediction(start=len(y), end=len(y) + h - 1).summary_frame(alpha=1 - level)
+        return pd.DataFrame(
+            {
+                "mean": f["mean"].to_numpy(),
+                "lower": f["pi_lower"].to_numpy(),
+                "upper": f["pi_upper"].to_numpy(),
+            }
+        )
+
+    def simulate(h: int, reps: int, rng: np.random.Generator) -> np.ndarray:
+        return np.asarray(res.simulate(nsimulations=h, repetitions=reps, anchor="end", rng=rng))
+
+    aicc = res.aicc if np.isfinite(res.aicc) else res.aic
+    return Fitted(_ets_name(spec), forecast, simulate, float(aicc))
 
 
-def _name(spec: dict) -> str:
+def _fourier(t: np.ndarray, m: int, k: int) -> np.ndarray:
+    cols = []
+    for j in range(1, k + 1):
+        cols += [np.sin(2 * np.pi * j * t / m), np.cos(2 * np.pi * j * t / m)]
+    return np.column_stack(cols)
+
+
+def _fit_harmonic(y: np.ndarray, m: int, k: int) -> Fitted:
+    """Dynamic harmonic regression: Fourier terms for a long season (52 weeks), a linear trend and
+    AR(1) errors; it needs only one season of history, where seasonal ETS needs two."""
+    t = np.arange(len(y), dtype=float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = SARIMAX(y.astype(float), exog=_fourier(t, m, k), order=(1, 0, 0), trend="ct").fit(
+            disp=False, maxiter=200
+        )
+
+    def future(h: int) -> np.ndarray:
+        return _fourier(np.arange(len(y), len(y) + h, dtype=float), m, k)
+
+    def forecast(h: int, level: float) -> pd.DataFrame:
+        f = res.get_forecast(h, exog=future(h))
+        ci = np.asarray(f.conf_int(alpha=1 - level))
+        return pd.DataFrame({"mean": np.asarray(f.predicted_mean), "lower": ci[:, 0], "upper": ci[:, 1]})
+
+    def simulate(h: int, reps: int, rng: np.random.Generator) -> np.ndarray:
+        sims = res.simulate(nsimulations=h, repetitions=reps, anchor="end", exog=future(h), rng=rng)
+        return np.asarray(sims).reshape(h, reps)
+
+    return Fitted(f"Harmonic(K={k})+AR(1)", forecast, simulate)
+
+
+def _ets_name(spec: dict) -> str:
     t = "N" if not spec.get("trend") else ("Ad" if spec.get("damped_trend") else "A")
     s = {"add": "A", "mul": "M"}.get(spec.get("seasonal") or "", "N")
     return f"ETS({spec['error'][0].upper()},{t},{s})"
 
 
-def _backtest(y: np.ndarray, horizon: int, m: int, folds: int) -> Backtest:
+def _ets_specs(n: int, m: int, positive: bool) -> list[dict]:
+    specs: list[dict] = [dict(error="add", trend=None), dict(error="add", trend="add", damped_trend=True)]
+    if 1 < m <= 12 and n >= 2 * m + 2:
+        specs += [
+            dict(error="add", trend=None, seasonal="add", m=m),
+            dict(error="add", trend="add", damped_trend=True, seasonal="add", m=m),
+        ]
+        if positive:
+            specs.append(dict(error="mul", trend=None, seasonal="mul", m=m))
+    return specs
+
+
+def _best_ets(y: np.ndarray, m: int) -> Fitted:
+    """The ETS configuration with the lowest AICc."""
+    best: Fitted | None = None
+    for spec in _ets_specs(len(y), m, bool((y > 0).all())):
+        try:
+            fitted = _fit_ets(y, spec)
+        except (ValueError, np.linalg.LinAlgError):
+            continue
+        if best is None or fitted.aicc < best.aicc:
+            best = fitted
+    if best is None:
+        raise ValueError("could not fit a forecasting model to this series")
+    return best
+
+
+def _fit_yoy(y: np.ndarray, m: int) -> Fitted:
+    """Year-over-year model for long seasons: ETS on the ratio y[t] / y[t-m], re-seasonalised with
+    last year's values. It keeps sharp seasonal peaks (618, 双十一) that smooth models flatten, and
+    needs only one season plus a few points of history."""
+    ratio = y[m:] / y[:-m]
+    inner = _best_ets(ratio, 1)
+
+    def bases(h: int, path: np.ndarray) -> np.ndarray:
+        hist = list(y)
+        out = np.empty(h)
+        for i in range(h):
+            out[i] = hist[len(y) - m + i]
+            hist.append(out[i] * path[i])
+        return out
+
+    def forecast(h: int, level: float) -> pd.DataFrame:
+        f = inner.forecast(h, level)
+        base = bases(h, f["mean"].to_numpy())
+        return pd.DataFrame(
+            {
+                "mean": base * f["mean"].to_numpy(),
+                "lower": base * f["lower"].to_numpy(),
+                "upper": base * f["upper"].to_numpy(),
+            }
+        )
+
+    def simulate(h: int, reps: int, rng: np.random.Generator) -> np.ndarray:
+        paths = inner.simulate(h, reps, rng)
+        return np.column_stack([bases(h, paths[:, j]) * paths[:, j] for j in range(paths.shape[1])])
+
+    return Fitted(f"YoY×{inner.name}", forecast, simulate)
+
+
+Maker = Callable[[np.ndarray], Fitted]
+
+
+def _select(y: np.ndarray, m: int, horizon: int) -> Maker:
+    """Which model to use. Short seasons (monthly, quarterly): ETS, the configuration with the
+    lowest AICc. Long seasons (weekly): the family with the lowest sMAPE on the last two held-out
+    windows among non-seasonal ETS, the year-over-year model and a harmonic regression."""
+    if m <= 12:
+        return lambda v: _best_ets(v, m)
+    makers: list[Maker] = [lambda v: _best_ets(v, 1)]
+    h = max(4, min(horizon, 13))
+    if (y > 0).all() and len(y) >= m + 12 + h:
+        makers.append(lambda v: _fit_yoy(v, m))
+    if len(y) >= m + 16 + h:
+        makers.append(lambda v: _fit_harmonic(v, m, 4))
+    if len(makers) == 1:
+        return makers[0]
+    origins = [o for o in (len(y) - 2 * h, len(y) - h) if o >= m + 12]
+    best, best_err = makers[0], np.inf
+    for make in makers:
+        try:
+            err = float(
+                np.mean(
+                    [smape(y[o : o + h], make(y[:o]).forecast(h, 0.9)["mean"].to_numpy()) for o in origins]
+                )
+            )
+        except (ValueError, np.linalg.LinAlgError):
+            continue
+        if np.isfinite(err) and err < best_err:
+            best, best_err = make, err
+    return best
+
+
+def _backtest(y: np.ndarray, make: Maker, horizon: int, m: int, folds: int) -> Backtest:
+    """Rolling-origin backtest of the selected model against seasonal naive."""
     h = max(1, min(horizon, m if m > 1 else horizon, len(y) // 4))
     errs, base_errs, mases = [], [], []
-    min_train = max(2 * m + 2 if m > 1 else 8, len(y) - folds * h)
+    min_train = max(2 * m + 2 if 1 < m <= 12 else m + 12 if m > 12 else 8, len(y) - folds * h)
     origins = [o for o in range(len(y) - folds * h, len(y) - h + 1, h) if o >= min_train]
     for origin in origins:
         train, test = y[:origin], y[origin : origin + h]
         try:
-            res, _ = _fit(pd.Series(train), m)
-        except ValueError:
+            pred = make(train).forecast(h, 0.9)["mean"].to_numpy()
+        except (ValueError, np.linalg.LinAlgError):
             continue
-        pred = np.asarray(res.forecast(h))
         naive = seasonal_naive(train, h, m)
         errs.append(smape(test, pred))
         base_errs.append(smape(test, naive))
@@ -193,35 +343,30 @@ def forecast_series(
         raise ValueError(f"need at least 6 data points to forecast {metric}, got {len(s)}")
     freq = detect_frequency(pd.DatetimeIndex(s.index))
     m = SEASON[freq]
-    y = s.reset_index(drop=True)
-    res, spec = _fit(y, m)
-    pred = res.get_prediction(start=len(y), end=len(y) + horizon - 1).summary_frame(alpha=1 - level)
+    y = s.to_numpy(dtype=float)
+    make = _select(y, m, horizon)
+    fitted = make(y)
+    pred = fitted.forecast(horizon, level)
     step = _offset(freq)
     last = pd.Timestamp(s.index[-1])
     points = [
         ForecastPoint(
             date=(last + step * (i + 1)).date().isoformat(),
             forecast=round(float(pred["mean"].iloc[i]), 4),
-            lower=round(float(pred["pi_lower"].iloc[i]), 4),
-            upper=round(float(pred["pi_upper"].iloc[i]), 4),
+            lower=round(float(pred["lower"].iloc[i]), 4),
+            upper=round(float(pred["upper"].iloc[i]), 4),
         )
         for i in range(horizon)
     ]
-    sims = np.asarray(
-        res.simulate(nsimulations=horizon, repetitions=500, anchor="end", rng=np.random.default_rng(seed))
-    )
-    totals = sims.sum(axis=0)
-    targets = Targets(
-        base=round(float(np.quantile(totals, 0.5)), 2),
-        stretch=round(float(np.quantile(totals, 0.8)), 2),
-        horizon_total_median=round(float(np.quantile(totals, 0.5)), 2),
-    )
+    targets = _targets(fitted.simulate(horizon, 500, np.random.default_rng(seed)), metric)
     return Forecast(
         metric=metric,
-        model=_name(spec),
+        model=fitted.name,
         frequency=freq,
         points=points,
-        backtest=_backtest(y.to_numpy(dtype=float), horizon, m, folds),
+        backtest=_backtest(y, make, horizon, m, folds)
+        if folds
+        else Backtest(smape=None, mase=None, baseline_smape=None, folds=0),
         targets=targets,
         history_points=len(s),
     )

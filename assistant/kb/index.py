@@ -145,8 +145,13 @@ class KnowledgeIndex:
     # -- BM25 -------------------------------------------------------------------------------
     def rebuild_lexical(self) -> int:
         """Rebuild BM25 from exactly what Chroma holds, and persist it."""
-        got = self.collection.get(include=["documents", "metadatas"])
-        ids, docs, metas = got["ids"], got["documents"], got["metadatas"]
+        ids, docs, metas = [], [], []
+        page = 5000  # Chroma's SQLite backend limits how many rows one get() may return
+        for offset in range(0, self.count(), page):
+            got = self.collection.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            ids += got["ids"]
+            docs += got["documents"]
+            metas += got["metadatas"]
         order = sorted(range(len(ids)), key=lambda i: ids[i])
         meta = [{**metas[i], "chunk_id": ids[i], "text": docs[i]} for i in order]
         shutil.rmtree(self.lexical_dir, ignore_errors=True)
