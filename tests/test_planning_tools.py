@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
@@ -14,7 +15,7 @@ from assistant.errors import DataError
 from tools.budget import budget_allocate, score_project, weighted_vote
 from tools.demo_data import generate
 from tools.diagnosis import kpi_diagnose
-from tools.forecasting import forecast_series
+from tools.forecasting import forecast_series, series_from_facts
 from tools.kpi import kpi_lookup
 from tools.kpi_data import validate_facts
 from tools.scenarios import Scenario, generate_scenario, scenario_grid
@@ -122,3 +123,33 @@ def test_mix_effect_is_reported_as_mix_not_rate() -> None:
     s = generate_scenario(5, metric="cac", cause="channel", effect="mix")
     top = kpi_diagnose(s.facts, s.targets, metric="cac", period=s.period).drivers[0]
     assert top.value == s.value and top.mix_effect > abs(top.rate_effect)
+
+
+def _seasonal(freq: str, m: int, n: int, seed: int = 1) -> pd.Series:
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return pd.Series(100 + 0.5 * t + 20 * np.sin(2 * np.pi * t / m) + rng.normal(0, 3, n), index=pd.date_range("2015-01-05", periods=n, freq=freq))
+
+
+@pytest.mark.parametrize(("freq", "m", "n", "expected"), [("MS", 12, 60, "M"), ("W-MON", 52, 160, "W"), ("QS", 4, 40, "Q")])
+def test_forecast_beats_seasonal_naive_on_seasonal_series(freq: str, m: int, n: int, expected: str) -> None:
+    f = forecast_series(_seasonal(freq, m, n), horizon=min(m, 13))
+    assert f.frequency == expected and f.backtest.folds >= 2
+    assert f.backtest.smape < f.backtest.baseline_smape
+
+
+def test_weekly_demo_revenue_forecast_keeps_the_double_11_peak(demo) -> None:
+    facts, _ = demo
+    f = forecast_series(series_from_facts(facts, "revenue"), metric="revenue", horizon=12)
+    early_nov = max(p.forecast for p in f.points[:3])
+    december = np.mean([p.forecast for p in f.points[5:9]])
+    assert early_nov > 1.3 * december  # 双十一 is in the forecast, not flattened away
+    assert f.backtest.smape <= f.backtest.baseline_smape
+
+
+def test_ratio_metric_targets_are_means_and_stretch_is_favourable(demo) -> None:
+    facts, _ = demo
+    f = forecast_series(series_from_facts(facts, "cac"), metric="cac", horizon=8)
+    assert f.targets.aggregate == "mean" and f.targets.stretch < f.targets.base  # lower CAC is better
+    mean_forecast = np.mean([p.forecast for p in f.points])
+    assert abs(f.targets.base - mean_forecast) / mean_forecast < 0.1
