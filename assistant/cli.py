@@ -169,6 +169,39 @@ def _kpi_frames(facts: Path | None, targets: Path | None):
     return load_facts(facts), (load_targets(targets) if targets else None)
 
 
+@kpi_app.command("import")
+def kpi_import(
+    facts: Annotated[Path | None, typer.Option(help="CSV/XLSX: date, region, channel, metric, value")] = None,
+    targets: Annotated[
+        Path | None, typer.Option(help="CSV/XLSX: period, metric, target, region, channel")
+    ] = None,
+    replace: Annotated[
+        bool, typer.Option(help="replace the workspace's data instead of adding to it")
+    ] = False,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Import KPI facts and/or targets into the database; a bad file imports nothing."""
+    from tools.kpi_data import read_table
+
+    if facts is None and targets is None:
+        _fail("give --facts, --targets or both")
+    try:
+        f = read_table(facts) if facts else None
+        t = read_table(targets) if targets else None
+        source = " + ".join(p.name for p in (facts, targets) if p is not None)
+        version = _services().kpis.import_frames(f, t, source=source, replace=replace)
+    except PlannerError as e:
+        _fail(str(e))
+    result = {
+        "dataset_version": version,
+        "facts": 0 if f is None else len(f),
+        "targets": 0 if t is None else len(t),
+    }
+    _print_json(result) if json_out else typer.echo(
+        f"imported {result['facts']} fact rows and {result['targets']} target rows (data set version {version})"
+    )
+
+
 @kpi_app.command("lookup")
 def kpi_lookup(
     metric: str,

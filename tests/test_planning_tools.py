@@ -128,10 +128,15 @@ def test_mix_effect_is_reported_as_mix_not_rate() -> None:
 def _seasonal(freq: str, m: int, n: int, seed: int = 1) -> pd.Series:
     rng = np.random.default_rng(seed)
     t = np.arange(n)
-    return pd.Series(100 + 0.5 * t + 20 * np.sin(2 * np.pi * t / m) + rng.normal(0, 3, n), index=pd.date_range("2015-01-05", periods=n, freq=freq))
+    return pd.Series(
+        100 + 0.5 * t + 20 * np.sin(2 * np.pi * t / m) + rng.normal(0, 3, n),
+        index=pd.date_range("2015-01-05", periods=n, freq=freq),
+    )
 
 
-@pytest.mark.parametrize(("freq", "m", "n", "expected"), [("MS", 12, 60, "M"), ("W-MON", 52, 160, "W"), ("QS", 4, 40, "Q")])
+@pytest.mark.parametrize(
+    ("freq", "m", "n", "expected"), [("MS", 12, 60, "M"), ("W-MON", 52, 160, "W"), ("QS", 4, 40, "Q")]
+)
 def test_forecast_beats_seasonal_naive_on_seasonal_series(freq: str, m: int, n: int, expected: str) -> None:
     f = forecast_series(_seasonal(freq, m, n), horizon=min(m, 13))
     assert f.frequency == expected and f.backtest.folds >= 2

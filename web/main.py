@@ -32,6 +32,13 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     async def planner_error(_: Request, exc: PlannerError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=exc.status_code)
 
+    @app.exception_handler(ValueError)
+    async def value_error(_: Request, exc: ValueError) -> JSONResponse:
+        # the domain functions raise ValueError/KeyError for bad parameters (unknown metric, period)
+        return JSONResponse({"detail": str(exc).strip("'\"")}, status_code=422)
+
+    app.add_exception_handler(KeyError, value_error)  # type: ignore[arg-type]
+
     app.include_router(api)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

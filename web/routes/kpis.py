@@ -1,0 +1,124 @@
+"""KPI data import and the planning tools over HTTP: lookup, diagnosis, forecast, budget."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from pydantic import BaseModel, Field
+
+from assistant.errors import DataError
+from tools.budget import budget_allocate
+from tools.diagnosis import kpi_diagnose
+from tools.forecasting import forecast_series, series_from_facts
+from tools.kpi import kpi_lookup
+from web.deps import ServicesDep
+
+router = APIRouter(tags=["kpis"])
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+async def _read_upload(file: UploadFile) -> pd.DataFrame:
+    data = await file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise DataError(f"{file.filename}: larger than {MAX_UPLOAD // (1024 * 1024)} MB")
+    suffix = Path(file.filename or "").suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            return pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False)
+        return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except Exception as e:  # pandas raises many parser error classes
+        raise DataError(
+            f"{file.filename}: cannot read as {'Excel' if suffix.startswith('.xls') else 'CSV'}: {e}"
+        ) from e
+
+
+@router.post(
+    "/kpis/import",
+    status_code=201,
+    summary="Import KPI facts and/or targets (CSV or XLSX); a bad file imports nothing",
+)
+async def import_kpis(
+    services: ServicesDep,
+    facts: Annotated[UploadFile | None, File()] = None,
+    targets: Annotated[UploadFile | None, File()] = None,
+    replace: Annotated[bool, Form()] = False,
+) -> dict[str, Any]:
+    if facts is None and targets is None:
+        raise DataError("send a facts file, a targets file, or both")
+    f = await _read_upload(facts) if facts else None
+    t = await _read_upload(targets) if targets else None
+    source = " + ".join(x.filename or "upload" for x in (facts, targets) if x is not None)
+    version = services.kpis.import_frames(f, t, source=source, replace=replace)
+    return {
+        "dataset_version": version,
+        "facts": 0 if f is None else len(f),
+        "targets": 0 if t is None else len(t),
+    }
+
+
+@router.get("/kpis/lookup")
+def get_kpi(
+    services: ServicesDep,
+    metric: str = Query(min_length=2, max_length=32),
+    period: str = Query(min_length=4, max_length=10),
+    region: str | None = Query(None, max_length=64),
+    channel: str | None = Query(None, max_length=64),
+) -> dict[str, Any]:
+    data = services.kpis.load()
+    return kpi_lookup(
+        data.facts,
+        data.targets,
+        metric=metric,
+        period=period,
+        region=region,
+        channel=channel,
+        threshold=services.settings.deviation_threshold,
+    ).model_dump()
+
+
+@router.get("/kpis/diagnose")
+def get_diagnosis(
+    services: ServicesDep,
+    metric: str = Query(min_length=2, max_length=32),
+    period: str = Query(min_length=4, max_length=10),
+) -> dict[str, Any]:
+    data = services.kpis.load()
+    return kpi_diagnose(
+        data.facts,
+        data.targets,
+        metric=metric,
+        period=period,
+        threshold=services.settings.deviation_threshold,
+    ).model_dump()
+
+
+class ForecastRequest(BaseModel):
+    metric: str = Field(min_length=2, max_length=32)
+    horizon: int = Field(12, ge=1, le=104)
+    region: str | None = Field(None, max_length=64)
+    channel: str | None = Field(None, max_length=64)
+
+
+@router.post("/forecast")
+def post_forecast(body: ForecastRequest, services: ServicesDep) -> dict[str, Any]:
+    series = series_from_facts(
+        services.kpis.load().facts, body.metric, region=body.region, channel=body.channel
+    )
+    return forecast_series(series, metric=body.metric, horizon=body.horizon).model_dump()
+
+
+class BudgetRequest(BaseModel):
+    total: float = Field(gt=0, le=1e13)
+    min_share: float = Field(0.05, ge=0, le=0.5)
+    max_share: float = Field(0.4, gt=0, le=1)
+
+
+@router.post("/budget/allocate")
+def post_budget(body: BudgetRequest, services: ServicesDep) -> dict[str, Any]:
+    return budget_allocate(
+        body.total, facts=services.kpis.load().facts, min_share=body.min_share, max_share=body.max_share
+    ).model_dump()
