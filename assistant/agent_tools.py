@@ -20,7 +20,9 @@ from assistant.services import Services
 from tools.budget import budget_allocate as _budget_allocate
 from tools.diagnosis import kpi_diagnose as _kpi_diagnose
 from tools.forecasting import forecast_series, series_from_facts
+from tools.kpi import actual_value
 from tools.kpi import kpi_lookup as _kpi_lookup
+from tools.metrics import get_metric
 from tools.periods import parse_period
 
 DEFAULT_BUDGET = 150_000_000  # the 2026 plan's total marketing budget (1.5亿元), pb-budget-allocation
@@ -207,9 +209,14 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
         label = parse_period(period).label
         t = data.targets
         plan = t[(t["metric"] == "roi") & (t["period"] == label) & (t["channel"] != "") & (t["region"] == "")]
-        result = _budget_allocate(
-            float(total), facts=data.facts, plan_roi=dict(zip(plan["channel"], plan["target"], strict=True))
-        )
+        plan_roi = dict(zip(plan["channel"], plan["target"], strict=True))
+        roi = get_metric("roi")
+        actual_roi = {
+            ch: v
+            for ch in plan_roi
+            if (v := actual_value(data.facts, roi, parse_period(label), channel=ch)) is not None
+        }
+        result = _budget_allocate(float(total), facts=data.facts, plan_roi=plan_roi, actual_roi=actual_roi)
         out = result.model_dump()
         return _dump(out), {
             "result": out,

@@ -63,7 +63,10 @@ async def test_adjustment_report_names_feed_and_has_four_parts(services: Service
     result = await ChatService(services).ask("写一份2026年9月的计划调整报告")
     for part in ("一、背景", "二、结果", "三、分析", "四、建议"):
         assert part in result.answer
-    assert "信息流广告" in result.answer
+    assert "主要驱动因素是渠道「信息流广告」" in result.answer
+    budget = next(c for c in result.tool_calls if c["name"] == "budget_allocate")
+    assert budget["args"] == {"period": "2026-Q3"}
+    assert "预算再分配：从信息流广告调出" in result.answer  # computed by the budget tool
 
 
 async def test_out_of_scope_request_is_declined_without_tools(services: Services) -> None:

@@ -158,3 +158,15 @@ def test_ratio_metric_targets_are_means_and_stretch_is_favourable(demo) -> None:
     assert f.targets.aggregate == "mean" and f.targets.stretch < f.targets.base  # lower CAC is better
     mean_forecast = np.mean([p.forecast for p in f.points])
     assert abs(f.targets.base - mean_forecast) / mean_forecast < 0.1
+
+
+def test_reallocation_proposed_when_period_roi_misses_plan_by_more_than_10_percent(demo_small) -> None:
+    a = budget_allocate(
+        1e8,
+        facts=demo_small,
+        plan_roi={"信息流广告": 6.0, "直播电商": 7.0},
+        actual_roi={"信息流广告": 4.2, "直播电商": 6.9},
+    )
+    assert [r.from_channel for r in a.reallocations] == ["信息流广告"]
+    r = a.reallocations[0]
+    assert r.to_channel != "信息流广告" and r.amount > 0 and r.expected_revenue_change > 0

@@ -176,6 +176,7 @@ def budget_allocate(
     min_share: float = 0.05,
     max_share: float = 0.4,
     plan_roi: dict[str, float] | None = None,
+    actual_roi: dict[str, float] | None = None,
 ) -> Allocation:
     """Allocate `total` (元) over categories and, within the channel category, over channels.
 
@@ -186,6 +187,7 @@ def budget_allocate(
         min_share: smallest share of the channel pool any channel keeps.
         max_share: largest share of the channel pool a channel may take (raised 25% above ROI 6).
         plan_roi: planned ROI per channel, for the >10% miss reallocation rule.
+        actual_roi: the channels' ROI in the period under review (default: over the whole history).
     """
     if not total or total <= 0 or not np.isfinite(total):
         raise ValueError("total must be a positive amount")
@@ -241,7 +243,10 @@ def budget_allocate(
         channels=lines,
         expected_revenue=round(sum(line.expected_revenue or 0 for line in lines), 2),
         reallocations=propose_reallocations(
-            curves, dict(zip([c.channel for c in curves], amounts, strict=True)), plan_roi or {}
+            curves,
+            dict(zip([c.channel for c in curves], amounts, strict=True)),
+            plan_roi or {},
+            actual_roi=actual_roi,
         ),
     )
 
@@ -251,16 +256,21 @@ def propose_reallocations(
     budget: dict[str, float],
     plan_roi: dict[str, float],
     *,
+    actual_roi: dict[str, float] | None = None,
     threshold: float = 0.10,
     move_share: float = 0.10,
 ) -> list[Reallocation]:
     """When a channel's ROI misses plan by more than `threshold`, move `move_share` of its budget
-    to the channel with the highest marginal ROI (the snack case moved 10% of budget)."""
+    to the channel with the highest marginal ROI (the snack case moved 10% of budget). The
+    expected effect comes from the two channels' response curves."""
     by = {c.channel: c for c in curves}
     out = []
     for ch, plan in plan_roi.items():
         c = by.get(ch)
-        if c is None or not plan or (plan - c.roi) / plan <= threshold:
+        if c is None or not plan:
+            continue
+        roi = (actual_roi or {}).get(ch, c.roi)
+        if (plan - roi) / plan <= threshold:
             continue
         others = [o for o in curves if o.channel != ch]
         if not others:
@@ -275,7 +285,7 @@ def propose_reallocations(
                 from_channel=ch,
                 to_channel=best.channel,
                 amount=amount,
-                reason=f"{ch} ROI {c.roi:.2f} 低于计划 {plan:.2f} 超过 {threshold:.0%}",
+                reason=f"{ch} ROI {roi:.2f} 低于计划 {plan:.2f} 超过 {threshold:.0%}",
                 expected_revenue_change=round(change, 2),
             )
         )
