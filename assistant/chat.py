@@ -82,22 +82,23 @@ class ChatService:
             services.chat_model, build_tools(services, workspace=workspace), system_prompt=self.system_prompt
         )
 
-    def check_conversation(self, conversation_id: str | None) -> None:
+    def check_conversation(self, conversation_id: str | None, *, user_id: int | None = None) -> None:
         if conversation_id is None:
             return
         with self.services.sessions() as s:
-            conv = s.get(Conversation, conversation_id)
-            if conv is None or conv.workspace != self.workspace:
+            if not _visible(s.get(Conversation, conversation_id), self.workspace, user_id):
                 raise NotFound(f"conversation {conversation_id} not found")
 
     # -- storage ----------------------------------------------------------------------------
-    def _history(self, conversation_id: str | None, text: str) -> tuple[str, list[BaseMessage]]:
+    def _history(
+        self, conversation_id: str | None, text: str, user_id: int | None
+    ) -> tuple[str, list[BaseMessage]]:
         with self.services.sessions.begin() as s:
             conv = s.get(Conversation, conversation_id) if conversation_id else None
-            if conversation_id and (conv is None or conv.workspace != self.workspace):
+            if conversation_id and not _visible(conv, self.workspace, user_id):
                 raise NotFound(f"conversation {conversation_id} not found")
             if conv is None:
-                conv = Conversation(workspace=self.workspace, title=text.strip()[:60])
+                conv = Conversation(workspace=self.workspace, user_id=user_id, title=text.strip()[:60])
                 s.add(conv)
                 s.flush()
             history: list[BaseMessage] = []
@@ -130,8 +131,10 @@ class ChatService:
             conv.updated_at = conv.updated_at  # touch via onupdate
 
     # -- the turn ---------------------------------------------------------------------------
-    async def stream(self, text: str, *, conversation_id: str | None = None) -> AsyncIterator[Event]:
-        conversation_id, messages = self._history(conversation_id, text)
+    async def stream(
+        self, text: str, *, conversation_id: str | None = None, user_id: int | None = None
+    ) -> AsyncIterator[Event]:
+        conversation_id, messages = self._history(conversation_id, text, user_id)
         result = TurnResult(conversation_id=conversation_id)
         passages: dict[int, dict[str, Any]] = {}
         final_text = ""
@@ -216,9 +219,11 @@ class ChatService:
             },
         )
 
-    async def ask(self, text: str, *, conversation_id: str | None = None) -> TurnResult:
+    async def ask(
+        self, text: str, *, conversation_id: str | None = None, user_id: int | None = None
+    ) -> TurnResult:
         out = TurnResult(conversation_id="")
-        async for ev in self.stream(text, conversation_id=conversation_id):
+        async for ev in self.stream(text, conversation_id=conversation_id, user_id=user_id):
             if ev.type == "tool_start":
                 out.tool_calls.append({"name": ev.data["name"], "args": ev.data["args"]})
             elif ev.type == "citation":
@@ -232,24 +237,33 @@ class ChatService:
         return out
 
 
-def list_conversations(services: Services, workspace: str = "default") -> list[dict[str, Any]]:
+def _visible(conv: Conversation | None, workspace: str, user_id: int | None) -> bool:
+    """A conversation is its author's, inside its workspace."""
+    return conv is not None and conv.workspace == workspace and (user_id is None or conv.user_id == user_id)
+
+
+def list_conversations(
+    services: Services, workspace: str = "default", *, user_id: int | None = None
+) -> list[dict[str, Any]]:
     with services.sessions() as s:
-        rows = s.scalars(
-            select(Conversation)
-            .where(Conversation.workspace == workspace)
-            .order_by(Conversation.updated_at.desc())
-        ).all()
+        q = select(Conversation).where(Conversation.workspace == workspace)
+        if user_id is not None:
+            q = q.where(Conversation.user_id == user_id)
+        rows = s.scalars(q.order_by(Conversation.updated_at.desc())).all()
         return [
             {"id": c.id, "title": c.title, "created_at": c.created_at, "updated_at": c.updated_at}
             for c in rows
         ]
 
 
-def get_conversation(services: Services, conversation_id: str, workspace: str = "default") -> dict[str, Any]:
+def get_conversation(
+    services: Services, conversation_id: str, workspace: str = "default", *, user_id: int | None = None
+) -> dict[str, Any]:
     with services.sessions() as s:
         c = s.get(Conversation, conversation_id)
-        if c is None or c.workspace != workspace:
+        if not _visible(c, workspace, user_id):
             raise NotFound(f"conversation {conversation_id} not found")
+        assert c is not None
         return {
             "id": c.id,
             "title": c.title,

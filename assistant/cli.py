@@ -20,8 +20,12 @@ app = typer.Typer(
 )
 kpi_app = typer.Typer(no_args_is_help=True, help="KPI lookup and diagnosis.")
 budget_app = typer.Typer(no_args_is_help=True, help="Budget allocation.")
+user_app = typer.Typer(no_args_is_help=True, help="User accounts.")
+workspace_app = typer.Typer(no_args_is_help=True, help="Workspaces (departments or companies).")
 app.add_typer(kpi_app, name="kpi")
 app.add_typer(budget_app, name="budget")
+app.add_typer(user_app, name="user")
+app.add_typer(workspace_app, name="workspace")
 
 
 def _print_json(obj: Any) -> None:
@@ -54,15 +58,29 @@ def _ensure_index(services, quiet: bool = True) -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="bind address (default 127.0.0.1)")] = None,
     port: Annotated[int | None, typer.Option()] = None,
-    workers: int = 1,
+    workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
 ) -> None:
     """Start the web UI and API."""
+    import os
+
     import uvicorn
 
     s = get_settings()
-    _ensure_index(_services(), quiet=False)
-    typer.echo(f"Planner assistant on http://{host or s.host}:{port or s.port}  (engine: {s.engine})")
-    uvicorn.run("web.app:app", host=host or s.host, port=port or s.port, workers=workers, log_level="info")
+    host, port = host or s.host, port or s.port
+    services = _services()
+    _ensure_index(services, quiet=False)
+    services.kpis  # noqa: B018 - migrate and load the demo data once, before workers start
+    if services.accounts.ensure_first_admin():
+        typer.echo("Created the first account: admin (role admin), workspace 'default'.")
+    base = s.public_url or f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    typer.echo(f"Planner assistant on {base}  (engine: {s.engine})")
+    typer.echo(
+        f"Sign in as admin with this one-time link (valid 24 h):\n    {services.accounts.signin_link('admin', base)}"
+    )
+    typer.echo("Set a password for later: planner user set-password admin")
+    os.environ.setdefault("PLANNER_HOST", host)
+    os.environ.setdefault("PLANNER_PORT", str(port))
+    uvicorn.run("web.app:app", host=host, port=port, workers=workers, log_level="info")
 
 
 @app.command()
@@ -355,6 +373,83 @@ def eval_(
         typer.echo("(no previous run to compare with)")
     if any(r.failures for r in results):
         raise typer.Exit(1)
+
+
+@user_app.command("create")
+def user_create(
+    username: str,
+    role: Annotated[str, typer.Option(help="planner, reviewer or admin")] = "planner",
+    workspace: Annotated[list[str] | None, typer.Option(help="workspaces to join (repeatable)")] = None,
+    password: Annotated[str | None, typer.Option(help="omit to be asked")] = None,
+) -> None:
+    """Create a user."""
+    services = _services()
+    if password is None:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    try:
+        services.accounts.create_user(username, role=role, password=password, workspaces=workspace or [])
+    except PlannerError as e:
+        _fail(str(e))
+    services.accounts.audit(
+        "user_created", username="cli", target=username, detail={"role": role, "workspaces": workspace or []}
+    )
+    typer.echo(f"created {username} ({role})")
+
+
+@user_app.command("set-password")
+def user_set_password(
+    username: str, password: Annotated[str | None, typer.Option(help="omit to be asked")] = None
+) -> None:
+    """Set or change a user's password."""
+    services = _services()
+    if password is None:
+        password = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
+    try:
+        services.accounts.set_password(username, password)
+    except PlannerError as e:
+        _fail(str(e))
+    services.accounts.audit("password_set", username="cli", target=username)
+    typer.echo(f"password set for {username}")
+
+
+@user_app.command("signin-link")
+def user_signin_link(username: str) -> None:
+    """Print a one-time sign-in link for a user (valid 24 hours)."""
+    try:
+        typer.echo(_services().accounts.signin_link(username, get_settings().base_url()))
+    except PlannerError as e:
+        _fail(str(e))
+
+
+@user_app.command("token")
+def user_token(username: str, label: str = "script") -> None:
+    """Create an API token for scripts (printed once)."""
+    from sqlalchemy import select
+
+    from assistant.db import User
+
+    services = _services()
+    with services.sessions() as s:
+        uid = s.scalar(select(User.id).where(User.username == username))
+    if uid is None:
+        _fail(f"no user {username!r}")
+    typer.echo(services.accounts.issue(uid, "api", label=label))
+
+
+@workspace_app.command("create")
+def workspace_create(
+    name: str, member: Annotated[list[str] | None, typer.Option(help="users to add (repeatable)")] = None
+) -> None:
+    """Create a workspace and optionally add members."""
+    services = _services()
+    try:
+        services.accounts.create_workspace(name)
+        for username in member or []:
+            services.accounts.add_member(username, name)
+    except PlannerError as e:
+        _fail(str(e))
+    services.accounts.audit("workspace_created", username="cli", target=name)
+    typer.echo(f"workspace {name} ready")
 
 
 def main() -> None:  # pragma: no cover

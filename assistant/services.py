@@ -7,6 +7,8 @@ from functools import cached_property
 
 from langchain_core.language_models import BaseChatModel
 
+from assistant import crypto
+from assistant.accounts import Accounts
 from assistant.db import init_db, session_factory
 from assistant.factory import build_chat_model, build_embedder
 from assistant.kb.index import KnowledgeIndex
@@ -22,11 +24,21 @@ class Services:
     def __post_init__(self) -> None:
         if self.chat_model is None:
             self.chat_model = build_chat_model(self.settings)
+        key = (
+            self.settings.secret_key.get_secret_value()
+            if self.settings.secret_key
+            else crypto.load_or_create_key(self.settings.var_dir)
+        )
+        crypto.configure(key)
 
     @cached_property
     def sessions(self):
         init_db(self.settings.db_url)
         return session_factory(self.settings.db_url)
+
+    @cached_property
+    def accounts(self) -> Accounts:
+        return Accounts(self.sessions)
 
     @cached_property
     def index(self) -> KnowledgeIndex:

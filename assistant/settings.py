@@ -58,6 +58,27 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    public_url: str | None = None  # how users reach the server, for sign-in links
+
+    # Security. Without a secret key, one is generated into var/secret.key on first run.
+    secret_key: SecretStr | None = None
+    cookie_secure: bool = False  # set true behind HTTPS
+    rate_limit_chat: str = "30/minute"
+    rate_limit_upload: str = "20/minute"
+    rate_limit_storage: str = "memory://"  # e.g. redis://127.0.0.1:6379 to share limits across workers
+    max_request_bytes: int = 25 * 1024 * 1024
+
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+    def check_secrets(self) -> None:
+        """Refuse obvious placeholder secrets when the server is reachable beyond this machine."""
+        local = self.host in ("127.0.0.1", "localhost", "::1")
+        key = self.secret_key.get_secret_value() if self.secret_key else ""
+        if not local and key.lower() in {"changeme", "change-me", "secret", "placeholder", "test", "dev"}:
+            raise ValueError(
+                "PLANNER_SECRET_KEY is a placeholder; set a real key (Fernet.generate_key()) before binding to a public address"
+            )
 
     @property
     def engine(self) -> Literal["offline", "llm"]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
-from fastapi.testclient import TestClient
 
 from assistant.settings import Settings
+from tests.utils import signed_in
 from web.main import create_app
 
 
@@ -26,7 +26,7 @@ def _events(text: str) -> list[tuple[str, dict]]:
 
 
 def test_chat_streams_sse_events_and_conversation_survives_restart(settings: Settings) -> None:
-    with TestClient(create_app(settings)) as client:
+    with signed_in(create_app(settings)) as client:
         res = client.post("/api/chat", json={"message": "预算分配应该遵循哪些原则？"})
         assert res.status_code == 200 and res.headers["content-type"].startswith("text/event-stream")
         events = _events(res.text)
@@ -39,7 +39,7 @@ def test_chat_streams_sse_events_and_conversation_survives_restart(settings: Set
     assert streamed == done["answer"]
     cid = done["conversation_id"]
 
-    with TestClient(create_app(settings)) as client:  # a new app on the same database
+    with signed_in(create_app(settings)) as client:  # a new app on the same database
         conv = client.get(f"/api/conversations/{cid}").json()
         assert [m["role"] for m in conv["messages"]] == ["user", "assistant"]
         assert conv["messages"][1]["content"] == streamed
@@ -50,13 +50,13 @@ def test_chat_streams_sse_events_and_conversation_survives_restart(settings: Set
 
 
 def test_health_reports_engine_index_and_database(settings: Settings) -> None:
-    with TestClient(create_app(settings)) as client:
+    with signed_in(create_app(settings)) as client:
         h = client.get("/api/health").json()
     assert h["engine"] == "offline" and h["index_chunks"] > 100 and h["database"]["ok"]
 
 
 def test_bad_requests_get_clear_4xx(settings: Settings) -> None:
-    with TestClient(create_app(settings)) as client:
+    with signed_in(create_app(settings)) as client:
         assert client.post("/api/chat", json={"message": ""}).status_code == 422
         missing = client.post("/api/chat", json={"message": "hi", "conversation_id": "nope"})
         assert missing.status_code == 404 and "not found" in missing.json()["detail"]
@@ -64,7 +64,7 @@ def test_bad_requests_get_clear_4xx(settings: Settings) -> None:
 
 
 def test_page_is_served(settings: Settings) -> None:
-    with TestClient(create_app(settings)) as client:
+    with signed_in(create_app(settings)) as client:
         page = client.get("/")
         assert page.status_code == 200 and "推广计划助手" in page.text
         assert client.get("/static/app.js").status_code == 200

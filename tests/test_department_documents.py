@@ -6,7 +6,6 @@ from pathlib import Path
 
 import docx
 import pytest
-from fastapi.testclient import TestClient
 from openpyxl import Workbook
 
 from assistant.errors import DocumentError
@@ -15,6 +14,7 @@ from assistant.kb.index import KnowledgeIndex
 from assistant.kb.ingest import ingest, ingest_files, remove_files
 from assistant.kb.loaders import load_file
 from assistant.settings import Settings
+from tests.utils import signed_in
 from web.main import create_app
 
 
@@ -99,7 +99,7 @@ def test_unparseable_file_is_rejected_and_index_unchanged(tmp_path: Path) -> Non
 
 
 def test_upload_api(settings: Settings, tmp_path: Path) -> None:
-    with TestClient(create_app(settings)) as client:
+    with signed_in(create_app(settings)) as client:
         before = client.get("/api/health").json()["index_chunks"]
         ok = client.post(
             "/api/knowledge/documents",

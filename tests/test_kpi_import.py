@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from assistant.services import Services
 from assistant.settings import Settings
+from tests.utils import signed_in
 from web.main import create_app
 
 GOOD = "date,region,channel,metric,value\n2026-11-02,一线城市,直播电商,spend,1000\n2026-11-02,一线城市,直播电商,conversions,10\n"
@@ -17,7 +17,7 @@ BAD = "date,region,channel,metric,value\n2026-11-02,一线城市,直播电商,sp
 
 
 def test_api_import_is_all_or_nothing(settings: Settings) -> None:
-    with TestClient(create_app(settings)) as client:
+    with signed_in(create_app(settings)) as client:
         services: Services = client.app.state.services
         before = services.kpis.version("default")
         bad = client.post("/api/kpis/import", files={"facts": ("facts.csv", BAD.encode(), "text/csv")})

@@ -1,22 +1,78 @@
-"""Dependency aliases for the routers."""
+"""Dependency aliases for the routers: services, the signed-in caller, their workspace."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Query, Request
 
+from assistant.accounts import AuthError, Forbidden, Principal
 from assistant.chat import ChatService
 from assistant.services import Services
+
+SESSION_COOKIE = "planner_session"
 
 
 def get_services(request: Request) -> Services:
     return request.app.state.services
 
 
-def get_chat(request: Request) -> ChatService:
-    return request.app.state.chat
+def get_principal(request: Request) -> Principal:
+    """The caller, from the session cookie (browser) or an `Authorization: Bearer` token (scripts)."""
+    services: Services = request.app.state.services
+    header = request.headers.get("authorization", "")
+    token = (
+        header[7:].strip() if header.lower().startswith("bearer ") else request.cookies.get(SESSION_COOKIE)
+    )
+    if not token:
+        raise AuthError(
+            "sign in first: use the sign-in link printed at start-up, POST /api/auth/login, or an API token"
+        )
+    return services.accounts.authenticate(token)
 
 
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def get_workspace(
+    principal: PrincipalDep,
+    x_workspace: Annotated[str | None, Header(max_length=64)] = None,
+    workspace: Annotated[str | None, Query(max_length=64)] = None,
+) -> str:
+    """The workspace a request works in: `X-Workspace` header or `workspace` query parameter,
+    else the caller's first. A workspace the caller does not belong to does not exist for them."""
+    wanted = x_workspace or workspace
+    if wanted is None:
+        if not principal.workspaces:
+            raise Forbidden("you belong to no workspace; ask an admin to add you")
+        return principal.workspaces[0]
+    if wanted not in principal.workspaces:
+        raise Forbidden(f"no access to workspace {wanted!r}")
+    return wanted
+
+
+WorkspaceDep = Annotated[str, Depends(get_workspace)]
+
+
+def require(*roles: str):
+    def check(principal: PrincipalDep) -> Principal:
+        if not principal.can(*roles):
+            raise Forbidden(f"this needs the {' or '.join(roles)} role")
+        return principal
+
+    return Depends(check)
+
+
+def get_chat(request: Request, workspace: WorkspaceDep) -> ChatService:
+    """One agent per workspace: its tools can only reach that workspace's data."""
+    cache: dict[str, ChatService] = request.app.state.chats
+    if workspace not in cache:
+        cache[workspace] = ChatService(request.app.state.services, workspace=workspace)
+    return cache[workspace]
+
+
+PlannerDep = Annotated[Principal, require("planner")]
+ReviewerDep = Annotated[Principal, require("reviewer")]
+AdminDep = Annotated[Principal, require("admin")]
 ServicesDep = Annotated[Services, Depends(get_services)]
 ChatDep = Annotated[ChatService, Depends(get_chat)]

@@ -1,7 +1,7 @@
 from fastapi import APIRouter
 
-from web.routes import chat, conversations, health, knowledge, kpis
+from web.routes import admin, auth, chat, conversations, health, knowledge, kpis
 
 api = APIRouter(prefix="/api")
-for module in (chat, conversations, health, knowledge, kpis):
+for module in (auth, admin, chat, conversations, health, knowledge, kpis):
     api.include_router(module.router)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sse_starlette import EventSourceResponse
 
-from web.deps import ChatDep
+from web.deps import ChatDep, PrincipalDep
 
 router = APIRouter(tags=["chat"])
 
@@ -22,12 +22,15 @@ class ChatRequest(BaseModel):
     "/chat",
     summary="Send a message; the answer streams back as SSE events: token, tool_start, tool_end, citation, done, error",
 )
-async def post_chat(body: ChatRequest, chat: ChatDep) -> EventSourceResponse:
+async def post_chat(
+    body: ChatRequest, chat: ChatDep, principal: PrincipalDep, request: Request
+) -> EventSourceResponse:
+    request.app.state.limits.hit("chat", principal.username)
     # Raise a missing conversation as a 404 before the stream starts.
-    chat.check_conversation(body.conversation_id)
+    chat.check_conversation(body.conversation_id, user_id=principal.id)
 
     async def events():
-        async for ev in chat.stream(body.message, conversation_id=body.conversation_id):
+        async for ev in chat.stream(body.message, conversation_id=body.conversation_id, user_id=principal.id):
             yield {"event": ev.type, "data": json.dumps(ev.data, ensure_ascii=False, default=str)}
 
     return EventSourceResponse(events(), ping=15)

@@ -5,12 +5,12 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 
 from assistant.errors import DocumentError, NotFound
 from assistant.kb.ingest import ingest_files, remove_files
 from assistant.kb.loaders import SUPPORTED, load_file
-from web.deps import ServicesDep
+from web.deps import AdminDep, PrincipalDep, ServicesDep
 
 router = APIRouter(tags=["knowledge"])
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -19,6 +19,7 @@ MAX_UPLOAD = 20 * 1024 * 1024
 @router.get("/search")
 def search_knowledge(
     services: ServicesDep,
+    _: PrincipalDep,
     q: str = Query(min_length=1, max_length=500),
     k: int = Query(5, ge=1, le=20),
     type: Literal["playbook", "case", "policy"] | None = None,
@@ -29,7 +30,7 @@ def search_knowledge(
 
 
 @router.get("/chunks/{chunk_id:path}")
-def get_chunk(chunk_id: str, services: ServicesDep) -> dict[str, Any]:
+def get_chunk(chunk_id: str, services: ServicesDep, _: PrincipalDep) -> dict[str, Any]:
     got = services.index.collection.get(ids=[chunk_id], include=["documents", "metadatas"])
     if not got["ids"]:
         raise NotFound(f"chunk {chunk_id} not found")
@@ -50,9 +51,12 @@ def _upload_path(services: Any, filename: str) -> Path:
 )
 async def upload_document(
     services: ServicesDep,
+    request: Request,
+    admin: AdminDep,
     file: Annotated[UploadFile, File()],
     type: Annotated[Literal["playbook", "case", "policy"], Form()] = "playbook",
 ) -> dict[str, Any]:
+    request.app.state.limits.hit("upload", admin.username)
     path = _upload_path(services, file.filename or "")
     if path.suffix.lower() not in SUPPORTED:
         raise DocumentError(f"{file.filename}: unsupported file type; use {', '.join(sorted(SUPPORTED))}")
@@ -64,12 +68,14 @@ async def upload_document(
         staged.write_bytes(data)
         load_file(staged, type=type)
     path.write_bytes(data)
+    services.accounts.audit("knowledge_upload", principal=admin, target=path.name)
     return ingest_files(services.index, [path], type=type).as_dict() | {"path": path.name}
 
 
 @router.delete("/knowledge/documents/{name}", summary="Remove a department document from the knowledge base")
-def delete_document(name: str, services: ServicesDep) -> dict[str, Any]:
+def delete_document(name: str, services: ServicesDep, admin: AdminDep) -> dict[str, Any]:
     path = _upload_path(services, name)
     report = remove_files(services.index, [path])
     path.unlink(missing_ok=True)
+    services.accounts.audit("knowledge_delete", principal=admin, target=path.name)
     return report.as_dict()

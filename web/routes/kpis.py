@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from pydantic import BaseModel, Field
 
 from assistant.errors import DataError
@@ -15,7 +15,7 @@ from tools.budget import budget_allocate
 from tools.diagnosis import kpi_diagnose
 from tools.forecasting import forecast_series, series_from_facts
 from tools.kpi import kpi_lookup
-from web.deps import ServicesDep
+from web.deps import PlannerDep, ServicesDep, WorkspaceDep
 
 router = APIRouter(tags=["kpis"])
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -43,16 +43,27 @@ async def _read_upload(file: UploadFile) -> pd.DataFrame:
 )
 async def import_kpis(
     services: ServicesDep,
+    workspace: WorkspaceDep,
+    request: Request,
+    principal: PlannerDep,
     facts: Annotated[UploadFile | None, File()] = None,
     targets: Annotated[UploadFile | None, File()] = None,
     replace: Annotated[bool, Form()] = False,
 ) -> dict[str, Any]:
+    request.app.state.limits.hit("upload", principal.username)
     if facts is None and targets is None:
         raise DataError("send a facts file, a targets file, or both")
     f = await _read_upload(facts) if facts else None
     t = await _read_upload(targets) if targets else None
     source = " + ".join(x.filename or "upload" for x in (facts, targets) if x is not None)
-    version = services.kpis.import_frames(f, t, source=source, replace=replace)
+    version = services.kpis.import_frames(f, t, workspace=workspace, source=source, replace=replace)
+    services.accounts.audit(
+        "data_import",
+        principal=principal,
+        workspace=workspace,
+        target=source,
+        detail={"version": version, "replace": replace},
+    )
     return {
         "dataset_version": version,
         "facts": 0 if f is None else len(f),
@@ -63,12 +74,13 @@ async def import_kpis(
 @router.get("/kpis/lookup")
 def get_kpi(
     services: ServicesDep,
+    workspace: WorkspaceDep,
     metric: str = Query(min_length=2, max_length=32),
     period: str = Query(min_length=4, max_length=10),
     region: str | None = Query(None, max_length=64),
     channel: str | None = Query(None, max_length=64),
 ) -> dict[str, Any]:
-    data = services.kpis.load()
+    data = services.kpis.load(workspace)
     return kpi_lookup(
         data.facts,
         data.targets,
@@ -83,10 +95,11 @@ def get_kpi(
 @router.get("/kpis/diagnose")
 def get_diagnosis(
     services: ServicesDep,
+    workspace: WorkspaceDep,
     metric: str = Query(min_length=2, max_length=32),
     period: str = Query(min_length=4, max_length=10),
 ) -> dict[str, Any]:
-    data = services.kpis.load()
+    data = services.kpis.load(workspace)
     return kpi_diagnose(
         data.facts,
         data.targets,
@@ -104,9 +117,9 @@ class ForecastRequest(BaseModel):
 
 
 @router.post("/forecast")
-def post_forecast(body: ForecastRequest, services: ServicesDep) -> dict[str, Any]:
+def post_forecast(body: ForecastRequest, services: ServicesDep, workspace: WorkspaceDep) -> dict[str, Any]:
     series = series_from_facts(
-        services.kpis.load().facts, body.metric, region=body.region, channel=body.channel
+        services.kpis.load(workspace).facts, body.metric, region=body.region, channel=body.channel
     )
     return forecast_series(series, metric=body.metric, horizon=body.horizon).model_dump()
 
@@ -118,7 +131,10 @@ class BudgetRequest(BaseModel):
 
 
 @router.post("/budget/allocate")
-def post_budget(body: BudgetRequest, services: ServicesDep) -> dict[str, Any]:
+def post_budget(body: BudgetRequest, services: ServicesDep, workspace: WorkspaceDep) -> dict[str, Any]:
     return budget_allocate(
-        body.total, facts=services.kpis.load().facts, min_share=body.min_share, max_share=body.max_share
+        body.total,
+        facts=services.kpis.load(workspace).facts,
+        min_share=body.min_share,
+        max_share=body.max_share,
     ).model_dump()

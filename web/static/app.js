@@ -5,15 +5,22 @@ let busy = false;
 
 const md = (text) => DOMPurify.sanitize(marked.parse(text || ""));
 
+// Every API call goes through here: a 401 means the session is gone, so go and sign in.
+async function api(path, options) {
+  const res = await fetch(path, options);
+  if (res.status === 401) { location.href = "/login"; throw new Error("signed out"); }
+  return res;
+}
+
 async function loadHealth() {
-  const h = await (await fetch("/api/health")).json();
+  const h = await (await api("/api/health")).json();
   const badge = $("#engine-badge");
   badge.textContent = `${h.engine === "offline" ? "离线引擎" : "LLM"} · ${h.model}`;
   badge.classList.toggle("offline", h.engine === "offline");
 }
 
 async function loadConversations() {
-  const list = await (await fetch("/api/conversations")).json();
+  const list = await (await api("/api/conversations")).json();
   const ul = $("#conversations");
   ul.innerHTML = "";
   for (const c of list) {
@@ -77,7 +84,7 @@ function renderStored(m) {
 }
 
 async function openConversation(id) {
-  const conv = await (await fetch(`/api/conversations/${id}`)).json();
+  const conv = await (await api(`/api/conversations/${id}`)).json();
   conversationId = id;
   $("#messages").innerHTML = "";
   conv.messages.forEach(renderStored);
@@ -93,7 +100,7 @@ async function send(text) {
   const body = div.querySelector(".body");
   let answer = "";
   try {
-    const res = await fetch("/api/chat", {
+    const res = await api("/api/chat", {
       method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ message: text, conversation_id: conversationId }),
     });

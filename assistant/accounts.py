@@ -1,0 +1,285 @@
+"""Users, roles, workspaces, tokens and the audit log.
+
+Passwords are hashed with Argon2id (argon2-cffi). Session cookies, API tokens and one-time sign-in
+links are random 256-bit tokens; only their SHA-256 digests are stored, so a database leak does not
+leak usable credentials.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from assistant.db import AuditEvent, AuthToken, Membership, User, Workspace
+from assistant.errors import PlannerError
+
+Role = Literal["planner", "reviewer", "admin"]
+ROLES: tuple[str, ...] = ("planner", "reviewer", "admin")
+SESSION_TTL = timedelta(hours=12)
+SIGNIN_TTL = timedelta(hours=24)
+_hasher = PasswordHasher()
+_NAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,64}$")
+
+
+class AuthError(PlannerError):
+    status_code = 401
+
+
+class Forbidden(PlannerError):
+    status_code = 403
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller, as request handlers see it."""
+
+    id: int
+    username: str
+    role: str
+    workspaces: tuple[str, ...]
+
+    def can(self, *roles: str) -> bool:
+        return self.role == "admin" or self.role in roles
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(dt: datetime | None) -> datetime | None:
+    return dt.replace(tzinfo=UTC) if dt is not None and dt.tzinfo is None else dt
+
+
+def check_name(name: str, what: str) -> str:
+    if not _NAME.match(name or ""):
+        raise PlannerError(
+            f"invalid {what} {name!r}: 2-64 letters, digits, Chinese characters, '_', '-' or '.'"
+        )
+    return name
+
+
+def check_password(password: str) -> str:
+    if len(password) < 10:
+        raise PlannerError("password too short: use at least 10 characters")
+    return password
+
+
+class Accounts:
+    def __init__(self, sessions: sessionmaker) -> None:
+        self.sessions = sessions
+
+    # -- users and workspaces ----------------------------------------------------------------
+    def create_workspace(self, name: str) -> str:
+        check_name(name, "workspace name")
+        with self.sessions.begin() as s:
+            if s.scalar(select(Workspace).where(Workspace.name == name)) is None:
+                s.add(Workspace(name=name))
+        return name
+
+    def workspaces(self) -> list[str]:
+        with self.sessions() as s:
+            return list(s.scalars(select(Workspace.name).order_by(Workspace.name)))
+
+    def create_user(
+        self, username: str, *, role: str, password: str | None = None, workspaces: list[str] | None = None
+    ) -> int:
+        check_name(username, "user name")
+        if role not in ROLES:
+            raise PlannerError(f"invalid role {role!r}: use {', '.join(ROLES)}")
+        with self.sessions.begin() as s:
+            if s.scalar(select(User).where(User.username == username)) is not None:
+                raise PlannerError(f"user {username!r} already exists")
+            user = User(
+                username=username,
+                role=role,
+                password_hash=_hasher.hash(check_password(password)) if password else None,
+            )
+            s.add(user)
+            s.flush()
+            for ws in workspaces or []:
+                if s.scalar(select(Workspace).where(Workspace.name == ws)) is None:
+                    raise PlannerError(f"workspace {ws!r} does not exist: create it first")
+                s.add(Membership(user_id=user.id, workspace=ws))
+            return int(user.id)
+
+    def add_member(self, username: str, workspace: str) -> None:
+        with self.sessions.begin() as s:
+            user = self._user(s, username)
+            if s.scalar(select(Workspace).where(Workspace.name == workspace)) is None:
+                raise PlannerError(f"workspace {workspace!r} does not exist")
+            if (
+                s.scalar(
+                    select(Membership).where(Membership.user_id == user.id, Membership.workspace == workspace)
+                )
+                is None
+            ):
+                s.add(Membership(user_id=user.id, workspace=workspace))
+
+    def set_password(self, username: str, password: str) -> None:
+        with self.sessions.begin() as s:
+            self._user(s, username).password_hash = _hasher.hash(check_password(password))
+
+    def has_users(self) -> bool:
+        with self.sessions() as s:
+            return s.scalar(select(User.id).limit(1)) is not None
+
+    @staticmethod
+    def _user(s: Session, username: str) -> User:
+        user = s.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise PlannerError(f"no user {username!r}")
+        return user
+
+    def principal(self, user_id: int) -> Principal:
+        with self.sessions() as s:
+            user = s.get(User, user_id)
+            if user is None or not user.active:
+                raise AuthError("account disabled or removed")
+            if user.role == "admin":
+                ws = tuple(s.scalars(select(Workspace.name).order_by(Workspace.name)))
+            else:
+                ws = tuple(
+                    s.scalars(
+                        select(Membership.workspace)
+                        .where(Membership.user_id == user.id)
+                        .order_by(Membership.workspace)
+                    )
+                )
+            return Principal(id=user.id, username=user.username, role=user.role, workspaces=ws)
+
+    # -- credentials -------------------------------------------------------------------------
+    def login(self, username: str, password: str) -> tuple[str, Principal]:
+        """Check a password; returns a new session token. Failures are audited and say nothing
+        about which part was wrong."""
+        with self.sessions() as s:
+            user = s.scalar(select(User).where(User.username == username))
+            ok = False
+            if user is not None and user.active and user.password_hash:
+                try:
+                    ok = _hasher.verify(user.password_hash, password)
+                except (VerificationError, InvalidHashError):
+                    ok = False
+            user_id = user.id if user is not None else None
+        if not ok or user_id is None:
+            self.audit("login_failed", username=username, detail={"method": "password"})
+            raise AuthError("wrong user name or password")
+        token = self.issue(user_id, "session")
+        principal = self.principal(user_id)
+        self.audit("login", principal=principal, detail={"method": "password"})
+        return token, principal
+
+    def issue(self, user_id: int, kind: str, *, label: str = "", ttl: timedelta | None = None) -> str:
+        token = secrets.token_urlsafe(32)
+        ttl = ttl if ttl is not None else {"session": SESSION_TTL, "signin": SIGNIN_TTL}.get(kind)
+        with self.sessions.begin() as s:
+            s.add(
+                AuthToken(
+                    digest=_digest(token),
+                    kind=kind,
+                    user_id=user_id,
+                    label=label[:100],
+                    expires_at=_now() + ttl if ttl else None,
+                )
+            )
+        return token
+
+    def authenticate(self, token: str, *, kinds: tuple[str, ...] = ("session", "api")) -> Principal:
+        with self.sessions() as s:
+            row = s.scalar(select(AuthToken).where(AuthToken.digest == _digest(token)))
+            if row is None or row.kind not in kinds:
+                raise AuthError("not signed in or token invalid")
+            expires = _aware(row.expires_at)
+            if expires is not None and expires < _now():
+                raise AuthError("session expired: sign in again")
+            user_id = row.user_id
+        return self.principal(user_id)
+
+    def redeem_signin(self, token: str) -> tuple[str, Principal]:
+        """A one-time sign-in link: valid once, then a normal session."""
+        with self.sessions.begin() as s:
+            row = s.scalar(
+                select(AuthToken).where(AuthToken.digest == _digest(token), AuthToken.kind == "signin")
+            )
+            expires = _aware(row.expires_at) if row is not None else None
+            if row is None or row.used_at is not None or (expires is not None and expires < _now()):
+                raise AuthError(
+                    "this sign-in link is invalid, used or expired; run `planner user signin-link NAME` for a new one"
+                )
+            row.used_at = _now()
+            user_id = row.user_id
+        principal = self.principal(user_id)
+        self.audit("login", principal=principal, detail={"method": "signin-link"})
+        return self.issue(user_id, "session"), principal
+
+    def revoke(self, token: str) -> None:
+        with self.sessions.begin() as s:
+            row = s.scalar(select(AuthToken).where(AuthToken.digest == _digest(token)))
+            if row is not None:
+                s.delete(row)
+
+    def signin_link(self, username: str, base_url: str) -> str:
+        with self.sessions() as s:
+            user_id = self._user(s, username).id
+        return f"{base_url.rstrip('/')}/api/auth/signin?token={self.issue(user_id, 'signin')}"
+
+    def ensure_first_admin(self) -> bool:
+        """On first run: the default workspace and an `admin` account with no password (sign in
+        with the one-time link, then set one). Returns True when it created them."""
+        if self.has_users():
+            return False
+        self.create_workspace("default")
+        self.create_user("admin", role="admin", workspaces=["default"])
+        return True
+
+    # -- audit -------------------------------------------------------------------------------
+    def audit(
+        self,
+        action: str,
+        *,
+        principal: Principal | None = None,
+        username: str = "",
+        workspace: str = "",
+        target: str = "",
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        with self.sessions.begin() as s:
+            s.add(
+                AuditEvent(
+                    user_id=principal.id if principal else None,
+                    username=principal.username if principal else username[:64],
+                    workspace=workspace,
+                    action=action,
+                    target=target[:200],
+                    detail=detail or {},
+                )
+            )
+
+    def audit_log(self, *, limit: int = 200, action: str | None = None) -> list[dict[str, Any]]:
+        with self.sessions() as s:
+            q = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+            if action:
+                q = q.where(AuditEvent.action == action)
+            return [
+                {
+                    "at": e.at,
+                    "username": e.username,
+                    "workspace": e.workspace,
+                    "action": e.action,
+                    "target": e.target,
+                    "detail": e.detail,
+                }
+                for e in s.scalars(q)
+            ]

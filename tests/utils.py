@@ -1,0 +1,30 @@
+"""Test helpers: signed-in API clients for given roles and workspaces."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from assistant.db import User
+from assistant.services import Services
+
+
+def token_for(services: Services, username: str) -> str:
+    with services.sessions() as s:
+        uid = s.scalar(select(User.id).where(User.username == username))
+    assert uid is not None, f"no user {username}"
+    return services.accounts.issue(uid, "api", label="test")
+
+
+def signed_in(app: FastAPI, username: str = "admin", **kwargs) -> TestClient:
+    """A TestClient that sends `username`'s API token (use it as a context manager)."""
+    client = TestClient(app, **kwargs)
+    client.headers["Authorization"] = f"Bearer {token_for(app.state.services, username)}"
+    return client
+
+
+def make_user(services: Services, username: str, role: str, workspaces: list[str]) -> None:
+    for ws in workspaces:
+        services.accounts.create_workspace(ws)
+    services.accounts.create_user(username, role=role, password="correct horse battery", workspaces=workspaces)

@@ -1,0 +1,70 @@
+"""Sign-in: password login with a session cookie, one-time sign-in links, API tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, Field
+
+from web.deps import SESSION_COOKIE, PrincipalDep, ServicesDep
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+class LoginRequest(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=200)
+
+
+def _set_cookie(response: Response, token: str, services: Any) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=services.settings.cookie_secure,
+        max_age=12 * 3600,
+        path="/",
+    )
+
+
+@router.post("/login")
+def post_login(body: LoginRequest, response: Response, services: ServicesDep) -> dict[str, Any]:
+    token, principal = services.accounts.login(body.username, body.password)
+    _set_cookie(response, token, services)
+    return {"username": principal.username, "role": principal.role, "workspaces": list(principal.workspaces)}
+
+
+@router.get("/signin", include_in_schema=False)
+def get_signin(services: ServicesDep, token: str = Query(min_length=10, max_length=100)) -> RedirectResponse:
+    session, _ = services.accounts.redeem_signin(token)
+    response = RedirectResponse("/", status_code=303)
+    _set_cookie(response, session, services)
+    return response
+
+
+@router.post("/logout")
+def post_logout(request: Request, response: Response, services: ServicesDep) -> dict[str, str]:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        services.accounts.revoke(token)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return {"status": "signed out"}
+
+
+@router.get("/me")
+def get_me(principal: PrincipalDep) -> dict[str, Any]:
+    return {"username": principal.username, "role": principal.role, "workspaces": list(principal.workspaces)}
+
+
+class TokenRequest(BaseModel):
+    label: str = Field("script", max_length=100)
+
+
+@router.post("/tokens", status_code=201, summary="Create an API token for scripts (shown once)")
+def post_token(body: TokenRequest, principal: PrincipalDep, services: ServicesDep) -> dict[str, str]:
+    token = services.accounts.issue(principal.id, "api", label=body.label)
+    services.accounts.audit("token_created", principal=principal, target=body.label)
+    return {"token": token, "label": body.label}
