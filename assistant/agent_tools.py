@@ -7,6 +7,7 @@ API, the UI and the number audit.
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -14,8 +15,9 @@ from typing import Any, Literal
 import pandas as pd
 from langchain.tools import ToolRuntime
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
-from langchain_core.tools import BaseTool, tool
+from langchain_core.tools import BaseTool, ToolException, tool
 
+from assistant.errors import PlannerError
 from assistant.services import Services
 from tools.budget import budget_allocate as _budget_allocate
 from tools.diagnosis import kpi_diagnose as _kpi_diagnose
@@ -223,4 +225,21 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
             "provenance": provenance("budget_allocate", {"total": total, "period": label}),
         }
 
-    return [search_knowledge, kpi_lookup, kpi_diagnose, forecast, budget_allocate]
+    tools = [search_knowledge, kpi_lookup, kpi_diagnose, forecast, budget_allocate]
+    for t in tools:
+        # Bad arguments (unknown metric, bad period, no data) go back to the model as an error
+        # result it can correct, instead of ending the turn.
+        t.func = _as_tool_errors(t.func)  # type: ignore[attr-defined]
+        t.handle_tool_error = True
+    return tools
+
+
+def _as_tool_errors(func: Any) -> Any:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (ValueError, KeyError, PlannerError) as e:
+            raise ToolException(str(e).strip("'\"")) from e
+
+    return wrapper

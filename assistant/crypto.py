@@ -35,7 +35,13 @@ def load_or_create_key(var_dir: Path) -> bytes:
 
 def configure(key: bytes | str) -> None:
     global _fernet
-    _fernet = Fernet(key.encode() if isinstance(key, str) else key)
+    try:
+        _fernet = Fernet(key.encode() if isinstance(key, str) else key)
+    except ValueError as e:
+        raise ValueError(
+            "PLANNER_SECRET_KEY must be a Fernet key (32 url-safe base64-encoded bytes): "
+            'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+        ) from e
 
 
 def encrypt(text: str) -> str:

@@ -102,7 +102,7 @@ class Conversation(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_uuid)
     workspace: Mapped[str] = mapped_column(String(64), default="default", index=True)
     user_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
-    title: Mapped[str] = mapped_column(String(200), default="")
+    title: Mapped[str] = mapped_column(EncryptedText, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
     messages: Mapped[list[Message]] = relationship(

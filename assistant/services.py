@@ -22,6 +22,7 @@ class Services:
     chat_model: BaseChatModel | None = field(default=None)
 
     def __post_init__(self) -> None:
+        self.settings.check_secrets()
         if self.chat_model is None:
             self.chat_model = build_chat_model(self.settings)
         key = (

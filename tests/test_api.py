@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
-
 from assistant.settings import Settings
 from tests.utils import signed_in
 from web.main import create_app

@@ -27,4 +27,6 @@ def signed_in(app: FastAPI, username: str = "admin", **kwargs) -> TestClient:
 def make_user(services: Services, username: str, role: str, workspaces: list[str]) -> None:
     for ws in workspaces:
         services.accounts.create_workspace(ws)
-    services.accounts.create_user(username, role=role, password="correct horse battery", workspaces=workspaces)
+    services.accounts.create_user(
+        username, role=role, password="correct horse battery", workspaces=workspaces
+    )

@@ -36,7 +36,6 @@ class BodySizeLimit(BaseHTTPMiddleware):
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
     services = services or Services(settings or get_settings())
-    services.settings.check_secrets()
     app = FastAPI(
         title="Planner assistant",
         version="0.1.0",

@@ -82,6 +82,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_memberships_workspace"), ["workspace"], unique=False)
 
     with op.batch_alter_table("conversations", schema=None) as batch_op:
+        batch_op.alter_column(
+            "title", existing_type=sa.String(length=200), type_=sa.Text(), existing_nullable=False
+        )
         batch_op.add_column(sa.Column("user_id", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_conversations_user_id"), ["user_id"], unique=False)
 
