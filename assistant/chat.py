@@ -19,6 +19,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langgraph.errors import GraphRecursionError
 from sqlalchemy import select
 
+from assistant.agent_middleware import return_malformed_tool_calls
 from assistant.agent_tools import build_tools
 from assistant.db import Conversation, Message
 from assistant.errors import NotFound
@@ -79,7 +80,10 @@ class ChatService:
         self.workspace = workspace
         self.system_prompt = (services.settings.prompts_dir / "system.md").read_text(encoding="utf-8")
         self.agent = create_agent(
-            services.chat_model, build_tools(services, workspace=workspace), system_prompt=self.system_prompt
+            services.chat_model,
+            build_tools(services, workspace=workspace),
+            system_prompt=self.system_prompt,
+            middleware=[return_malformed_tool_calls],
         )
 
     def check_conversation(self, conversation_id: str | None, *, user_id: int | None = None) -> None:

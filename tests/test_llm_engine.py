@@ -93,3 +93,73 @@ async def test_llm_failure_ends_turn_with_clear_error_and_keeps_conversation(
     assert [m["role"] for m in stored["messages"]] == ["user", "assistant"]
     assert stored["messages"][0]["content"] == "预算应该怎么分？"
     assert expected in stored["messages"][1]["error"]
+
+
+async def test_rate_limited_and_failing_llm_calls_are_retried(llm_settings: Settings) -> None:
+    settings = llm_settings.model_copy(update={"llm_max_retries": 2})
+    chat = ChatService(Services(settings))
+    with respx.mock() as mock:
+        route = mock.post(f"{BASE_URL}/chat/completions").mock(
+            side_effect=[
+                httpx.Response(
+                    429, headers={"retry-after-ms": "10"}, json={"error": {"message": "slow down"}}
+                ),
+                httpx.Response(503, headers={"retry-after-ms": "10"}, json={"error": {"message": "busy"}}),
+                stream_text("答复 [1]"),
+            ]
+        )
+        result = await chat.ask("你好")
+    assert result.error is None and result.answer == "答复 [1]"
+    assert route.call_count == 3
+
+
+async def test_malformed_tool_call_goes_back_to_the_model_as_an_error(llm_settings: Settings) -> None:
+    model = ChatOpenAI(
+        model="fake-model", base_url=BASE_URL, api_key="sk-test", max_retries=0, disable_streaming=True
+    )
+    chat = ChatService(Services(llm_settings, chat_model=model))
+    broken = completion_tool_call("kpi_lookup", {})
+    body = json.loads(broken.content)
+    body["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"] = '{"metric": "cac", "period": '
+    wrong_type = completion_tool_call("kpi_lookup", {"metric": "cac", "period": {"q": 3}}, call_id="call_2")
+    with respx.mock() as mock:
+        route = mock.post(f"{BASE_URL}/chat/completions").mock(
+            side_effect=[httpx.Response(200, json=body), wrong_type, completion_text("已更正。")]
+        )
+        result = await chat.ask("2026-Q3 获客成本？")
+    assert result.error is None and result.answer == "已更正。"
+    second = json.loads(route.calls[1].request.content)["messages"]
+    assert any(m["role"] == "tool" and "not valid JSON" in m["content"] for m in second)
+    third = json.loads(route.calls[2].request.content)["messages"]
+    assert any(
+        m["role"] == "tool" and m["tool_call_id"] == "call_2" and "period" in m["content"] for m in third
+    )
+
+
+async def test_unreachable_llm_gives_a_clear_message(llm_settings: Settings) -> None:
+    services = Services(llm_settings)
+    with respx.mock() as mock:
+        mock.post(f"{BASE_URL}/chat/completions").mock(side_effect=httpx.ConnectError("refused"))
+        result = await ChatService(services).ask("预算？")
+    assert result.error and "Cannot reach the language model" in result.error
+    assert [m["role"] for m in get_conversation(services, result.conversation_id)["messages"]] == [
+        "user",
+        "assistant",
+    ]
+
+
+async def test_runaway_tool_loop_is_stopped_by_the_step_limit(llm_settings: Settings) -> None:
+    settings = llm_settings.model_copy(update={"agent_max_steps": 2})
+    model = ChatOpenAI(
+        model="fake-model", base_url=BASE_URL, api_key="sk-test", max_retries=0, disable_streaming=True
+    )
+    chat = ChatService(Services(settings, chat_model=model))
+    with respx.mock() as mock:
+        mock.post(f"{BASE_URL}/chat/completions").mock(
+            side_effect=[
+                completion_tool_call("search_knowledge", {"query": "预算"}, call_id=f"c{i}")
+                for i in range(10)
+            ]
+        )
+        result = await chat.ask("预算？")
+    assert result.error and "too many steps" in result.error

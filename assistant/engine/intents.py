@@ -170,7 +170,20 @@ def extract_horizon(text: str) -> int | None:
 
 
 _RULES: list[tuple[str, list[str]]] = [
-    ("out_of_scope", [r"天气|股票|彩票|写诗|菜谱|weather|stock price|lottery|poem|recipe|joke|笑话"]),
+    (
+        "refuse",
+        [
+            r"忽略.{0,12}(指令|指示|规则)|系统提示|提示词|密钥|秘钥|api ?key|secret|password|密码|越狱|jailbreak",
+            r"ignore (all |your |the )?(previous |prior )?(instructions|rules)|system prompt|you are now|\bdan\b",
+            r"(切换|switch) ?(到|to)? ?.{0,12}(工作区|workspace)",
+        ],
+    ),
+    (
+        "out_of_scope",
+        [
+            r"天气|股票|彩票|诗|歌词|小说|菜谱|笑话|星座|weather|stock price|lottery|poem|lyrics|novel|recipe|joke|horoscope"
+        ],
+    ),
     ("adjustment", [r"调整报告|计划调整|纠偏|adjustment report|deviation report|adjust(ment)? (the )?plan"]),
     (
         "regional",

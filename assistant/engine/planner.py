@@ -39,7 +39,7 @@ def _off_target(outputs: list[dict[str, Any]], limit: int = 3) -> list[dict[str,
 
 def next_calls(intent: Intent, outputs: list[dict[str, Any]], *, step: int) -> list[Call]:
     k, region, period = intent.kind, intent.region, intent.period
-    if k == "out_of_scope":
+    if k in ("out_of_scope", "refuse"):
         return []
     if step == 0:
         if k == "knowledge":
