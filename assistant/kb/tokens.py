@@ -128,23 +128,37 @@ _STEMMER = Stemmer.Stemmer("english")
 _NON_WORD = re.compile(r"[^a-z0-9\- ]+")
 
 
+def _stems(text: str) -> list[str]:
+    return _STEMMER.stemWords(_NON_WORD.sub(" ", text.lower()).replace("-", " ").split())
+
+
 @lru_cache(maxsize=1)
-def _glossary() -> dict[str, list[str]]:
+def _glossary() -> list[tuple[tuple[str, ...], list[str]]]:
+    """(stemmed phrase, Chinese terms), longest phrase first; stemming lets `showrooms` match `showroom`."""
     data = yaml.safe_load((Path(__file__).parent / "glossary.yaml").read_text(encoding="utf-8")) or {}
-    return {str(k).lower(): [str(x) for x in v] for k, v in data.items()}
+    entries: dict[tuple[str, ...], list[str]] = {}
+    for key, terms in data.items():
+        stems = tuple(_stems(str(key)))
+        if stems:
+            entries.setdefault(stems, []).extend(str(t) for t in terms)
+    return sorted(entries.items(), key=lambda kv: -len(kv[0]))
 
 
 def expand_query(text: str) -> str:
     """Add the Chinese equivalents of English planning terms, longest phrase first, so an English
     query reaches Chinese passages through both BM25 and the embedder."""
-    low = " " + _NON_WORD.sub(" ", text.lower()) + " "
+    words = _stems(text)
+    if not words:
+        return text
+    used = [False] * len(words)
     extra: list[str] = []
-    for phrase in sorted(_glossary(), key=len, reverse=True):
-        needle = f" {phrase} "
-        if needle in low:
-            extra.extend(_glossary()[phrase])
-            low = low.replace(needle, " ")
-    return f"{text} {' '.join(extra)}" if extra else text
+    for phrase, terms in _glossary():
+        n = len(phrase)
+        for i in range(len(words) - n + 1):
+            if tuple(words[i : i + n]) == phrase and not any(used[i : i + n]):
+                extra.extend(terms)
+                used[i : i + n] = [True] * n
+    return f"{text} {' '.join(dict.fromkeys(extra))}" if extra else text
 
 
 @lru_cache(maxsize=1)
