@@ -20,14 +20,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.db import AuditEvent, AuthToken, Membership, User, Workspace
-from assistant.errors import PlannerError
+from assistant.errors import Conflict, NotFound, PlannerError
 
 Role = Literal["planner", "reviewer", "admin"]
 ROLES: tuple[str, ...] = ("planner", "reviewer", "admin")
 SESSION_TTL = timedelta(hours=12)
 SIGNIN_TTL = timedelta(hours=24)
 _hasher = PasswordHasher()
-_NAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,64}$")
+NAME_PATTERN = r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,64}$"
+_NAME = re.compile(NAME_PATTERN)
 
 
 class AuthError(PlannerError):
@@ -101,7 +102,7 @@ class Accounts:
             raise PlannerError(f"invalid role {role!r}: use {', '.join(ROLES)}")
         with self.sessions.begin() as s:
             if s.scalar(select(User).where(User.username == username)) is not None:
-                raise PlannerError(f"user {username!r} already exists")
+                raise Conflict(f"user {username!r} already exists")
             user = User(
                 username=username,
                 role=role,
@@ -111,7 +112,7 @@ class Accounts:
             s.flush()
             for ws in workspaces or []:
                 if s.scalar(select(Workspace).where(Workspace.name == ws)) is None:
-                    raise PlannerError(f"workspace {ws!r} does not exist: create it first")
+                    raise NotFound(f"workspace {ws!r} does not exist: create it first")
                 s.add(Membership(user_id=user.id, workspace=ws))
             return int(user.id)
 
@@ -119,7 +120,7 @@ class Accounts:
         with self.sessions.begin() as s:
             user = self._user(s, username)
             if s.scalar(select(Workspace).where(Workspace.name == workspace)) is None:
-                raise PlannerError(f"workspace {workspace!r} does not exist")
+                raise NotFound(f"workspace {workspace!r} does not exist")
             if (
                 s.scalar(
                     select(Membership).where(Membership.user_id == user.id, Membership.workspace == workspace)
@@ -140,7 +141,7 @@ class Accounts:
     def _user(s: Session, username: str) -> User:
         user = s.scalar(select(User).where(User.username == username))
         if user is None:
-            raise PlannerError(f"no user {username!r}")
+            raise NotFound(f"no user {username!r}")
         return user
 
     def principal(self, user_id: int) -> Principal:

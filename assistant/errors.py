@@ -15,6 +15,12 @@ class NotFound(PlannerError):
     status_code = 404
 
 
+class Conflict(PlannerError):
+    """The thing already exists, or changed under the caller (a stale version)."""
+
+    status_code = 409
+
+
 class DataError(PlannerError):
     """Uploaded or supplied data is malformed; the message names the row and column."""
 

@@ -1,7 +1,31 @@
+from typing import Any
+
 from fastapi import APIRouter
+from pydantic import BaseModel
 
 from web.routes import admin, auth, chat, conversations, health, knowledge, kpis
 
-api = APIRouter(prefix="/api")
+
+class ErrorDetail(BaseModel):
+    """A message a person can act on; request validation errors list each field instead."""
+
+    detail: str | list[dict[str, Any]]
+
+
+_ERRORS = {
+    code: {"model": ErrorDetail, "description": text}
+    for code, text in {
+        400: "bad input, e.g. a document that cannot be parsed",
+        401: "not signed in",
+        403: "no access (role or workspace)",
+        404: "not found",
+        409: "already exists, or changed since it was read",
+        413: "request body too large",
+        422: "invalid data, named by row and column where it comes from a file",
+        429: "rate limit reached",
+    }.items()
+}
+
+api = APIRouter(prefix="/api", responses=_ERRORS)  # type: ignore[arg-type]
 for module in (auth, admin, chat, conversations, health, knowledge, kpis):
     api.include_router(module.router)

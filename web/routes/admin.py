@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from assistant.accounts import NAME_PATTERN
 from web.deps import AdminDep, ServicesDep
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
 
 class UserCreate(BaseModel):
-    username: str = Field(min_length=2, max_length=64)
+    username: str = Field(min_length=2, max_length=64, pattern=NAME_PATTERN)
     role: Literal["planner", "reviewer", "admin"]
     password: str = Field(min_length=10, max_length=200)
-    workspaces: list[str] = Field(default_factory=list, max_length=50)
+    workspaces: list[Annotated[str, Field(pattern=NAME_PATTERN)]] = Field(default_factory=list, max_length=50)
 
 
 @router.post("/users", status_code=201)
@@ -34,7 +35,7 @@ def create_user(body: UserCreate, services: ServicesDep, admin: AdminDep) -> dic
 
 
 class WorkspaceCreate(BaseModel):
-    name: str = Field(min_length=2, max_length=64)
+    name: str = Field(min_length=2, max_length=64, pattern=NAME_PATTERN)
 
 
 @router.post("/workspaces", status_code=201)

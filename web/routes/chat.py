@@ -20,6 +20,13 @@ class ChatRequest(BaseModel):
 
 @router.post(
     "/chat",
+    response_class=EventSourceResponse,
+    responses={
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "token, tool_start, tool_end, citation, done and error events",
+        }
+    },
     summary="Send a message; the answer streams back as SSE events: token, tool_start, tool_end, citation, done, error",
 )
 async def post_chat(
