@@ -180,17 +180,27 @@ def get_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def init_db(url: str) -> None:
-    """Upgrade the database to the latest Alembic revision."""
+def init_db(url: str, revision: str = "head") -> None:
+    """Upgrade the database to `revision` (the latest by default) with Alembic.
+
+    On SQLite, foreign keys are switched off while migrating: Alembic's batch mode rebuilds a
+    table by copying and dropping it, and a cascading foreign key would delete the child rows.
+    """
     from alembic import command
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    with get_engine(url).begin() as conn:
+    with get_engine(url).connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, revision)
+        conn.commit()
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 def session_factory(url: str) -> sessionmaker:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
+from assistant.db import get_engine
 from assistant.kb.ingest import ingest
 from assistant.services import Services
 from assistant.settings import ROOT, Settings
@@ -41,12 +47,57 @@ def indexed_var(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return var
 
 
-@pytest.fixture
-def settings(indexed_var: Path, tmp_path: Path) -> Settings:
-    """Settings on a private copy of the indexed var dir, offline engine."""
+PG_URL = os.environ.get("PLANNER_TEST_DATABASE_URL")
+
+
+def _dispose(url: str) -> None:
+    get_engine(url).dispose()
+    get_engine.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def pg_template(indexed_var: Path) -> Iterator[tuple[object, object]]:
+    """A PostgreSQL template database, migrated and loaded with the demo company once; each test
+    gets a fresh copy (CREATE DATABASE … TEMPLATE), which takes a fraction of a second."""
+    if not PG_URL:
+        pytest.skip(
+            "PostgreSQL tests need PLANNER_TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
+        )
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    name = f"planner_tpl_{os.getpid()}"
+    with admin.connect() as c:
+        c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        c.execute(text(f"CREATE DATABASE {name}"))
+    url = make_url(PG_URL).set(database=name)
+    rendered = url.render_as_string(hide_password=False)
+    Services(Settings(var_dir=indexed_var, database_url=rendered)).kpis  # noqa: B018 - migrate and load
+    _dispose(rendered)
+    yield admin, url
+    with admin.connect() as c:
+        c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def settings(request: pytest.FixtureRequest, indexed_var: Path, tmp_path: Path) -> Iterator[Settings]:
+    """Settings on a private copy of the indexed var dir, offline engine; every test that uses it
+    runs on SQLite and, when PLANNER_TEST_DATABASE_URL is set, on PostgreSQL."""
     var = tmp_path / "var"
     shutil.copytree(indexed_var, var)
-    return Settings(var_dir=var, knowledge_dir=ROOT / "knowledge")
+    if request.param == "sqlite":
+        yield Settings(var_dir=var, knowledge_dir=ROOT / "knowledge")
+        return
+    admin, template = request.getfixturevalue("pg_template")
+    name = f"planner_t_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as c:  # type: ignore[attr-defined]
+        c.execute(text(f"CREATE DATABASE {name} TEMPLATE {template.database}"))  # type: ignore[attr-defined]
+    url = template.set(database=name).render_as_string(hide_password=False)  # type: ignore[attr-defined]
+    try:
+        yield Settings(var_dir=var, knowledge_dir=ROOT / "knowledge", database_url=url)
+    finally:
+        _dispose(url)
+        with admin.connect() as c:  # type: ignore[attr-defined]
+            c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
 @pytest.fixture

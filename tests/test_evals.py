@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from evals.metrics import dedupe, mrr_at, ndcg_at, recall_at
 from evals.retrieval import evaluate
 from evals.runner import SuiteResult, check, junit
+from tests.utils import point_cli_at
 
 
 def test_ranking_metrics_on_a_fixed_example() -> None:
@@ -53,8 +54,7 @@ def test_planner_eval_exits_non_zero_when_a_threshold_is_raised(
 ) -> None:
     from assistant import cli
 
-    monkeypatch.setenv("PLANNER_VAR_DIR", str(settings.var_dir))
-    cli.get_settings.cache_clear()
+    point_cli_at(monkeypatch, settings)
     strict = tmp_path / "strict.toml"
     strict.write_text('[retrieval.min]\n"all.recall@5" = 1.01\n', encoding="utf-8")
     runner = CliRunner()

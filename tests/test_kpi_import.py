@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from assistant.services import Services
 from assistant.settings import Settings
-from tests.utils import signed_in
+from tests.utils import point_cli_at, signed_in
 from web.main import create_app
 
 GOOD = "date,region,channel,metric,value\n2026-11-02,一线城市,直播电商,spend,1000\n2026-11-02,一线城市,直播电商,conversions,10\n"
@@ -51,8 +51,7 @@ def test_cli_import_from_xlsx(settings: Settings, tmp_path: Path, monkeypatch) -
     pd.DataFrame(
         [{"period": "2027-Q1", "metric": "cac", "target": 110, "region": "", "channel": ""}]
     ).to_excel(targets, index=False)
-    monkeypatch.setenv("PLANNER_VAR_DIR", str(settings.var_dir))
-    cli.get_settings.cache_clear()
+    point_cli_at(monkeypatch, settings)
     try:
         result = CliRunner().invoke(cli.app, ["kpi", "import", "--targets", str(targets), "--json"])
         assert result.exit_code == 0, result.output

@@ -30,3 +30,13 @@ def make_user(services: Services, username: str, role: str, workspaces: list[str
     services.accounts.create_user(
         username, role=role, password="correct horse battery", workspaces=workspaces
     )
+
+
+def point_cli_at(monkeypatch, settings) -> None:
+    """Make the `planner` CLI (run in-process) use these settings' var dir and database."""
+    from assistant import cli
+
+    monkeypatch.setenv("PLANNER_VAR_DIR", str(settings.var_dir))
+    if settings.database_url:
+        monkeypatch.setenv("PLANNER_DATABASE_URL", settings.database_url)
+    cli.get_settings.cache_clear()

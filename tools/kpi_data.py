@@ -47,6 +47,14 @@ def _check_columns(df: pd.DataFrame, required: list[str], optional: set[str], wh
     return df
 
 
+def _control_characters(df: pd.DataFrame, columns: list[str]) -> list[str]:
+    problems = []
+    for col in columns:
+        bad = df[col].astype(str).str.contains(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", regex=True)
+        problems += [f"row {i + 2}, column {col}: contains a control character" for i in bad[bad].index]
+    return problems
+
+
 def _raise(problems: list[str], what: str) -> None:
     if problems:
         more = f" (and {len(problems) - MAX_REPORTED} more)" if len(problems) > MAX_REPORTED else ""
@@ -65,7 +73,7 @@ def validate_facts(raw: pd.DataFrame, *, what: str = "facts") -> pd.DataFrame:
     df["metric"] = df["metric"].str.lower()
     dates = pd.to_datetime(df["date"].astype(str).str.strip(), errors="coerce", format="mixed")
     values = pd.to_numeric(df["value"].astype(str).str.strip().str.replace(",", ""), errors="coerce")
-    problems = []
+    problems = _control_characters(df, ["region", "channel", "metric"])
     for i in range(len(df)):
         row = i + 2
         if pd.isna(dates.iat[i]):
@@ -93,7 +101,7 @@ def validate_targets(raw: pd.DataFrame, *, what: str = "targets") -> pd.DataFram
         df[c] = df[c].astype(str).str.strip()
     df["metric"] = df["metric"].str.lower()
     values = pd.to_numeric(df["target"].astype(str).str.strip().str.replace(",", ""), errors="coerce")
-    problems = []
+    problems = _control_characters(df, ["period", "region", "channel", "metric"])
     for i in range(len(df)):
         row = i + 2
         try:

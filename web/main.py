@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -61,6 +62,11 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         return JSONResponse({"detail": str(exc).strip("'\"")}, status_code=422)
 
     app.add_exception_handler(KeyError, value_error)  # type: ignore[arg-type]
+
+    @app.exception_handler(sqlalchemy.exc.DataError)
+    async def data_error(_: Request, exc: sqlalchemy.exc.DataError) -> JSONResponse:
+        # the database refused a value (PostgreSQL rejects NUL characters, over-long strings)
+        return JSONResponse({"detail": "invalid characters or value in the request"}, status_code=422)
 
     app.include_router(api)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

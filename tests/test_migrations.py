@@ -1,0 +1,77 @@
+"""Alembic migrations upgrade an existing database without losing anything (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from assistant.chat import get_conversation
+from assistant.db import get_engine, init_db
+from assistant.services import Services
+from assistant.settings import Settings
+from tests.conftest import PG_URL
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    if not PG_URL:
+        pytest.skip("PostgreSQL tests need PLANNER_TEST_DATABASE_URL")
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    name = f"planner_mig_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as c:
+        c.execute(text(f"CREATE DATABASE {name}"))
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    yield url
+    get_engine(url).dispose()
+    get_engine.cache_clear()
+    with admin.connect() as c:
+        c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+def test_upgrade_from_the_first_schema_keeps_conversations_and_kpis(empty_db: str, tmp_path: Path) -> None:
+    init_db(empty_db, "0001")
+    with get_engine(empty_db).begin() as c:
+        c.execute(
+            text(
+                "insert into conversations (id, workspace, title, created_at, updated_at) values ('c1', 'default', '旧对话', now(), now())".replace(
+                    "now()", "CURRENT_TIMESTAMP"
+                )
+            )
+        )
+        c.execute(
+            text(
+                "insert into messages (conversation_id, seq, role, content, tool_calls, citations, created_at) values ('c1', 0, 'user', '去年的预算怎么分的？', '[]', '[]', CURRENT_TIMESTAMP)"
+            )
+        )
+        c.execute(
+            text(
+                "insert into kpi_facts (workspace, date, region, channel, metric, value) values ('default', '2026-01-05', '一线城市', '直播电商', 'spend', 1234.5)"
+            )
+        )
+        c.execute(
+            text(
+                "insert into datasets (workspace, source, facts, targets, created_at) values ('default', 'old.csv', 1, 0, CURRENT_TIMESTAMP)"
+            )
+        )
+
+    init_db(empty_db)  # what start-up does: upgrade to head
+
+    tables = set(inspect(get_engine(empty_db)).get_table_names())
+    assert {"users", "workspaces", "memberships", "auth_tokens", "audit_log"} <= tables
+    services = Services(Settings(var_dir=tmp_path / "var", database_url=empty_db))
+    conv = get_conversation(services, "c1")
+    assert conv["title"] == "旧对话" and conv["messages"][0]["content"] == "去年的预算怎么分的？"
+    facts = services.kpis.load("default").facts
+    assert len(facts) == 1 and facts["value"].iloc[0] == 1234.5
+    # new rows are written encrypted next to the old plaintext ones
+    services.accounts.ensure_first_admin()
+    assert services.accounts.has_users()
