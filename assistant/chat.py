@@ -8,6 +8,7 @@ turn never loses the conversation.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -138,7 +139,8 @@ class ChatService:
     async def stream(
         self, text: str, *, conversation_id: str | None = None, user_id: int | None = None
     ) -> AsyncIterator[Event]:
-        conversation_id, messages = self._history(conversation_id, text, user_id)
+        # database work runs in a thread so the event loop keeps streaming other turns meanwhile
+        conversation_id, messages = await asyncio.to_thread(self._history, conversation_id, text, user_id)
         result = TurnResult(conversation_id=conversation_id)
         passages: dict[int, dict[str, Any]] = {}
         final_text = ""
@@ -207,7 +209,7 @@ class ChatService:
             for n, p in sorted(passages.items())
             if n in cited_numbers(final_text)
         ]
-        self._store_answer(result)
+        await asyncio.to_thread(self._store_answer, result)
         for c in result.citations:
             yield Event("citation", c)
         if result.error:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from fastapi import APIRouter
@@ -24,4 +25,5 @@ def get_health(services: ServicesDep) -> dict[str, Any]:
         "model": services.model_name,
         "index_chunks": services.index.count(),
         "database": {"ok": db_ok, "dialect": services.settings.db_url.split(":", 1)[0]},
+        "worker_pid": os.getpid(),
     }
