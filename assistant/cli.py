@@ -375,6 +375,84 @@ def eval_(
         raise typer.Exit(1)
 
 
+@app.command()
+def draft(
+    kind: Annotated[str, typer.Option(help="section, regional or adjustment")],
+    section: Annotated[
+        str | None, typer.Option(help="goals, market, strategy, budget, monitoring, responsibilities")
+    ] = None,
+    scope: Annotated[
+        list[str] | None, typer.Option(help="region=…, channel=… or product_line=… (repeatable)")
+    ] = None,
+    period: Annotated[str | None, typer.Option(help="2027-Q1, 2026-09, 2026 …")] = None,
+    lang: Annotated[str, typer.Option(help="zh or en")] = "zh",
+    amount: Annotated[float | None, typer.Option(help="budget total in 元 for a budget section")] = None,
+    workspace: str = "default",
+    out: Annotated[Path | None, typer.Option(help="also write the draft here (.md or .docx)")] = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Draft a plan section, a regional strategy or an adjustment report, and store it for review."""
+    from assistant.drafts.builder import build_draft
+    from assistant.drafts.export import to_docx, to_markdown
+    from assistant.drafts.revise import revise_section
+    from assistant.drafts.store import DraftStore
+
+    pairs = {}
+    for item in scope or []:
+        key, sep, value = item.partition("=")
+        if not sep or key not in ("region", "channel", "product_line") or not value:
+            _fail(f"invalid --scope {item!r}: use region=…, channel=… or product_line=…")
+        pairs[key] = value
+    services = _services()
+    _ensure_index(services)
+    try:
+        doc = build_draft(
+            services,
+            kind=kind,
+            section=section,
+            scope=pairs,
+            period=period,
+            lang=lang,
+            amount=amount,
+            workspace=workspace,
+        )
+        doc = revise_section(services, doc) if services.engine == "llm" else doc
+        stored = DraftStore(services.sessions, services.accounts).create(
+            doc, workspace=workspace, author=None
+        )
+    except (PlannerError, ValueError, KeyError) as e:
+        _fail(str(e).strip("'\""))
+    if out is not None:
+        out.write_bytes(to_docx(doc) if out.suffix.lower() == ".docx" else to_markdown(doc).encode())
+    if json_out:
+        _print_json(
+            {
+                k: stored[k]
+                for k in (
+                    "id",
+                    "kind",
+                    "title",
+                    "markdown",
+                    "sections",
+                    "citations",
+                    "numbers",
+                    "audit",
+                    "engine",
+                    "model",
+                    "state",
+                    "version",
+                )
+            }
+        )
+        return
+    typer.echo(stored["markdown"])
+    audit = stored["audit"] or {}
+    typer.echo(
+        f"\n(draft {stored['id']}, {audit.get('supported', 0)} of {audit.get('checked', 0)} figures supported)",
+        err=True,
+    )
+
+
 @user_app.command("create")
 def user_create(
     username: str,

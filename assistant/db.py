@@ -151,6 +151,49 @@ class KpiTarget(Base):
     channel: Mapped[str] = mapped_column(String(64), default="")
 
 
+class Draft(Base):
+    __tablename__ = "drafts"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_uuid)
+    workspace: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(EncryptedText)
+    state: Mapped[str] = mapped_column(
+        String(24), default="draft"
+    )  # draft | in_review | changes_requested | approved
+    author_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    version: Mapped[int] = mapped_column(
+        Integer, default=1
+    )  # the current version; also the concurrency token
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
+
+
+class DraftVersion(Base):
+    """Immutable snapshots: every edit or revision adds one."""
+
+    __tablename__ = "draft_versions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    draft_id: Mapped[str] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[str] = mapped_column(EncryptedText)  # the DraftDoc as JSON
+    author_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    __table_args__ = (UniqueConstraint("draft_id", "version"),)
+
+
+class DraftComment(Base):
+    __tablename__ = "draft_comments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    draft_id: Mapped[str] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    section_id: Mapped[str] = mapped_column(String(64))
+    author_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    author: Mapped[str] = mapped_column(String(64), default="")
+    text: Mapped[str] = mapped_column(EncryptedText)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
 class Dataset(Base):
     """One row per import into a workspace: the data set version that tool provenance cites."""
 

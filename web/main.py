@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.base import BaseHTTPMiddleware
 
+from assistant.drafts.store import DraftStore
 from assistant.errors import PlannerError
 from assistant.services import Services
 from assistant.settings import Settings, get_settings
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     services.kpis  # noqa: B018 - migrate the database and load the demo data before serving
     services.accounts.ensure_first_admin()
     app.state.chats = {}
+    app.state.drafts = DraftStore(services.sessions, services.accounts)
     app.state.limits = RateLimits(
         services.settings.rate_limit_storage,
         {"chat": services.settings.rate_limit_chat, "upload": services.settings.rate_limit_upload},

@@ -3,7 +3,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from web.routes import admin, auth, chat, conversations, health, knowledge, kpis
+from web.routes import admin, auth, chat, conversations, drafts, health, knowledge, kpis
 
 
 class ErrorDetail(BaseModel):
@@ -27,5 +27,5 @@ _ERRORS = {
 }
 
 api = APIRouter(prefix="/api", responses=_ERRORS)  # type: ignore[arg-type]
-for module in (auth, admin, chat, conversations, health, knowledge, kpis):
+for module in (auth, admin, chat, conversations, drafts, health, knowledge, kpis):
     api.include_router(module.router)

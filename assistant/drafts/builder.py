@@ -1,0 +1,726 @@
+"""Build drafts from the tools and the knowledge base, every number registered with its provenance.
+
+The builder fills the outline in `prompts/outlines/<section>.yaml` for the requested kind and
+scope. Each figure goes through `Ctx.fig`, which formats it and records where it came from (tool,
+inputs, data set version, time), so the number audit of an offline draft passes by construction;
+with an LLM engine the model rewrites each section from these facts and the audit catches any
+figure it invents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from assistant.drafts.document import Block, Citation, DraftDoc, Section
+from assistant.drafts.numbers import NumberRef, NumberSource, audit_text
+from assistant.engine.compose import excerpt, fmt_num, fmt_pct
+from assistant.errors import PlannerError
+from assistant.services import Services
+from tools.budget import Allocation, budget_allocate
+from tools.diagnosis import kpi_diagnose
+from tools.forecasting import forecast_series, series_from_facts
+from tools.kpi import STATUS_ZH, KpiResult, actual_value, kpi_lookup
+from tools.metrics import METRICS, get_metric
+from tools.periods import parse_period
+
+SECTIONS = ("goals", "market", "strategy", "budget", "monitoring", "responsibilities")
+REGIONS = ("一线城市", "新一线城市", "二线城市", "下沉市场")
+DEFAULT_BUDGET = 150_000_000  # the annual plan's 1.5亿 (pb-budget-allocation)
+STATUS_EN = {"on_track": "on track", "watch": "watch", "off_target": "off target", "no_target": "no target"}
+
+
+@dataclass
+class Ctx:
+    services: Services
+    workspace: str
+    lang: str
+    facts: pd.DataFrame
+    targets: pd.DataFrame
+    version: int
+    numbers: list[NumberRef] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+
+    def t(self, zh: str, en: str) -> str:
+        return zh if self.lang == "zh" else en
+
+    def src(self, tool: str, **inputs: Any) -> NumberSource:
+        return NumberSource(
+            type="tool",
+            tool=tool,
+            inputs={k: v for k, v in inputs.items() if v is not None},
+            dataset_version=self.version,
+            at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+
+    def fig(
+        self, value: float | None, unit: str, source: NumberSource, *, pct: bool = False, digits: int = 2
+    ) -> str:
+        """Format a figure and record its provenance."""
+        if value is None:
+            return "—"
+        text = fmt_pct(value) if pct else fmt_num(value, unit, digits)
+        self.numbers.append(NumberRef(text=text, value=float(value), source=source))
+        return text
+
+    def cite(self, query: str, k: int = 2) -> list[Citation]:
+        found = []
+        for p in self.services.index.search(query, k=k):
+            existing = next((c for c in self.citations if c.chunk_id == p.chunk_id), None)
+            if existing is None:
+                existing = Citation(
+                    n=len(self.citations) + 1,
+                    doc_id=p.doc_id,
+                    chunk_id=p.chunk_id,
+                    title=p.title,
+                    heading=p.heading,
+                    text=p.text,
+                )
+                self.citations.append(existing)
+            found.append(existing)
+        return found
+
+    def quotes(self, query: str, k: int = 2) -> Block:
+        lines = [
+            f"- **{c.title}** · {c.heading}：{excerpt(c.text, 160)} [{c.n}]" for c in self.cite(query, k)
+        ]
+        return Block(type="paragraph", text="\n".join(lines))
+
+    def lookup(
+        self, metric: str, period: str, region: str | None = None, channel: str | None = None
+    ) -> tuple[KpiResult, NumberSource]:
+        r = kpi_lookup(
+            self.facts,
+            self.targets,
+            metric=metric,
+            period=period,
+            region=region,
+            channel=channel,
+            threshold=self.services.settings.deviation_threshold,
+            lang=self.lang,
+        )
+        return r, self.src("kpi_lookup", metric=metric, period=period, region=region, channel=channel)
+
+    def status(self, s: str) -> str:
+        return STATUS_ZH[s] if self.lang == "zh" else STATUS_EN[s]
+
+
+def _outline(services: Services, name: str) -> dict[str, Any]:
+    path = Path(services.settings.prompts_dir) / "outlines" / f"{name}.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _sections(ctx: Ctx, outline: dict[str, Any], content: dict[str, list[Block]]) -> list[Section]:
+    out = []
+    for sub in outline["subsections"]:
+        blocks = content.get(sub["id"], [])
+        if sub["id"] == "basis":
+            blocks = [
+                Block(
+                    type="paragraph",
+                    text="\n".join(f"[{c.n}] {c.title} · {c.heading}" for c in ctx.citations),
+                )
+            ]
+        out.append(Section(id=sub["id"], title=sub[ctx.lang], blocks=blocks))
+    return out
+
+
+def latest_quarter(facts: pd.DataFrame) -> str:
+    last = pd.Timestamp(facts["date"].max()) if not facts.empty else pd.Timestamp("2026-09-30")
+    q = parse_period(f"{last.year}-Q{(last.month - 1) // 3 + 1}")
+    # a quarter with under eight weeks of data is not a fair baseline: use the one before
+    return q.label if (last - q.start).days >= 56 else q.previous().label
+
+
+def latest_month(facts: pd.DataFrame) -> str:
+    last = pd.Timestamp(facts["date"].max()) if not facts.empty else pd.Timestamp("2026-09-30")
+    return f"{last.year}-{last.month:02d}"
+
+
+# -- KPI table used by several sections -------------------------------------------------------
+def _kpi_table(ctx: Ctx, metrics: tuple[str, ...], period: str, region: str | None = None) -> Block:
+    rows = []
+    for m in metrics:
+        r, src = ctx.lookup(m, period, region)
+        unit = r.unit
+        rows.append(
+            [
+                r.metric_name,
+                r.period,
+                ctx.fig(r.actual, unit, src),
+                ctx.fig(r.target, unit, src),
+                ctx.fig(r.deviation_pct, "", src, pct=True),
+                ctx.status(r.status),
+            ]
+        )
+    cols = [
+        ctx.t("指标", "KPI"),
+        ctx.t("期间", "Period"),
+        ctx.t("实际", "Actual"),
+        ctx.t("目标", "Target"),
+        ctx.t("偏差", "Deviation"),
+        ctx.t("状态", "Status"),
+    ]
+    return Block(type="table", columns=cols, rows=rows)
+
+
+def _allocation_blocks(ctx: Ctx, a: Allocation, src: NumberSource) -> list[Block]:
+    cats = Block(
+        type="table",
+        columns=[ctx.t("类别", "Category"), ctx.t("金额", "Amount"), ctx.t("占比", "Share")],
+        rows=[
+            [
+                c.name_zh if ctx.lang == "zh" else c.category,
+                ctx.fig(c.amount, "元", src),
+                ctx.fig(c.share * 100, "%", src, digits=0),
+            ]
+            for c in a.categories
+        ],
+    )
+    chans = Block(
+        type="table",
+        columns=[
+            ctx.t("渠道", "Channel"),
+            ctx.t("金额", "Amount"),
+            ctx.t("历史 ROI", "Historical ROI"),
+            ctx.t("预期 ROI", "Expected ROI"),
+        ],
+        rows=[
+            [
+                c.channel,
+                ctx.fig(c.amount, "元", src),
+                ctx.fig(c.historical_roi, "倍", src),
+                ctx.fig(c.expected_roi, "倍", src),
+            ]
+            for c in a.channels
+        ],
+    )
+    return [cats, chans] if a.channels else [cats]
+
+
+def _realloc_lines(ctx: Ctx, a: Allocation, src: NumberSource) -> Block:
+    lines = []
+    for r in a.reallocations:
+        lines.append(
+            ctx.t(
+                f"- 从{r.from_channel}调出 {ctx.fig(r.amount, '元', src)} 到{r.to_channel}（{r.from_channel} ROI 低于计划超过 10%），预期销售额变化 {ctx.fig(r.expected_revenue_change, '元', src)}。",
+                f"- Move {ctx.fig(r.amount, '元', src)} from {r.from_channel} to {r.to_channel} ({r.from_channel} ROI misses plan by more than 10%); expected revenue change {ctx.fig(r.expected_revenue_change, '元', src)}.",
+            )
+        )
+    if not lines:
+        lines.append(
+            ctx.t(
+                "- 本期没有渠道 ROI 低于计划 10% 以上，维持当前分配。",
+                "- No channel's ROI misses plan by more than 10% this period: keep the allocation.",
+            )
+        )
+    return Block(type="paragraph", text="\n".join(lines))
+
+
+# -- the section kinds -------------------------------------------------------------------------
+def _goals(ctx: Ctx, region: str | None, period: str | None) -> dict[str, list[Block]]:
+    base_q = latest_quarter(ctx.facts)
+    series = series_from_facts(ctx.facts, "revenue", region=region)
+    f = forecast_series(series, metric="revenue", horizon=13)
+    fsrc = ctx.src("forecast", metric="revenue", horizon=13, region=region)
+    cac_t = ctx.targets[(ctx.targets["metric"] == "cac") & (ctx.targets["region"] == "")]["target"]
+    rep_t = ctx.targets[(ctx.targets["metric"] == "repurchase_rate") & (ctx.targets["region"] == "")][
+        "target"
+    ]
+    tsrc = ctx.src("kpi_targets", metrics="cac,repurchase_rate")
+    goals = [
+        ctx.t(
+            f"- 销售额：下一季度基础目标 {ctx.fig(f.targets.base, '元', fsrc)}，挑战目标 {ctx.fig(f.targets.stretch, '元', fsrc)}（{f.model} 预测的中位数与第 80 百分位）",
+            f"- Revenue: next-quarter base target {ctx.fig(f.targets.base, '元', fsrc)}, stretch {ctx.fig(f.targets.stretch, '元', fsrc)} (median and 80th percentile of the {f.model} forecast)",
+        )
+    ]
+    if not cac_t.empty:
+        goals.append(
+            ctx.t(
+                f"- 获客成本：每季度不高于 {ctx.fig(float(cac_t.iloc[0]), '元', tsrc)}",
+                f"- CAC: at most {ctx.fig(float(cac_t.iloc[0]), '元', tsrc)} each quarter",
+            )
+        )
+    if not rep_t.empty:
+        goals.append(
+            ctx.t(
+                f"- 复购率：达到 {ctx.fig(float(rep_t.iloc[0]), '%', tsrc)}",
+                f"- Repurchase rate: reach {ctx.fig(float(rep_t.iloc[0]), '%', tsrc)}",
+            )
+        )
+    smart = ctx.cite("SMART 原则 季度里程碑 基础目标 挑战目标", 2)
+    goals.append(
+        ctx.t(
+            f"目标按 SMART 原则设定并按季度复核 [{smart[0].n}]。",
+            f"Goals follow the SMART rule and are reviewed quarterly [{smart[0].n}].",
+        )
+    )
+    f52 = forecast_series(series, metric="revenue", horizon=52)
+    f52src = ctx.src("forecast", metric="revenue", horizon=52, region=region)
+    by_q: dict[str, float] = {}
+    for p in f52.points:
+        d = pd.Timestamp(p.date)
+        by_q[f"{d.year}-Q{(d.month - 1) // 3 + 1}"] = (
+            by_q.get(f"{d.year}-Q{(d.month - 1) // 3 + 1}", 0.0) + p.forecast
+        )
+    milestones = Block(
+        type="table",
+        columns=[ctx.t("季度", "Quarter"), ctx.t("销售额里程碑（预测）", "Revenue milestone (forecast)")],
+        rows=[[q, ctx.fig(v, "元", f52src)] for q, v in list(by_q.items())[:4]],
+    )
+    return {
+        "baseline": [_kpi_table(ctx, ("revenue", "cac", "roi", "repurchase_rate"), base_q, region)],
+        "smart_kpis": [Block(type="paragraph", text="\n".join(goals))],
+        "milestones": [milestones],
+    }
+
+
+def _market(ctx: Ctx, region: str | None, period: str | None) -> dict[str, list[Block]]:
+    q = latest_quarter(ctx.facts)
+    rows = []
+    for r in REGIONS:
+        res, src = ctx.lookup("revenue", q, r)
+        rows.append(
+            [
+                r,
+                ctx.fig(res.actual, "元", src),
+                ctx.fig(res.target, "元", src),
+                ctx.fig(res.deviation_pct, "", src, pct=True),
+                ctx.status(res.status),
+            ]
+        )
+    roi = {
+        c: actual_value(ctx.facts, get_metric("roi"), parse_period(q), channel=c)
+        for c in sorted(ctx.facts["channel"].unique())
+        if c
+    }
+    best = max(roi, key=lambda c: roi[c] or 0) if roi else None
+    rsrc = ctx.src("kpi_lookup", metric="roi", period=q, channel=best)
+    diag = kpi_diagnose(ctx.facts, ctx.targets, metric="cac", period=q, lang=ctx.lang)
+    dsrc = ctx.src("kpi_diagnose", metric="cac", period=q)
+    opp = ctx.cite("下沉市场 数字化渗透率 增长 机会", 1)[0]
+    threat = ctx.cite("信息流广告 CPC 上涨 40% 威胁", 1)[0]
+    swot = Block(
+        type="table",
+        columns=["S", "W", "O", "T"],
+        rows=[
+            [
+                ctx.t(
+                    f"{best} ROI {ctx.fig(roi.get(best), '倍', rsrc)}，回报最高",
+                    f"{best} ROI {ctx.fig(roi.get(best), '倍', rsrc)}, the best return",
+                )
+                if best
+                else "—",
+                ctx.t(
+                    f"获客成本偏差 {ctx.fig(diag.deviation_pct, '', dsrc, pct=True)}",
+                    f"CAC deviation {ctx.fig(diag.deviation_pct, '', dsrc, pct=True)}",
+                ),
+                ctx.t(f"下沉市场数字化机会 [{opp.n}]", f"Lower-tier digital growth [{opp.n}]"),
+                ctx.t(f"流量成本上升 [{threat.n}]", f"Rising traffic costs [{threat.n}]"),
+            ]
+        ],
+    )
+    return {
+        "trends": [ctx.quotes("营销趋势 AI 个性化 社交电商 信任 可持续", 2)],
+        "swot": [swot],
+        "competitors": [ctx.quotes("竞争对手 A 公司 B 公司 C 公司 策略", 1)],
+        "regions": [
+            Block(
+                type="table",
+                columns=[
+                    ctx.t("区域", "Region"),
+                    ctx.t("销售额", "Revenue"),
+                    ctx.t("目标", "Target"),
+                    ctx.t("偏差", "Deviation"),
+                    ctx.t("状态", "Status"),
+                ],
+                rows=rows,
+            )
+        ],
+    }
+
+
+def _problems(ctx: Ctx, metric: str, period: str) -> list[Block]:
+    d = kpi_diagnose(ctx.facts, ctx.targets, metric=metric, period=period, lang=ctx.lang, top=3)
+    src = ctx.src("kpi_diagnose", metric=metric, period=period)
+    head = ctx.t(
+        f"{d.period} {d.metric_name}实际 {ctx.fig(d.actual, d.unit, src)}，目标 {ctx.fig(d.target, d.unit, src)}，偏差 {ctx.fig(d.deviation_pct, '', src, pct=True)}（{ctx.status(d.status)}）。",
+        f"{d.period} {METRICS[metric].en}: actual {ctx.fig(d.actual, d.unit, src)}, target {ctx.fig(d.target, d.unit, src)}, deviation {ctx.fig(d.deviation_pct, '', src, pct=True)} ({ctx.status(d.status)}).",
+    )
+    rows = [
+        [
+            x.dimension
+            if ctx.lang == "en"
+            else {"region": "区域", "channel": "渠道", "region×channel": "区域×渠道"}[x.dimension],
+            x.value,
+            ctx.fig(x.share_of_gap * 100, "%", src, digits=0),
+            ctx.fig(x.actual, d.unit, src),
+            ctx.fig(x.expected, d.unit, src),
+        ]
+        for x in d.drivers
+    ]
+    table = Block(
+        type="table",
+        columns=[
+            ctx.t("维度", "Dimension"),
+            ctx.t("对象", "Segment"),
+            ctx.t("解释偏差份额", "Share of gap"),
+            ctx.t("实际", "Actual"),
+            ctx.t("预期", "Expected"),
+        ],
+        rows=rows,
+    )
+    return [Block(type="paragraph", text=head), table]
+
+
+def _strategy(ctx: Ctx, region: str | None, period: str | None) -> dict[str, list[Block]]:
+    q = latest_quarter(ctx.facts)
+    devs = []
+    for r in REGIONS:
+        res, src = ctx.lookup("revenue", q, r)
+        devs.append((res.deviation_pct if res.deviation_pct is not None else 0.0, r, src))
+    devs.sort()
+    pilot = ctx.cite("新策略 先在 1-2 个区域 试点 再推广", 1)[0]
+    pilots = ctx.t(
+        f"先在偏差最大的 {devs[0][1]}（{ctx.fig(devs[0][0], '', devs[0][2], pct=True)}）和 {devs[1][1]}（{ctx.fig(devs[1][0], '', devs[1][2], pct=True)}）试点，见效后推广到其他区域 [{pilot.n}]。",
+        f"Pilot first in {devs[0][1]} ({ctx.fig(devs[0][0], '', devs[0][2], pct=True)}) and {devs[1][1]} ({ctx.fig(devs[1][0], '', devs[1][2], pct=True)}), the largest gaps; roll out once the pilot works [{pilot.n}].",
+    )
+    return {
+        "problems": _problems(ctx, "cac", q),
+        "initiatives": [
+            ctx.quotes("数据驱动 精准营销 全域用户画像 智能投放", 1),
+            ctx.quotes("三级 KOC 矩阵 私域 会员 复购", 2),
+        ],
+        "pilots": [Block(type="paragraph", text=pilots)],
+    }
+
+
+def _budget(ctx: Ctx, region: str | None, period: str | None, amount: float | None) -> dict[str, list[Block]]:
+    total = amount or DEFAULT_BUDGET
+    principle = ctx.cite("预算总额 1.5 亿 40/30/30 技术类 内容类 渠道类", 1)[0]
+    q = latest_quarter(ctx.facts)
+    t = ctx.targets
+    plan = t[(t["metric"] == "roi") & (t["period"] == q) & (t["channel"] != "") & (t["region"] == "")]
+    plan_roi = dict(zip(plan["channel"], plan["target"], strict=True))
+    actual_roi = {
+        c: v
+        for c in plan_roi
+        if (v := actual_value(ctx.facts, get_metric("roi"), parse_period(q), channel=c)) is not None
+    }
+    facts = ctx.facts[ctx.facts["region"] == region] if region else ctx.facts
+    a = budget_allocate(total, facts=facts, plan_roi=plan_roi, actual_roi=actual_roi)
+    src = ctx.src("budget_allocate", total=total, region=region, period=q)
+    intro = ctx.t(
+        f"按“目标导向、ROI 优先、动态调整”与 40/30/30 结构分配 {ctx.fig(total, '元', src)}{'（' + region + '）' if region else ''} [{principle.n}]：",
+        f"Allocating {ctx.fig(total, '元', src)}{' (' + region + ')' if region else ''} goal-first, ROI-first and adjusted quarterly, on the 40/30/30 structure [{principle.n}]:",
+    )
+    rule = ctx.cite("ROI 低于 1:4 优先 高于 1:6 追加", 1)[0]
+    return {
+        "needs": [ctx.quotes("资源需求 人力 技术 渠道 清单", 2)],
+        "allocation": [Block(type="paragraph", text=intro), *_allocation_blocks(ctx, a, src)],
+        "roi": [
+            Block(
+                type="paragraph",
+                text=ctx.t(
+                    f"渠道预算按各渠道响应曲线的边际回报分配，ROI 低于 4 的渠道只保留最低投入 [{rule.n}]。",
+                    f"Channel money follows each channel's marginal return; channels under ROI 4 keep only the minimum [{rule.n}].",
+                ),
+            ),
+            _realloc_lines(ctx, a, src),
+        ],
+    }
+
+
+def _monitoring(ctx: Ctx, region: str | None, period: str | None) -> dict[str, list[Block]]:
+    return {
+        "dashboard": [
+            _kpi_table(
+                ctx,
+                ("cac", "roi", "revenue", "conversions", "repurchase_rate"),
+                latest_month(ctx.facts),
+                region,
+            )
+        ],
+        "cadence": [ctx.quotes("每周监测 每月评估 偏差超过 10% 启动调整", 2)],
+        "report": [ctx.quotes("效果评估报告 背景 结果 分析 建议", 1)],
+    }
+
+
+def _responsibilities(ctx: Ctx, region: str | None, period: str | None) -> dict[str, list[Block]]:
+    owners = Block(
+        type="table",
+        columns=[ctx.t("角色", "Role"), ctx.t("职责", "Responsibility")],
+        rows=[
+            [
+                ctx.t("计划负责人", "Plan owner"),
+                ctx.t("目标拆解、周监测、月度复盘", "Targets, weekly monitoring, monthly review"),
+            ],
+            [
+                ctx.t("协同联络员", "Liaison"),
+                ctx.t("跨部门问题对接与升级", "Cross-department issues and escalation"),
+            ],
+            [
+                ctx.t("数据分析", "Analyst"),
+                ctx.t("看板、诊断与调整报告", "Dashboard, diagnosis, adjustment reports"),
+            ],
+            [ctx.t("评审人", "Reviewer"), ctx.t("评审与批准计划", "Review and approve the plan")],
+        ],
+    )
+    start = parse_period(period) if period else parse_period(latest_quarter(ctx.facts)).previous()
+    q = (
+        start
+        if start.kind == "quarter"
+        else parse_period(f"{start.start.year}-Q{(start.start.month - 1) // 3 + 1}")
+    )
+    steps = [
+        ctx.t("调研与目标确认", "Research and targets"),
+        ctx.t("试点执行", "Pilot"),
+        ctx.t("评估与推广", "Review and roll-out"),
+        ctx.t("复盘与下一轮计划", "Close the loop"),
+    ]
+    rows = []
+    for step in steps:
+        rows.append([q.label, step])
+        q = (
+            parse_period(q.label).previous().previous()
+            if False
+            else parse_period(
+                f"{q.start.year + (q.start.month + 2) // 12}-Q{((q.start.month + 2) // 3) % 4 + 1}"
+            )
+        )
+    return {
+        "owners": [owners, ctx.quotes("协同联络员 协同平台 考核", 1)],
+        "timeline": [
+            Block(type="table", columns=[ctx.t("季度", "Quarter"), ctx.t("里程碑", "Milestone")], rows=rows)
+        ],
+    }
+
+
+def _regional(ctx: Ctx, period: str | None) -> dict[str, list[Block]]:
+    q = (
+        period
+        if period and parse_period(period).start <= pd.Timestamp(ctx.facts["date"].max())
+        else latest_quarter(ctx.facts)
+    )
+    brand, price = ctx.cite("一线城市 品牌 体验", 1)[0], ctx.cite("下沉市场 价格 信任 渠道", 1)[0]
+    rows, gaps = [], []
+    rev_targets = {r: (ctx.lookup("revenue", q, r)) for r in REGIONS}
+    total_target = sum(res.target or 0 for res, _ in rev_targets.values())
+    for r in REGIONS:
+        res, src = rev_targets[r]
+        cac, csrc = ctx.lookup("cac", q, r)
+        roi = {
+            c: actual_value(ctx.facts, get_metric("roi"), parse_period(q), region=r, channel=c) or 0
+            for c in sorted(ctx.facts["channel"].unique())
+            if c
+        }
+        mix = sorted(roi, key=lambda c: -roi[c])[:2]
+        share = (res.target or 0) / total_target * 100 if total_target else None
+        focus = (
+            ctx.t(f"品牌与体验 [{brand.n}]", f"brand and experience [{brand.n}]")
+            if r == "一线城市"
+            else ctx.t(f"价格与渠道覆盖 [{price.n}]", f"price and reach [{price.n}]")
+            if r == "下沉市场"
+            else ctx.t("品牌与价格兼顾", "brand and price balanced")
+        )
+        rows.append(
+            [
+                r,
+                ctx.fig(res.actual, "元", src),
+                ctx.fig(res.deviation_pct, "", src, pct=True),
+                ctx.fig(cac.actual, "元", csrc),
+                focus,
+                "、".join(mix),
+                ctx.fig(share, "%", src, digits=1),
+            ]
+        )
+        gaps.append((res.deviation_pct or 0, r, src))
+    gaps.sort()
+    pilot = ctx.cite("新策略 先在 1-2 个区域 试点 再推广", 1)[0]
+    table = Block(
+        type="table",
+        columns=[
+            ctx.t("区域", "Region"),
+            ctx.t("销售额", "Revenue"),
+            ctx.t("偏差", "Deviation"),
+            ctx.t("获客成本", "CAC"),
+            ctx.t("建议重点", "Focus"),
+            ctx.t("渠道组合", "Channel mix"),
+            ctx.t("预算占比", "Budget share"),
+        ],
+        rows=rows,
+    )
+    return {
+        "table": [table],
+        "reasoning": [
+            ctx.quotes("区域分层 一线城市 品牌 下沉市场 价格", 2),
+            ctx.quotes("气候 人群 适配 南方 多雨", 1),
+        ],
+        "pilot": [
+            Block(
+                type="paragraph",
+                text=ctx.t(
+                    f"先在 {gaps[0][1]}（{ctx.fig(gaps[0][0], '', gaps[0][2], pct=True)}）和 {gaps[1][1]}（{ctx.fig(gaps[1][0], '', gaps[1][2], pct=True)}）试点一个季度，达标后推广 [{pilot.n}]。预算占比按各区域销售目标占比建议。",
+                    f"Pilot for one quarter in {gaps[0][1]} ({ctx.fig(gaps[0][0], '', gaps[0][2], pct=True)}) and {gaps[1][1]} ({ctx.fig(gaps[1][0], '', gaps[1][2], pct=True)}), then roll out [{pilot.n}]. Budget shares follow each region's share of the revenue target.",
+                ),
+            )
+        ],
+    }
+
+
+def _adjustment(ctx: Ctx, period: str | None) -> dict[str, list[Block]]:
+    p = period or latest_month(ctx.facts)
+    rule = ctx.cite("每周监测 每月评估 偏差超过 10% 启动调整", 1)[0]
+    metrics = ("cac", "roi", "revenue", "conversions", "repurchase_rate")
+    looked = [ctx.lookup(m, p) for m in metrics]
+    off = sorted(
+        [(r, s) for r, s in looked if r.status == "off_target"], key=lambda x: -abs(x[0].deviation_pct or 0)
+    )
+    analysis: list[Block] = []
+    for r, _ in off[:3]:
+        analysis += _problems(ctx, r.metric, p)
+    if not analysis:
+        analysis = [
+            Block(
+                type="paragraph",
+                text=ctx.t(
+                    "本期没有指标超过偏差阈值。", "No KPI is past the deviation threshold this period."
+                ),
+            )
+        ]
+    q = parse_period(p)
+    quarter = f"{q.start.year}-Q{(q.start.month - 1) // 3 + 1}"
+    t = ctx.targets
+    plan = t[(t["metric"] == "roi") & (t["period"] == quarter) & (t["channel"] != "") & (t["region"] == "")]
+    plan_roi = dict(zip(plan["channel"], plan["target"], strict=True))
+    actual_roi = {
+        c: v for c in plan_roi if (v := actual_value(ctx.facts, get_metric("roi"), q, channel=c)) is not None
+    }
+    # the money to move is a month of spend: the budget tool works on the period's actual spend
+    spend = actual_value(ctx.facts, get_metric("spend"), q) or DEFAULT_BUDGET / 12
+    a = budget_allocate(spend / 0.3, facts=ctx.facts, plan_roi=plan_roi, actual_roi=actual_roi)
+    bsrc = ctx.src("budget_allocate", total=spend / 0.3, period=quarter)
+    chart = _chart(ctx, off[0][0].metric if off else "cac", p)
+    risk = ctx.quotes("风险 预案 止损 监测", 1)
+    return {
+        "background": [
+            Block(
+                type="paragraph",
+                text=ctx.t(
+                    f"按“每周监测、每月评估、偏差超过 10% 启动调整”的机制 [{rule.n}]，评估 {p} 的核心 KPI。",
+                    f"Under the rule “monitor weekly, review monthly, adjust past a 10% deviation” [{rule.n}], this reviews the core KPIs of {p}.",
+                ),
+            )
+        ],
+        "results": [_kpi_table(ctx, metrics, p), chart],
+        "analysis": analysis,
+        "recommendations": [_realloc_lines(ctx, a, bsrc)],
+        "risks": [risk],
+    }
+
+
+def _chart(ctx: Ctx, metric: str, period: str) -> Block:
+    """Monthly actual vs target for the year to date, and the forecast of the next months."""
+    p = parse_period(period)
+    months = [parse_period(f"{p.start.year}-{m:02d}") for m in range(1, p.start.month + 1)]
+    m = get_metric(metric)
+    actual = [actual_value(ctx.facts, m, mp) for mp in months]
+    from tools.kpi import find_target
+
+    target = [find_target(ctx.targets, m, mp) for mp in months]
+    fc = forecast_series(series_from_facts(ctx.facts, metric), metric=metric, horizon=8)
+    future = pd.DataFrame([(pd.Timestamp(x.date), x.forecast) for x in fc.points], columns=["d", "v"])
+    agg = future.groupby(future["d"].dt.to_period("M"))["v"].agg("mean" if m.derived else "sum")
+    return Block(
+        type="chart",
+        chart={
+            "title": ctx.t(f"{m.zh}：实际 vs 目标 vs 预测", f"{m.en}: actual vs target vs forecast"),
+            "metric": metric,
+            "x": [mp.label for mp in months] + [str(k) for k in agg.index],
+            "actual": [None if v is None else round(v, 4) for v in actual] + [None] * len(agg),
+            "target": [None if v is None else round(v, 4) for v in target] + [None] * len(agg),
+            "forecast": [None] * len(months) + [round(float(v), 4) for v in agg.to_numpy()],
+        },
+    )
+
+
+def build_draft(
+    services: Services,
+    *,
+    kind: str,
+    section: str | None = None,
+    scope: dict[str, str] | None = None,
+    period: str | None = None,
+    lang: str = "zh",
+    amount: float | None = None,
+    workspace: str = "default",
+) -> DraftDoc:
+    """Build a draft of one kind: a plan `section`, a `regional` strategy or an `adjustment` report."""
+    scope = scope or {}
+    if kind not in ("section", "regional", "adjustment"):
+        raise PlannerError(f"unknown draft kind {kind!r}: use section, regional or adjustment")
+    if kind == "section" and section not in SECTIONS:
+        raise PlannerError(f"unknown section {section!r}: use {', '.join(SECTIONS)}")
+    if period:
+        parse_period(period)  # a clear error for a bad period
+    data = services.kpis.load(workspace)
+    if data.facts.empty:
+        raise PlannerError(f"workspace {workspace!r} has no KPI data yet: import facts and targets first")
+    ctx = Ctx(
+        services=services,
+        workspace=workspace,
+        lang=lang,
+        facts=data.facts,
+        targets=data.targets,
+        version=data.version,
+    )
+    region = scope.get("region")
+    if kind == "section":
+        outline = _outline(services, section)  # type: ignore[arg-type]
+        builders = {
+            "goals": _goals,
+            "market": _market,
+            "strategy": _strategy,
+            "monitoring": _monitoring,
+            "responsibilities": _responsibilities,
+        }
+        content = (
+            _budget(ctx, region, period, amount)
+            if section == "budget"
+            else builders[section](ctx, region, period)
+        )  # type: ignore[index]
+    elif kind == "regional":
+        outline = _outline(services, "regional")
+        content = _regional(ctx, period)
+    else:
+        outline = _outline(services, "adjustment")
+        content = _adjustment(ctx, period)
+    sections = _sections(ctx, outline, content)
+    where = "、".join(f"{v}" for v in scope.values())
+    title = f"{outline['title'][lang]}{'（' + where + '）' if where and lang == 'zh' else ' (' + where + ')' if where else ''}{' · ' + period if period else ''}"
+    doc = DraftDoc(
+        kind=kind,
+        section=section,
+        title=title,
+        lang=lang,
+        scope=scope,
+        period=period,
+        sections=sections,
+        citations=ctx.citations,
+        numbers=ctx.numbers,
+        engine="offline",
+        model="offline-rules-v1",
+    )  # type: ignore[arg-type]
+    return audit(doc)
+
+
+def audit(doc: DraftDoc) -> DraftDoc:
+    """Check every figure of the text against the provenance; replaces `numbers` with the figures found."""
+    passages = {c.n: f"{c.title} {c.heading} {c.text}" for c in doc.citations}
+    result, found = audit_text(doc.markdown_body(), doc.numbers, passages)
+    return doc.model_copy(update={"audit": result, "numbers": found})

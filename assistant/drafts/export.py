@@ -1,0 +1,97 @@
+"""Export a draft to Markdown or Word (.docx, python-docx): headings, tables, citations as a
+reference list, and charts drawn as images (matplotlib, headless)."""
+
+from __future__ import annotations
+
+import io
+
+from assistant.drafts.document import Block, DraftDoc
+
+CJK_FONTS = [
+    "Noto Sans CJK SC",
+    "Noto Serif CJK SC",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "WenQuanYi Micro Hei",
+    "DejaVu Sans",
+]
+
+
+def to_markdown(doc: DraftDoc) -> str:
+    return doc.markdown() + "\n"
+
+
+def chart_png(chart: dict) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams["font.sans-serif"] = CJK_FONTS
+    plt.rcParams["axes.unicode_minus"] = False
+    fig, ax = plt.subplots(figsize=(7, 3.2), dpi=120)
+    x = list(range(len(chart["x"])))
+    for key, style in (("actual", "-o"), ("target", "--"), ("forecast", ":s")):
+        ys = [float("nan") if v is None else v for v in chart.get(key, [])]
+        if any(v == v for v in ys):
+            ax.plot(x, ys, style, label=key)
+    ax.set_xticks(x, chart["x"], rotation=45, fontsize=7)
+    ax.set_title(chart.get("title", ""), fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _table(document, block: Block) -> None:
+    table = document.add_table(rows=1, cols=len(block.columns))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, block.columns, strict=True):
+        cell.text = text
+        for run in cell.paragraphs[0].runs:
+            run.bold = True
+    for row in block.rows:
+        cells = table.add_row().cells
+        for cell, text in zip(cells, row, strict=False):
+            cell.text = text
+
+
+def to_docx(doc: DraftDoc) -> bytes:
+    import docx
+    from docx.oxml.ns import qn
+    from docx.shared import Inches
+
+    document = docx.Document()
+    style = document.styles["Normal"]
+    style.font.name = "Microsoft YaHei"
+    style.element.rPr.rFonts.set(
+        qn("w:eastAsia"), "Microsoft YaHei"
+    )  # Chinese text needs the East Asian font slot
+    document.add_heading(doc.title, level=0)
+    meta = f"{doc.engine} · {doc.model}" + (f" · {doc.period}" if doc.period else "")
+    document.add_paragraph(meta).italic = True
+    for section in doc.sections:
+        document.add_heading(section.title, level=1)
+        for block in section.blocks:
+            if block.type == "paragraph":
+                for line in block.text.splitlines():
+                    if line.startswith("- "):
+                        document.add_paragraph(line[2:], style="List Bullet")
+                    elif line.strip():
+                        document.add_paragraph(line)
+            elif block.type == "table":
+                _table(document, block)
+            elif block.type == "chart" and block.chart:
+                document.add_picture(io.BytesIO(chart_png(block.chart)), width=Inches(6))
+    if doc.citations:
+        document.add_heading("参考资料" if doc.lang == "zh" else "References", level=1)
+        for c in doc.citations:
+            document.add_paragraph(f"[{c.n}] {c.title} · {c.heading}（{c.doc_id}, {c.chunk_id}）")
+    if doc.audit and doc.audit.unsupported:
+        document.add_heading("数字核查" if doc.lang == "zh" else "Number audit", level=1)
+        document.add_paragraph(", ".join(u["text"] for u in doc.audit.unsupported))
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
