@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -59,6 +60,13 @@ def _citation_offset(runtime: ToolRuntime | None) -> int:
     return n
 
 
+@dataclass(frozen=True)
+class TurnContext:
+    """Who is asking, for tools that act on their behalf (a draft's author)."""
+
+    user_id: int | None = None
+
+
 def latest_period(facts: pd.DataFrame, kind: Literal["month", "quarter"] = "month") -> str:
     """The latest period with data, as a label: the default when a request names none."""
     if facts.empty:
@@ -86,7 +94,7 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
         query: str,
         k: int = 5,
         type: Literal["playbook", "case", "policy"] | None = None,
-        runtime: ToolRuntime = None,
+        runtime: ToolRuntime[TurnContext] = None,  # type: ignore[assignment]
     ) -> tuple[str, dict]:  # type: ignore[assignment]
         """Search the planning knowledge base (playbooks, case studies, policies) for passages.
 
@@ -225,7 +233,78 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
             "provenance": provenance("budget_allocate", {"total": total, "period": label}),
         }
 
-    tools = [search_knowledge, kpi_lookup, kpi_diagnose, forecast, budget_allocate]
+    @tool(response_format="content_and_artifact")
+    def create_draft(
+        kind: Literal["section", "regional", "adjustment"],
+        section: Literal["goals", "market", "strategy", "budget", "monitoring", "responsibilities"]
+        | None = None,
+        region: str | None = None,
+        period: str | None = None,
+        lang: Literal["zh", "en"] = "zh",
+        amount: float | None = None,
+        runtime: ToolRuntime[TurnContext] = None,  # type: ignore[assignment]
+    ) -> tuple[str, dict]:
+        """Draft a plan section, a regional strategy or an adjustment report from the KPI data and
+        the knowledge base, and save it for review. Every number in it carries its provenance.
+
+        Args:
+            kind: section (one plan section), regional (strategy per region) or adjustment (report on deviations).
+            section: for kind=section: goals, market, strategy, budget, monitoring or responsibilities.
+            region: scope the draft to one region, e.g. 下沉市场.
+            period: the plan or report period, e.g. 2027-Q1 or 2026-09.
+            lang: zh or en.
+            amount: the budget total in 元 for a budget section.
+        """
+        from assistant.drafts.builder import build_draft
+        from assistant.drafts.revise import revise_section
+        from assistant.drafts.store import DraftStore
+
+        doc = build_draft(
+            services,
+            kind=kind,
+            section=section,
+            scope={"region": region} if region else {},
+            period=period,
+            lang=lang,
+            amount=amount,
+            workspace=workspace,
+        )
+        if services.engine == "llm":
+            doc = revise_section(services, doc)
+        user_id = getattr(getattr(runtime, "context", None), "user_id", None)
+        author = services.accounts.principal(user_id) if user_id else None
+        stored = DraftStore(services.sessions, services.accounts).create(
+            doc, workspace=workspace, author=author
+        )
+        offset = _citation_offset(runtime)
+        passages = [
+            {
+                "n": offset + c.n,
+                "doc_id": c.doc_id,
+                "title": c.title,
+                "chunk_id": c.chunk_id,
+                "heading": c.heading,
+                "text": c.text,
+                "score": 0.0,
+            }
+            for c in doc.citations
+        ]
+        body = doc.markdown_body()
+        for c in sorted(doc.citations, key=lambda c: -c.n):  # renumber after earlier citations in the turn
+            body = body.replace(f"[{c.n}]", f"[{offset + c.n}]")
+        content = f"draft_id: {stored['id']}\n\n{body}"
+        return content, {
+            "draft": {
+                "id": stored["id"],
+                "title": stored["title"],
+                "audit": stored["audit"],
+                "state": stored["state"],
+            },
+            "markdown": body,
+            "passages": passages,
+        }
+
+    tools = [search_knowledge, kpi_lookup, kpi_diagnose, forecast, budget_allocate, create_draft]
     for t in tools:
         # Bad arguments (unknown metric, bad period, no data) go back to the model as an error
         # result it can correct, instead of ending the turn.

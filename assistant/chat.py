@@ -21,7 +21,7 @@ from langgraph.errors import GraphRecursionError
 from sqlalchemy import select
 
 from assistant.agent_middleware import return_malformed_tool_calls
-from assistant.agent_tools import build_tools
+from assistant.agent_tools import TurnContext, build_tools
 from assistant.db import Conversation, Message
 from assistant.errors import NotFound
 from assistant.services import Services
@@ -85,6 +85,7 @@ class ChatService:
             build_tools(services, workspace=workspace),
             system_prompt=self.system_prompt,
             middleware=[return_malformed_tool_calls],
+            context_schema=TurnContext,
         )
 
     def check_conversation(self, conversation_id: str | None, *, user_id: int | None = None) -> None:
@@ -147,7 +148,10 @@ class ChatService:
         limit = 2 * self.services.settings.agent_max_steps + 1
         try:
             async for mode, payload in self.agent.astream(
-                {"messages": messages}, stream_mode=["messages", "updates"], config={"recursion_limit": limit}
+                {"messages": messages},
+                stream_mode=["messages", "updates"],
+                config={"recursion_limit": limit},
+                context=TurnContext(user_id=user_id),
             ):
                 if mode == "messages":
                     chunk, meta = payload

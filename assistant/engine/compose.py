@@ -92,13 +92,15 @@ class Composer:
             "diagnoses": by("kpi_diagnose"),
             "forecasts": by("forecast"),
             "budgets": by("budget_allocate"),
+            "drafts": [o for o in outputs if o["name"] == "create_draft" and "draft" in o],
             "errors": [o["error"] for o in outputs if o.get("error")],
             "cite": cite,
             "status": status,
             "metric_name": metric_name,
             "dim": (lambda d: DIM_ZH[d]) if zh else (lambda d: d),
         }
-        template = "draft.md.j2" if intent.kind == "draft" else f"{intent.kind}.md.j2"
+        drafted = any(o["name"] == "create_draft" for o in outputs)
+        template = "draft.md.j2" if intent.kind == "draft" or drafted else f"{intent.kind}.md.j2"
         body = self.env.get_template(template).render(**ctx).strip()
         footer = self.env.get_template("_footer.md.j2").render(**ctx).strip()
         return re.sub(r"\n{3,}", "\n\n", f"{body}\n\n{footer}")

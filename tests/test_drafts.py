@@ -1,0 +1,230 @@
+"""Drafts: right numbers with provenance, the audit, the review workflow's rules, export."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import docx
+import pytest
+import respx
+from langchain_openai import ChatOpenAI
+
+from assistant.drafts.builder import SECTIONS, build_draft
+from assistant.drafts.export import to_docx
+from assistant.drafts.revise import revise_section
+from assistant.services import Services
+from assistant.settings import Settings
+from tests.llm_fakes import BASE_URL, completion_text
+from tests.utils import make_user, signed_in
+from web.main import create_app
+
+KINDS = [dict(kind="section", section=s) for s in SECTIONS] + [
+    dict(kind="regional", period="2026-Q3"),
+    dict(kind="adjustment", period="2026-09"),
+]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("spec", KINDS, ids=lambda s: s.get("section") or s["kind"])
+def test_offline_drafts_are_complete_and_every_number_has_provenance(
+    services: Services, spec: dict, lang: str
+) -> None:
+    doc = build_draft(services, lang=lang, **spec)
+    assert all(s.blocks for s in doc.sections), "every outline subsection is filled"
+    assert doc.audit is not None and doc.audit.unsupported == [] and doc.audit.checked == doc.audit.supported
+    assert all(n.source.type == "chunk" or (n.source.tool and n.source.dataset_version) for n in doc.numbers)
+    cited = {int(x) for x in __import__("re").findall(r"\[(\d+)\]", doc.markdown_body())}
+    assert cited <= {c.n for c in doc.citations}
+    text = doc.markdown()
+    assert ("的" in text) if lang == "zh" else ("the" in text)
+
+
+def test_adjustment_report_names_feed_cpc_and_recommends_the_budget_tools_reallocation(
+    services: Services,
+) -> None:
+    doc = build_draft(services, kind="adjustment", period="2026-09")
+    analysis = next(s for s in doc.sections if s.id == "analysis").markdown()
+    assert "信息流广告" in analysis.split("| 渠道 |")[1][:20]  # the first driver row is the feed channel
+    recs = next(s for s in doc.sections if s.id == "recommendations").markdown()
+    assert "从信息流广告调出" in recs
+    budget_numbers = [n for n in doc.numbers if n.source.tool == "budget_allocate"]
+    assert budget_numbers and all(n.text in recs for n in budget_numbers)
+    chart = next(b for s in doc.sections for b in s.blocks if b.type == "chart")
+    assert chart.chart["actual"] and any(v is not None for v in chart.chart["forecast"])
+
+
+def test_budget_section_for_a_region_uses_that_regions_data(services: Services) -> None:
+    doc = build_draft(
+        services,
+        kind="section",
+        section="budget",
+        scope={"region": "下沉市场"},
+        period="2027-Q1",
+        amount=20_000_000,
+    )
+    alloc = next(s for s in doc.sections if s.id == "allocation")
+    assert "2,000.0万元" in alloc.markdown() and "下沉市场" in alloc.markdown()
+    assert any(
+        n.source.inputs == {"total": 20_000_000, "region": "下沉市场", "period": "2026-Q3"}
+        for n in doc.numbers
+    )
+
+
+async def test_llm_invented_figure_is_flagged_by_the_audit(settings: Settings) -> None:
+    cfg = settings.model_copy(update={"llm_base_url": BASE_URL, "llm_model": "fake", "llm_max_retries": 0})
+    services = Services(
+        cfg,
+        chat_model=ChatOpenAI(
+            model="fake", base_url=BASE_URL, api_key="sk", max_retries=0, disable_streaming=True
+        ),
+    )
+    doc = build_draft(services, kind="adjustment", period="2026-09")
+    with respx.mock() as mock:
+        mock.post(f"{BASE_URL}/chat/completions").mock(
+            side_effect=lambda request: completion_text(
+                "获客成本为 139.18元，偏离目标 +16.0%；我们预计下月将下降 37.5%。"
+                if "获客成本" in json.loads(request.content)["messages"][0]["content"]
+                else "本节保持原有事实。"
+            )
+        )
+        revised = revise_section(services, doc)
+    assert revised.engine == "llm"
+    assert {u["text"] for u in revised.audit.unsupported} == {"37.5%"}
+    supported = {n.text for n in revised.numbers}
+    assert {"139.18", "+16.0%"} <= supported
+
+
+@pytest.fixture
+def app(settings: Settings):
+    app = create_app(settings)
+    services: Services = app.state.services
+    make_user(services, "author", "planner", ["default"])
+    make_user(services, "rev", "reviewer", ["default"])
+    make_user(services, "rev2", "reviewer", ["default"])
+    return app
+
+
+def test_review_workflow_rules(app) -> None:
+    with signed_in(app, "author") as author, signed_in(app, "rev") as rev:
+        d = author.post("/api/drafts", json={"kind": "section", "section": "monitoring"}).json()
+        did, v1 = d["id"], d["version"]
+        # reviewers cannot approve a draft that is not in review
+        assert rev.post(f"/api/drafts/{did}/transitions", json={"action": "approve"}).status_code == 409
+        edited = author.put(
+            f"/api/drafts/{did}/sections/cadence", json={"markdown": "每周看一次看板。", "base_version": v1}
+        ).json()
+        assert edited["version"] == v1 + 1
+        # a second editor working from the old version is refused, nothing is overwritten
+        stale = author.put(
+            f"/api/drafts/{did}/sections/report", json={"markdown": "覆盖", "base_version": v1}
+        )
+        assert stale.status_code == 409 and "changed since version" in stale.json()["detail"]
+        assert (
+            author.post(f"/api/drafts/{did}/transitions", json={"action": "submit"}).json()["state"]
+            == "in_review"
+        )
+        # no edits while in review
+        assert (
+            author.put(
+                f"/api/drafts/{did}/sections/report", json={"markdown": "x", "base_version": v1 + 1}
+            ).status_code
+            == 409
+        )
+        assert (
+            rev.post(
+                f"/api/drafts/{did}/comments", json={"section_id": "cadence", "text": "补充月度复盘"}
+            ).status_code
+            == 201
+        )
+        back = rev.post(
+            f"/api/drafts/{did}/transitions", json={"action": "request_changes", "comment": "请补充"}
+        ).json()
+        assert back["state"] == "changes_requested"
+        revised = author.post(
+            f"/api/drafts/{did}/sections/cadence/revise", json={"base_version": back["version"]}
+        ).json()
+        assert revised["state"] == "draft" and revised["version"] == back["version"] + 1
+        assert "补充月度复盘" in revised["markdown"]
+        author.post(f"/api/drafts/{did}/transitions", json={"action": "submit"})
+        approved = rev.post(f"/api/drafts/{did}/transitions", json={"action": "approve"}).json()
+        assert approved["state"] == "approved"
+        # approved versions are immutable
+        frozen = author.put(
+            f"/api/drafts/{did}/sections/cadence",
+            json={"markdown": "改", "base_version": approved["version"]},
+        )
+        assert frozen.status_code == 409 and "approved" in frozen.json()["detail"]
+        versions = author.get(f"/api/drafts/{did}/versions").json()
+        assert [v["version"] for v in versions] == [1, 2, 3]
+        diff = author.get(f"/api/drafts/{did}/diff", params={"a": 1, "b": 2}).json()["diff"]
+        assert "+每周看一次看板。" in diff
+        actions = [
+            e["detail"].get("action")
+            for e in app.state.services.accounts.audit_log(action="draft_transition")
+        ]
+        assert actions[:4] == ["approve", "submit", "request_changes", "submit"]
+
+
+def test_a_reviewer_cannot_approve_their_own_draft(app) -> None:
+    with signed_in(app, "rev") as rev, signed_in(app, "admin") as admin:
+        d = admin.post("/api/drafts", json={"kind": "section", "section": "monitoring"}).json()
+        admin.post(f"/api/drafts/{d['id']}/transitions", json={"action": "submit"})
+        assert admin.post(f"/api/drafts/{d['id']}/transitions", json={"action": "approve"}).status_code == 403
+        assert (
+            rev.post(f"/api/drafts/{d['id']}/transitions", json={"action": "approve"}).json()["state"]
+            == "approved"
+        )
+
+
+def test_export_markdown_and_word(app) -> None:
+    with signed_in(app, "author") as author:
+        d = author.post("/api/drafts", json={"kind": "adjustment", "period": "2026-09"}).json()
+        md = author.get(f"/api/drafts/{d['id']}/export", params={"format": "md"})
+        assert md.headers["content-type"].startswith("text/markdown") and "计划调整报告" in md.text
+        word = author.get(f"/api/drafts/{d['id']}/export", params={"format": "docx"})
+    document = docx.Document(io.BytesIO(word.content))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert "一、背景" in headings and "参考资料" in headings
+    assert len(document.tables) >= 2 and len(document.inline_shapes) == 1  # the chart
+    assert any(e["action"] == "export" for e in app.state.services.accounts.audit_log())
+
+
+def test_docx_round_trip(services: Services) -> None:
+    doc = build_draft(services, kind="regional", period="2026-Q3", lang="en")
+    document = docx.Document(io.BytesIO(to_docx(doc)))
+    assert document.tables[0].rows[0].cells[0].text == "Region"
+    assert any(p.text == "References" for p in document.paragraphs)
+
+
+def _echo_section(request) -> object:
+    """A scripted LLM that returns the section body it was given (a faithful rewrite)."""
+    prompt = json.loads(request.content)["messages"][0]["content"]
+    body = (
+        prompt.split("\n\n", 1)[1]
+        if "Section:" not in prompt
+        else prompt.split("Section:", 1)[1].split("\n\n", 1)[1]
+    )
+    return completion_text(body.split("Reviewer comments:")[0].strip())
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize(
+    "spec", [KINDS[3], KINDS[0], KINDS[-2], KINDS[-1]], ids=lambda s: s.get("section") or s["kind"]
+)
+def test_llm_drafts_for_each_kind_and_language(settings: Settings, spec: dict, lang: str) -> None:
+    cfg = settings.model_copy(update={"llm_base_url": BASE_URL, "llm_model": "fake", "llm_max_retries": 0})
+    services = Services(
+        cfg,
+        chat_model=ChatOpenAI(
+            model="fake", base_url=BASE_URL, api_key="sk", max_retries=0, disable_streaming=True
+        ),
+    )
+    with respx.mock() as mock:
+        route = mock.post(f"{BASE_URL}/chat/completions").mock(side_effect=_echo_section)
+        doc = revise_section(services, build_draft(services, lang=lang, **spec))
+    assert doc.engine == "llm" and route.call_count == len([s for s in doc.sections if s.id != "basis"])
+    assert ("Chinese" if lang == "zh" else "English") in json.loads(route.calls[0].request.content)[
+        "messages"
+    ][0]["content"]
+    assert doc.audit.unsupported == [] and doc.audit.checked > 0
