@@ -293,3 +293,15 @@ def get_conversation(
                 for m in c.messages
             ],
         }
+
+
+def rename_conversation(
+    services: Services, conversation_id: str, title: str, workspace: str, *, user_id: int | None = None
+) -> dict[str, Any]:
+    with services.sessions.begin() as s:
+        c = s.get(Conversation, conversation_id)
+        if not _visible(c, workspace, user_id):
+            raise NotFound(f"conversation {conversation_id} not found")
+        assert c is not None
+        c.title = title.strip()[:200]
+    return {"id": conversation_id, "title": title.strip()[:200]}

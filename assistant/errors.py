@@ -26,6 +26,10 @@ class DataError(PlannerError):
 
     status_code = 422
 
+    def __init__(self, message: str, problems: list[dict[str, object]] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
 
 class EngineError(PlannerError):
     """The chat model failed (timeout, HTTP error, malformed output) after retries."""

@@ -8,6 +8,7 @@ and column.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -55,14 +56,24 @@ def _control_characters(df: pd.DataFrame, columns: list[str]) -> list[str]:
     return problems
 
 
+def _structured(problem: str) -> dict[str, object]:
+    m = re.match(r"row (\d+), column (\w+): (.*)", problem)
+    return (
+        {"row": int(m[1]), "column": m[2], "message": m[3]}
+        if m
+        else {"row": None, "column": None, "message": problem}
+    )
+
+
 def _raise(problems: list[str], what: str) -> None:
     if problems:
         more = f" (and {len(problems) - MAX_REPORTED} more)" if len(problems) > MAX_REPORTED else ""
-        raise DataError(
+        message = (
             f"{what}: {len(problems)} problem(s), nothing imported: "
             + "; ".join(problems[:MAX_REPORTED])
             + more
         )
+        raise DataError(message, problems=[_structured(p) for p in problems[:200]])
 
 
 def validate_facts(raw: pd.DataFrame, *, what: str = "facts") -> pd.DataFrame:

@@ -56,7 +56,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
     @app.exception_handler(PlannerError)
     async def planner_error(_: Request, exc: PlannerError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=exc.status_code)
+        body: dict[str, object] = {"detail": str(exc)}
+        if getattr(exc, "problems", None):
+            body["errors"] = exc.problems  # type: ignore[attr-defined]
+        return JSONResponse(body, status_code=exc.status_code)
 
     @app.exception_handler(ValueError)
     async def value_error(_: Request, exc: ValueError) -> JSONResponse:

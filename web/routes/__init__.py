@@ -3,13 +3,14 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from web.routes import admin, auth, chat, conversations, drafts, health, knowledge, kpis
+from web.routes import admin, auth, chat, conversations, dashboard, drafts, health, knowledge, kpis
 
 
 class ErrorDetail(BaseModel):
     """A message a person can act on; request validation errors list each field instead."""
 
     detail: str | list[dict[str, Any]]
+    errors: list[dict[str, Any]] | None = None  # data files: each problem with its row and column
 
 
 _ERRORS = {
@@ -27,5 +28,5 @@ _ERRORS = {
 }
 
 api = APIRouter(prefix="/api", responses=_ERRORS)  # type: ignore[arg-type]
-for module in (auth, admin, chat, conversations, drafts, health, knowledge, kpis):
+for module in (auth, admin, chat, conversations, dashboard, drafts, health, knowledge, kpis):
     api.include_router(module.router)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -15,6 +15,7 @@ from tools.budget import budget_allocate
 from tools.diagnosis import kpi_diagnose
 from tools.forecasting import forecast_series, series_from_facts
 from tools.kpi import kpi_lookup
+from tools.kpi_data import validate_facts, validate_targets
 from web.deps import PlannerDep, ServicesDep, WorkspaceDep
 
 router = APIRouter(tags=["kpis"])
@@ -68,6 +69,38 @@ async def import_kpis(
         "dataset_version": version,
         "facts": 0 if f is None else len(f),
         "targets": 0 if t is None else len(t),
+    }
+
+
+@router.post(
+    "/kpis/validate",
+    summary="Check a facts or targets file without importing it: a preview and every problem by row and column",
+)
+async def validate_kpis(
+    _: PlannerDep,
+    file: Annotated[UploadFile, File()],
+    kind: Annotated[Literal["facts", "targets"], Form()] = "facts",
+) -> dict[str, Any]:
+    raw = await _read_upload(file)
+    preview = raw.head(10).to_dict("records")
+    try:
+        (validate_facts if kind == "facts" else validate_targets)(raw, what=file.filename or kind)
+    except DataError as e:
+        return {
+            "ok": False,
+            "rows": len(raw),
+            "columns": list(raw.columns),
+            "preview": preview,
+            "errors": e.problems,
+            "detail": str(e),
+        }
+    return {
+        "ok": True,
+        "rows": len(raw),
+        "columns": list(raw.columns),
+        "preview": preview,
+        "errors": [],
+        "detail": "",
     }
 
 

@@ -1,0 +1,84 @@
+"""Unusual moves (异常波动预警): weekly values far from their recent normal.
+
+For each metric and slice, a week is compared with the median of the eight weeks before it; the
+deviation is scaled by those weeks' median absolute deviation (a robust z-score), so one spike in
+the history does not hide the next. Seasonal peaks the business plans for (618, 双十一) are large
+moves too; the alert says how far from normal a week is, the planner judges whether it was planned.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel
+
+from tools.kpi import metric_value, slice_facts
+from tools.metrics import get_metric
+
+
+class Alert(BaseModel):
+    date: str
+    metric: str
+    region: str
+    channel: str
+    value: float
+    expected: float
+    change_pct: float
+    z: float
+
+
+def detect_anomalies(
+    facts: pd.DataFrame,
+    metrics: tuple[str, ...] = ("cpc", "cvr", "cac", "revenue"),
+    *,
+    by: tuple[str, ...] = ("channel",),
+    window: int = 8,
+    threshold: float = 4.0,
+    min_change: float = 0.10,
+    since: pd.Timestamp | None = None,
+    region: str | None = None,
+    channel: str | None = None,
+) -> list[Alert]:
+    """Weeks more than `threshold` robust z-scores and `min_change` (relative) from the previous
+    `window` weeks: unusual *and* large enough to matter."""
+    out: list[Alert] = []
+    for key in metrics:
+        m = get_metric(key)
+        rows = slice_facts(facts, region=region, channel=channel, metrics=m.base_inputs)
+        if rows.empty:
+            continue
+        groups = list(by) if by else []
+        wide = rows.pivot_table(index=[*groups, "date"], columns="metric", values="value", aggfunc="sum")
+        for group_key, g in wide.groupby(level=list(range(len(groups)))) if groups else [((), wide)]:
+            series = pd.Series(
+                [metric_value(r, m) for _, r in g.iterrows()],
+                index=g.index.get_level_values("date"),
+                dtype=float,
+            ).dropna()
+            if len(series) <= window:
+                continue
+            values = series.to_numpy()
+            for i in range(window, len(values)):
+                past = values[i - window : i]
+                med = float(np.median(past))
+                mad = float(np.median(np.abs(past - med))) * 1.4826 or abs(med) * 0.01 or 1.0
+                z = (values[i] - med) / mad
+                date = series.index[i]
+                big = med and abs(values[i] - med) / abs(med) >= min_change
+                if abs(z) >= threshold and big and (since is None or date >= since):
+                    labels = dict(
+                        zip(groups, group_key if isinstance(group_key, tuple) else (group_key,), strict=False)
+                    )
+                    out.append(
+                        Alert(
+                            date=pd.Timestamp(date).date().isoformat(),
+                            metric=key,
+                            region=labels.get("region", region or ""),
+                            channel=labels.get("channel", channel or ""),
+                            value=round(float(values[i]), 4),
+                            expected=round(med, 4),
+                            change_pct=round((values[i] - med) / abs(med) * 100, 1) if med else 0.0,
+                            z=round(float(z), 1),
+                        )
+                    )
+    return sorted(out, key=lambda a: (a.date, -abs(a.z)), reverse=True)
