@@ -1,44 +1,69 @@
-// The chat page: streams /api/chat over SSE (fetch + ReadableStream, since the request is a POST).
-const $ = (sel) => document.querySelector(sel);
-let conversationId = null;
-let busy = false;
-
+// Shell and chat. Streams /api/chat over SSE (fetch + ReadableStream, since it is a POST).
+const $ = (sel, root = document) => root.querySelector(sel);
 const md = (text) => DOMPurify.sanitize(marked.parse(text || ""));
+const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+let conversationId = null;
+let controller = null;
+let lastQuestion = null;
 
 // Every API call goes through here: a 401 means the session is gone, so go and sign in.
-async function api(path, options) {
+async function api(path, options = {}) {
   const res = await fetch(path, options);
   if (res.status === 401) { location.href = "/login"; throw new Error("signed out"); }
   return res;
 }
+async function apiJson(path, options) {
+  const res = await api(path, options);
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) throw Object.assign(new Error(typeof body.detail === "string" ? body.detail : res.statusText), { body });
+  return body;
+}
+
+// -- shell: tabs, language, badge ---------------------------------------------------------
+function showTab() {
+  const tab = (location.hash || "#chat").slice(1);
+  document.querySelectorAll(".view").forEach((v) => (v.hidden = v.id !== `view-${tab}`));
+  document.querySelectorAll("#tabs a").forEach((a) => a.classList.toggle("active", a.dataset.tab === tab));
+  window.dispatchEvent(new CustomEvent("tabshown", { detail: tab }));
+}
+window.addEventListener("hashchange", showTab);
+$("#lang-toggle").onclick = () => setLang(LANG === "zh" ? "en" : "zh");
+window.addEventListener("langchange", () => { $("#lang-toggle").textContent = LANG === "zh" ? "EN" : "中文"; renderStarters(); loadHealth(); });
+$("#sign-out").onclick = async () => { await fetch("/api/auth/logout", { method: "POST" }); location.href = "/login"; };
 
 async function loadHealth() {
-  const h = await (await api("/api/health")).json();
+  const h = await apiJson("/api/health");
   const badge = $("#engine-badge");
-  badge.textContent = `${h.engine === "offline" ? "离线引擎" : "LLM"} · ${h.model}`;
+  badge.textContent = `${h.engine === "offline" ? (LANG === "zh" ? "离线引擎" : "offline engine") : "LLM"} · ${h.model}`;
   badge.classList.toggle("offline", h.engine === "offline");
 }
 
+// -- conversations --------------------------------------------------------------------------
 async function loadConversations() {
-  const list = await (await api("/api/conversations")).json();
+  const q = $("#conv-search").value.trim();
+  const list = await apiJson(`/api/conversations${q ? `?q=${encodeURIComponent(q)}` : ""}`);
   const ul = $("#conversations");
   ul.innerHTML = "";
   for (const c of list) {
     const li = document.createElement("li");
-    li.textContent = c.title || c.id;
-    li.tabIndex = 0;
-    li.dataset.id = c.id;
+    li.innerHTML = `<span tabindex="0"></span><button type="button" aria-label="rename">✎</button>`;
+    li.querySelector("span").textContent = c.title || c.id;
     li.classList.toggle("active", c.id === conversationId);
-    li.onclick = () => openConversation(c.id);
-    li.onkeydown = (e) => { if (e.key === "Enter") openConversation(c.id); };
+    li.querySelector("span").onclick = () => openConversation(c.id);
+    li.querySelector("span").onkeydown = (e) => { if (e.key === "Enter") openConversation(c.id); };
+    li.querySelector("button").onclick = async () => {
+      const title = prompt(t("rename"), c.title);
+      if (title) { await apiJson(`/api/conversations/${c.id}`, { method: "PATCH", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ title }) }); loadConversations(); }
+    };
     ul.appendChild(li);
   }
 }
+$("#conv-search").oninput = () => loadConversations();
 
 function addMessage(role) {
   const div = document.createElement("div");
   div.className = `msg ${role}`;
-  div.innerHTML = `<div class="tools"></div><div class="body"></div><div class="citations"></div>`;
+  div.innerHTML = `<div class="tools"></div><div class="body"></div><div class="citations"></div><div class="actions"></div>`;
   $("#messages").appendChild(div);
   return div;
 }
@@ -61,7 +86,7 @@ function addCitation(div, c) {
 
 function addTool(div, data, done) {
   const tools = div.querySelector(".tools");
-  let el = tools.querySelector(`[data-id="${data.id}"]`);
+  let el = tools.querySelector(`[data-id="${CSS.escape(data.id)}"]`);
   if (!el) {
     el = document.createElement("details");
     el.dataset.id = data.id;
@@ -74,17 +99,40 @@ function addTool(div, data, done) {
   if (done) el.querySelector("pre").textContent = data.content || JSON.stringify(data.output, null, 1);
 }
 
+function addActions(div, answer, seq) {
+  const box = div.querySelector(".actions");
+  box.innerHTML = "";
+  const button = (label, fn) => { const b = document.createElement("button"); b.type = "button"; b.textContent = label; b.onclick = fn; box.appendChild(b); return b; };
+  button(t("copy"), () => navigator.clipboard?.writeText(answer));
+  button(t("export"), () => {
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(new Blob([answer], { type: "text/markdown" }));
+    a.download = "answer.md"; a.click();
+  });
+  if (lastQuestion) button(t("retry"), () => send(lastQuestion));
+  if (conversationId != null && seq != null) {
+    for (const [label, rating] of [["👍 " + t("good"), 1], ["👎 " + t("bad"), -1]]) {
+      button(label, async () => {
+        const comment = prompt(t("feedbackComment")) || "";
+        await apiJson(`/api/conversations/${conversationId}/feedback`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ seq, rating, comment }) });
+        box.insertAdjacentHTML("beforeend", `<span class="meta">${esc(t("thanks"))}</span>`);
+      });
+    }
+  }
+}
+
 function renderStored(m) {
   const div = addMessage(m.role);
   if (m.role === "user") { div.querySelector(".body").textContent = m.content; return; }
-  for (const t of m.tool_calls || []) addTool(div, { ...t, content: JSON.stringify(t.output || {}, null, 1) }, true);
+  for (const tc of m.tool_calls || []) addTool(div, { ...tc, content: JSON.stringify(tc.output || {}, null, 1) }, true);
   div.querySelector(".body").innerHTML = md(m.content);
-  if (m.error) div.querySelector(".body").insertAdjacentHTML("beforeend", `<p class="error"></p>`), div.querySelector(".error").textContent = m.error;
+  if (m.error) div.querySelector(".body").insertAdjacentHTML("beforeend", `<p class="error">${esc(m.error)}</p>`);
   for (const c of m.citations || []) addCitation(div, c);
+  addActions(div, m.content, m.seq);
 }
 
 async function openConversation(id) {
-  const conv = await (await api(`/api/conversations/${id}`)).json();
+  const conv = await apiJson(`/api/conversations/${id}`);
   conversationId = id;
   $("#messages").innerHTML = "";
   conv.messages.forEach(renderStored);
@@ -92,16 +140,34 @@ async function openConversation(id) {
   loadConversations();
 }
 
+function renderStarters() {
+  const box = $("#starters");
+  box.innerHTML = "";
+  for (const q of t("starters")) {
+    const b = document.createElement("button");
+    b.type = "button"; b.textContent = q; b.onclick = () => send(q);
+    box.appendChild(b);
+  }
+}
+
+function setBusy(busy) {
+  $("#send").hidden = busy; $("#stop").hidden = !busy;
+}
+$("#stop").onclick = () => controller?.abort();
+
 async function send(text) {
-  if (busy || !text.trim()) return;
-  busy = true; $("#send").disabled = true; $("#starters").hidden = true;
+  if (controller || !text.trim()) return;
+  lastQuestion = text;
+  controller = new AbortController();
+  setBusy(true); $("#starters").hidden = true;
   addMessage("user").querySelector(".body").textContent = text;
   const div = addMessage("assistant");
   const body = div.querySelector(".body");
-  let answer = "";
+  let answer = "", seq = null, pending = false;
+  const render = () => { pending = false; body.innerHTML = md(answer); $("#messages").scrollTop = 1e9; };
   try {
     const res = await api("/api/chat", {
-      method: "POST", headers: { "Content-Type": "application/json" },
+      method: "POST", headers: { "Content-Type": "application/json" }, signal: controller.signal,
       body: JSON.stringify({ message: text, conversation_id: conversationId }),
     });
     if (!res.ok) throw new Error((await res.json()).detail || res.statusText);
@@ -122,24 +188,29 @@ async function send(text) {
         }
         if (!data) continue;
         const d = JSON.parse(data);
-        if (event === "token") { answer += d.text; body.innerHTML = md(answer); $("#messages").scrollTop = 1e9; }
+        if (event === "token") { answer += d.text; if (!pending) { pending = true; requestAnimationFrame(render); } }
         else if (event === "tool_start") addTool(div, d, false);
         else if (event === "tool_end") addTool(div, { ...d, args: undefined }, true);
         else if (event === "citation") addCitation(div, d);
-        else if (event === "error") body.insertAdjacentHTML("beforeend", `<p class="error">${DOMPurify.sanitize(d.message)}</p>`);
-        else if (event === "done") { conversationId = d.conversation_id; if (d.answer && d.answer !== answer) body.innerHTML = md(d.answer); }
+        else if (event === "error") body.insertAdjacentHTML("beforeend", `<p class="error">${esc(d.message)}</p>`);
+        else if (event === "done") { conversationId = d.conversation_id; if (d.answer && d.answer !== answer) answer = d.answer; render(); }
       }
     }
+    const conv = await apiJson(`/api/conversations/${conversationId}`);
+    seq = conv.messages.length - 1;
   } catch (err) {
-    body.insertAdjacentHTML("beforeend", `<p class="error">${DOMPurify.sanitize(String(err.message || err))}</p>`);
+    if (err.name !== "AbortError") body.insertAdjacentHTML("beforeend", `<p class="error">${esc(err.message || err)}</p>`);
   } finally {
-    busy = false; $("#send").disabled = false;
+    controller = null; setBusy(false);
+    addActions(div, answer, seq);
     loadConversations();
   }
 }
 
-$("#composer").onsubmit = (e) => { e.preventDefault(); const t = $("#input").value; $("#input").value = ""; send(t); };
+$("#composer").onsubmit = (e) => { e.preventDefault(); const text = $("#input").value; $("#input").value = ""; send(text); };
 $("#input").onkeydown = (e) => { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); $("#composer").requestSubmit(); } };
 $("#new-chat").onclick = () => { conversationId = null; $("#messages").innerHTML = ""; $("#starters").hidden = false; loadConversations(); };
-document.querySelectorAll("#starters button").forEach((b) => (b.onclick = () => send(b.textContent)));
-loadHealth(); loadConversations();
+
+applyI18n(); $("#lang-toggle").textContent = LANG === "zh" ? "EN" : "中文";
+renderStarters(); loadHealth(); loadConversations();
+window.addEventListener("load", showTab);
