@@ -3,7 +3,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint contract bench clean
+.PHONY: install run test lint contract bench clean browser
 
 install: $(STAMP)
 
@@ -21,7 +21,13 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: install lint
+# Browser tests use Debian's chromium (never a downloaded browser) and CJK fonts.
+browser:
+	@test -x /usr/bin/chromium || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
+	  || echo "chromium is not installed: the browser tests will be skipped"; }
+
+test: install lint browser
 	$(VENV)/bin/pytest -q
 	$(VENV)/bin/planner eval
 

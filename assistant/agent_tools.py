@@ -155,7 +155,9 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
         }
 
     @tool(response_format="content_and_artifact")
-    def kpi_diagnose(metric: str, period: str | None = None) -> tuple[str, dict]:
+    def kpi_diagnose(
+        metric: str, period: str | None = None, lang: Literal["zh", "en"] = "zh"
+    ) -> tuple[str, dict]:
         """Explain why a KPI is off target: the regions, channels and region×channel cells that drive the gap, strongest first.
 
         For ratio metrics (CAC, ROI, CPC) each driver separates the rate effect from the mix
@@ -164,11 +166,17 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
         Args:
             metric: metric key, e.g. cac, roi, revenue.
             period: 2026-Q3, 2026-09 …; default the latest quarter with data.
+            lang: language of the narrative and driver details, zh or en.
         """
         data = services.kpis.load(workspace)
         period = period or latest_period(data.facts, "quarter")
         result = _kpi_diagnose(
-            data.facts, data.targets, metric=metric, period=period, threshold=settings.deviation_threshold
+            data.facts,
+            data.targets,
+            metric=metric,
+            period=period,
+            threshold=settings.deviation_threshold,
+            lang=lang,
         )
         out = result.model_dump()
         slim = out | {

@@ -45,7 +45,9 @@ def next_calls(intent: Intent, outputs: list[dict[str, Any]], *, step: int) -> l
         bad = _off_target(outputs)
         if not bad:
             return []
-        calls: list[Call] = [("kpi_diagnose", {"metric": r["metric"], "period": r["period"]}) for r in bad]
+        calls: list[Call] = [
+            ("kpi_diagnose", {"metric": r["metric"], "period": r["period"], "lang": intent.lang}) for r in bad
+        ]
         calls.append(_search(f"{get_metric(bad[0]['metric']).zh} 偏离目标 原因 诊断", k=3))
         return calls
     return []
@@ -66,7 +68,7 @@ def _first_calls(intent: Intent) -> list[Call]:
         if intent.metric:
             name = get_metric(intent.metric).zh
             return [
-                ("kpi_diagnose", _clean({"metric": intent.metric, "period": period})),
+                ("kpi_diagnose", _clean({"metric": intent.metric, "period": period, "lang": intent.lang})),
                 _search(f"{name} 偏离目标 原因 诊断 拆解", k=3),
             ]
         return [("kpi_lookup", _clean({"metric": m, "period": period})) for m in HEALTH_METRICS]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 from fastapi import APIRouter, Query
@@ -30,6 +30,7 @@ def get_dashboard(
     period: str | None = Query(None, max_length=10),
     region: str | None = Query(None, max_length=64),
     channel: str | None = Query(None, max_length=64),
+    lang: Literal["zh", "en"] = "zh",
 ) -> dict[str, Any]:
     data = services.kpis.load(workspace)
     m = get_metric(metric)
@@ -55,6 +56,7 @@ def get_dashboard(
             region=region,
             channel=channel,
             threshold=threshold,
+            lang=lang,
         ).model_dump()
         for k in CARDS
     ]
@@ -98,11 +100,12 @@ def get_dashboard(
             region=region,
             channel=channel,
             threshold=threshold,
+            lang=lang,
         ).model_dump()
     )
     drivers = (
         kpi_diagnose(
-            data.facts, data.targets, metric=metric, period=period, threshold=threshold, top=5
+            data.facts, data.targets, metric=metric, period=period, threshold=threshold, top=5, lang=lang
         ).model_dump()
         if card["status"] in ("off_target", "watch") and not (region or channel)
         else None

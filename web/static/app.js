@@ -111,7 +111,7 @@ function addActions(div, answer, seq) {
   });
   if (lastQuestion) button(t("retry"), () => send(lastQuestion));
   if (conversationId != null && seq != null) {
-    for (const [label, rating] of [["👍 " + t("good"), 1], ["👎 " + t("bad"), -1]]) {
+    for (const [label, rating] of [["▲ " + t("good"), 1], ["▼ " + t("bad"), -1]]) {
       button(label, async () => {
         const comment = prompt(t("feedbackComment")) || "";
         await apiJson(`/api/conversations/${conversationId}/feedback`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ seq, rating, comment }) });

@@ -22,14 +22,17 @@ function fmt(v, unit) {
 }
 
 async function loadDashboard() {
-  const params = new URLSearchParams({ metric: $("#dash-metric").value || "cac" });
+  const params = new URLSearchParams({ metric: $("#dash-metric").value || "cac", lang: LANG });
   if ($("#dash-region").value) params.set("region", $("#dash-region").value);
+  if ($("#dash-channel").value) params.set("channel", $("#dash-channel").value);
   if ($("#dash-period").value) params.set("period", $("#dash-period").value);
   const [data] = await Promise.all([apiJson(`/api/dashboard?${params}`), loadEcharts()]);
   dashData = data;
   if (!$("#dash-period").value) $("#dash-period").value = data.period || "";
   const region = $("#dash-region");
   if (region.options.length <= 1) for (const r of data.regions) region.add(new Option(r, r));
+  const channel = $("#dash-channel");
+  if (channel.options.length <= 1) for (const c of data.channels) channel.add(new Option(c, c));
   renderDashboard();
 }
 
@@ -52,7 +55,11 @@ function renderDashboard() {
   const pad = (arr, n) => [...arr, ...Array(n).fill(null)];
   const lead = Array(tr.dates.length).fill(null);
   const alerts = data.alerts.filter((a) => a.metric === tr.metric && tr.dates.includes(a.date));
+  window.__trendDrawn = false;
+  chart.off("finished");
+  chart.on("finished", () => (window.__trendDrawn = true));
   chart.setOption({
+    animationDuration: 400,
     tooltip: { trigger: "axis" },
     legend: { data: [t("actual"), t("target"), t("forecast")] },
     grid: { left: 60, right: 20, top: 40, bottom: 40 },
@@ -91,13 +98,16 @@ function fillMetrics() {
   sel.innerHTML = "";
   for (const k of METRIC_KEYS) sel.add(new Option(k, k));
   sel.value = current;
-  const region = $("#dash-region");
-  if (!region.options.length) region.add(new Option(t("all"), ""));
-  region.options[0].text = t("all");
+  for (const id of ["#dash-region", "#dash-channel"]) {
+    const sel = $(id);
+    if (!sel.options.length) sel.add(new Option(t("all"), ""));
+    sel.options[0].text = t("all");
+  }
 }
 
 $("#dash-metric").onchange = loadDashboard;
 $("#dash-region").onchange = loadDashboard;
+$("#dash-channel").onchange = loadDashboard;
 $("#dash-period").onchange = loadDashboard;
 $("#dash-why").onclick = () => {
   const card = dashData?.cards.find((c) => c.metric === $("#dash-metric").value);
@@ -106,5 +116,5 @@ $("#dash-why").onclick = () => {
   send(LANG === "zh" ? `为什么${dashData?.period || ""}${name}偏离目标？` : `Why is ${$("#dash-metric").value} off target in ${dashData?.period || ""}?`);
 };
 window.addEventListener("tabshown", (e) => { if (e.detail === "dashboard") { fillMetrics(); loadDashboard(); } });
-window.addEventListener("langchange", () => { fillMetrics(); renderDashboard(); });
+window.addEventListener("langchange", () => { fillMetrics(); if (!$("#view-dashboard").hidden) loadDashboard(); });
 window.addEventListener("resize", () => { if (window.echarts) for (const id of ["#trend-chart", "#budget-chart"]) echarts.getInstanceByDom($(id))?.resize(); });

@@ -1,0 +1,172 @@
+"""The web workspace in a real browser: Debian's headless Chromium driven by Playwright.
+
+Screenshots of each main screen, in Chinese and English, go to ./screenshots (not committed).
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from assistant.settings import ROOT, Settings
+from tests.net import free_port
+from tests.utils import make_user
+from web.main import create_app
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = ROOT / "screenshots"
+ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu"]
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"
+)
+
+
+@pytest.fixture
+def server(settings: Settings) -> Iterator[tuple[str, object]]:
+    if settings.database_url:  # one database is enough for the browser: the API suite covers both
+        pytest.skip("browser tests run on SQLite only")
+    app = create_app(settings.model_copy(update={"rate_limit_chat": "1000/minute"}))
+    make_user(app.state.services, "author", "planner", ["default"])
+    make_user(app.state.services, "rev", "reviewer", ["default"])
+    port = free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    while not srv.started:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", app
+    srv.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+def _page(browser, base: str, app, username: str, lang: str = "zh"):
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 860}, locale="zh-CN" if lang == "zh" else "en-US"
+    )
+    page = context.new_page()
+    page.goto(app.state.services.accounts.signin_link(username, base))
+    page.evaluate(f"localStorage.setItem('planner.lang', '{lang}')")
+    page.reload()
+    page.wait_for_selector("#engine-badge:not(:empty)")
+    return page
+
+
+def _shot(page, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_chat_streams_an_answer_with_a_citation_that_opens(server, browser, lang: str) -> None:
+    base, app = server
+    page = _page(browser, base, app, "admin", lang)
+    page.click("#starters button:nth-child(2)")  # why is CAC off target
+    page.wait_for_selector(".msg.assistant .chip", timeout=30000)
+    assert "信息流广告" in page.inner_text(".msg.assistant .body")
+    page.click(".msg.assistant .chip")
+    page.wait_for_selector("dialog[open]")
+    assert page.inner_text("#passage-text").strip()
+    _shot(page, f"chat-{lang}")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_create_draft_submit_and_approve_as_reviewer(server, browser, lang: str) -> None:
+    base, app = server
+    author = _page(browser, base, app, "author", lang)
+    author.goto(base + "/#drafts")
+    author.select_option("#draft-kind", "adjustment")
+    author.fill("#draft-period", "2026-09")
+    author.click("#new-draft button[type=submit]")
+    author.wait_for_selector("#draft-actions [data-action=submit]", timeout=30000)
+    assert "mark.unsupported" not in author.inner_html("#draft-sections")
+    assert "/" in author.inner_text("#audit-line")
+    _shot(author, f"drafts-{lang}")
+    author.click("#draft-actions [data-action=submit]")
+    author.wait_for_selector(".draft-head .state.in_review")
+    reviewer = _page(browser, base, app, "rev", lang)
+    reviewer.goto(base + "/#drafts")
+    reviewer.click("#draft-list li")
+    reviewer.click("#draft-actions [data-action=approve]")
+    reviewer.wait_for_selector(".draft-head .state.approved")
+    _shot(reviewer, f"draft-approved-{lang}")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_dashboard_shows_a_chart_with_data(server, browser, lang: str) -> None:
+    base, app = server
+    page = _page(browser, base, app, "admin", lang)
+    page.goto(base + "/#dashboard")
+    page.wait_for_selector("#trend-chart canvas", timeout=30000)
+    page.wait_for_selector(".card.off_target")
+    points = page.evaluate(
+        "echarts.getInstanceByDom(document.querySelector('#trend-chart')).getOption().series[0].data.filter(v => v != null).length"
+    )
+    assert points >= 40
+    assert page.locator("#dash-alerts li").count() >= 1
+    page.wait_for_function("window.__trendDrawn === true")
+    _shot(page, f"dashboard-{lang}")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_bad_csv_shows_the_row_level_error(server, browser, tmp_path: Path, lang: str) -> None:
+    base, app = server
+    bad = tmp_path / "facts.csv"
+    bad.write_text(
+        "date,region,channel,metric,value\n2026-01-05,一线城市,直播电商,spend,100\n2026-13-40,一线城市,直播电商,spend,abc\n",
+        encoding="utf-8",
+    )
+    page = _page(browser, base, app, "admin", lang)
+    page.goto(base + "/#data")
+    page.set_input_files("#upload-file", str(bad))
+    page.click("#upload-check")
+    page.wait_for_selector("#upload-errors")
+    rows = page.inner_text("#upload-errors")
+    assert "3" in rows and "date" in rows and "value" in rows
+    assert page.is_disabled("#upload-import")
+    _shot(page, f"upload-{lang}")
+
+
+def test_tablet_width_keeps_the_workspace_usable(server, browser) -> None:
+    base, app = server
+    page = _page(browser, base, app, "admin", "zh")
+    page.set_viewport_size({"width": 820, "height": 1100})
+    page.goto(base + "/#dashboard")
+    page.wait_for_selector(".card")
+    assert page.evaluate(
+        "document.documentElement.scrollWidth <= window.innerWidth + 1"
+    )  # no sideways scrolling
+    page.goto(base + "/#chat")
+    page.keyboard.press("Tab")  # keyboard reachable
+    page.fill("#input", "预算分配原则")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".msg.assistant .chip", timeout=30000)
+    _shot(page, "chat-tablet-zh")
+
+
+def test_language_switch_is_remembered(server, browser) -> None:
+    base, app = server
+    page = _page(browser, base, app, "admin", "zh")
+    assert page.inner_text("[data-tab=drafts]") == "草稿"
+    page.click("#lang-toggle")
+    assert page.inner_text("[data-tab=drafts]") == "Drafts"
+    page.reload()
+    page.wait_for_selector("#engine-badge:not(:empty)")
+    assert page.inner_text("[data-tab=drafts]") == "Drafts"
+    assert "offline engine" in page.inner_text("#engine-badge")
