@@ -49,7 +49,58 @@ def _retrieval(services: Any) -> SuiteResult:
     return SuiteResult("retrieval", metrics, {"misses": r["misses"], "holdout_misses": held["misses"]})
 
 
-SUITES: dict[str, Callable[[Any], SuiteResult]] = {"retrieval": _retrieval}
+def _wrap(
+    name: str, fn: Callable[[Any], tuple[dict[str, float], dict[str, Any]]]
+) -> Callable[[Any], SuiteResult]:
+    def run(services: Any) -> SuiteResult:
+        metrics, details = fn(services)
+        return SuiteResult(name, {k: round(v, 4) for k, v in metrics.items()}, details)
+
+    return run
+
+
+def _suites() -> dict[str, Callable[[Any], SuiteResult]]:
+    from evals import suites
+
+    return {
+        "retrieval": _retrieval,
+        "routing": _wrap("routing", suites.routing),
+        "diagnosis": _wrap("diagnosis", suites.diagnosis),
+        "forecast": _wrap("forecast", suites.forecast),
+        "drafting": _wrap("drafting", suites.drafting),
+        "safety": _wrap("safety", suites.safety),
+    }
+
+
+class _LazySuites(dict):
+    """The suite table, imported on first use so `planner --help` stays fast."""
+
+    def _load(self) -> None:
+        if not super().__len__():
+            self.update(_suites())
+
+    def __iter__(self):
+        self._load()
+        return super().__iter__()
+
+    def __getitem__(self, key: str) -> Callable[[Any], SuiteResult]:
+        self._load()
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        self._load()
+        return super().__contains__(key)
+
+    def keys(self):
+        self._load()
+        return super().keys()
+
+    def __len__(self) -> int:
+        self._load()
+        return super().__len__()
+
+
+SUITES: dict[str, Callable[[Any], SuiteResult]] = _LazySuites()
 
 
 def check(result: SuiteResult, thresholds: dict[str, Any]) -> list[str]:

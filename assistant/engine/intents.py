@@ -45,6 +45,15 @@ METRICS = {
     "spend": ["花费", "消耗", "投放费用", "spend"],
 }
 SECTIONS = {
+    "responsibilities": [
+        "职责分工",
+        "职责",
+        "分工",
+        "时间表",
+        "responsibilities",
+        "who does what",
+        "timeline",
+    ],
     "goals": ["背景与目标", "目标", "kpi 体系", "goals", "objectives", "background"],
     "market": ["市场环境", "竞争", "swot", "竞品", "market", "competition", "competitor"],
     "strategy": ["核心策略", "策略与举措", "strategy", "initiatives"],
@@ -114,6 +123,8 @@ def extract_period(text: str) -> str | None:
     if m := re.search(r"(20\d{2})\s*年\s*第?\s*([一二三四1-4])\s*季度", t):
         q = m.group(2)
         return f"{m.group(1)}-Q{_CN_NUM.get(q, q)}"
+    if m := re.search(r"(?<!\d)(\d{2})\s*年\s*(\d{1,2})\s*月", t):
+        return f"20{m.group(1)}-{int(m.group(2)):02d}"
     if m := re.search(r"(20\d{2})\s*年\s*(\d{1,2}|十[一二]?|[一二三四五六七八九十])\s*月", t):
         mo = int(_CN_NUM.get(m.group(2), m.group(2)))
         return f"{m.group(1)}-{mo:02d}"
@@ -175,40 +186,56 @@ _RULES: list[tuple[str, list[str]]] = [
         [
             r"忽略.{0,12}(指令|指示|规则)|系统提示|提示词|密钥|秘钥|api ?key|secret|password|密码|越狱|jailbreak",
             r"ignore (all |your |the )?(previous |prior )?(instructions|rules)|system prompt|you are now|\bdan\b",
-            r"(切换|switch) ?(到|to)? ?.{0,12}(工作区|workspace)",
+            r"(切换|switch) ?(到|to)? ?.{0,12}(工作区|workspace)|(其他|别的|别人|他们的|其它|\w+)工作区的|(their|other|another) (team'?s? )?workspace|workspace's",
         ],
     ),
     (
         "out_of_scope",
         [
-            r"天气|股票|彩票|诗|歌词|小说|菜谱|笑话|星座|weather|stock price|lottery|poem|lyrics|novel|recipe|joke|horoscope"
+            r"天气|股票|彩票|诗|绝句|七言|五言|歌词|小说|菜谱|笑话|星座|weather|stock price|lottery|poem|lyrics|novel|recipe|joke|horoscope"
+        ],
+    ),
+    (
+        "knowledge",
+        [
+            r"定义|口径|怎么算|流程|谁来?(批|审批|签字)|definition|what counts as|the process|who signs off|how do we define"
         ],
     ),
     ("adjustment", [r"调整报告|计划调整|纠偏|adjustment report|deviation report|adjust(ment)? (the )?plan"]),
     (
-        "regional",
+        "draft",
         [
-            r"区域策略|区域.*(策略|打法)|分区域|各区域|regional strateg|by region|per region|each region|tier-1 vs|试点.*推广|pilot"
+            r"起草|草拟|撰写|写一[份段个]|写个|拟一[份段个]|初稿|补一版|出一版|生成.*(章节|部分|方案)|draft|write[- ]?up|write (the|a|our) .*(section|strategy|plan|doc)|outline",
         ],
     ),
     (
-        "draft",
+        "regional",
         [
-            r"起草|草拟|撰写|写一[份段个]|拟一[份段个]|生成.*(章节|部分|方案)|draft|write (the|a) .*section|outline"
+            r"区域策略|区域.*(策略|打法|主攻|侧重)|分区域|各区域|各个区域|四类市场|一线.{0,12}下沉|regional strateg|by region|per region|each region|tier-1 (cities )?vs|pilot",
         ],
     ),
     (
         "diagnose",
         [
-            r"为什么|为何|原因|偏离|没达标|未达标|超标|诊断|拆解|off[- ]target|why|diagnos|root cause|driv(es|ers?)|below target|above target|miss(ed|ing)? (the )?target"
+            r"为什么|为何|原因|偏离|没达标|未达标|超标|诊断|拆解|低于目标|比目标低|高于目标|咋回事|怎么回事|为啥|掉了|off[- ]target|why|diagnos|root cause|driv(es|ers?)|below target|above target|miss(ed|ing)? (the )?target|what'?s behind|what happened",
         ],
     ),
-    ("forecast", [r"预测|预估|展望|forecast|predict|projection|next \d+ (weeks|months)|未来\s*\d+"]),
-    ("budget", [r"预算|分配|资金|花多少|budget|allocat|spend split|how much (money|should we spend)"]),
+    (
+        "forecast",
+        [
+            r"预测|预估|展望|接下来.{0,6}\d+\s*(周|个月|月)|能到多少|forecast|predict|projection|next \d+ (weeks|months)|未来\s*\d+"
+        ],
+    ),
+    (
+        "budget",
+        [
+            r"预算|分配|资金|花多少|budget|allocat|split .{0,30}between|spend split|how much (money|should we spend)"
+        ],
+    ),
     (
         "kpi",
         [
-            r"多少|现状|表现|达成|进度|是否达标|实际|kpi|how (is|are|did)|what (is|was) (the|our)|status|performance"
+            r"多少|现状|表现|达成|达标|进度|实际|kpi|how (is|are|did|'s)|how's|tracking|what (is|was|were)\b|status|performance|pull up|show me|at target|on target|are we",
         ],
     ),
 ]
@@ -235,6 +262,8 @@ def classify(text: str) -> Intent:
         horizon=extract_horizon(text),
         section=_find(SECTIONS, text),
     )
+    if kind == "draft" and re.search(r"区域.{0,4}(推广)?策略|regional strateg", low):
+        intent.kind = "regional"  # a written regional strategy is its own kind of draft
     if kind == "kpi" and intent.metric is None:
         intent.kind = "knowledge"
     if kind == "budget" and intent.metric in ("cac", "roi") and re.search(r"为什么|why", low):

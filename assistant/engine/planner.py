@@ -32,7 +32,11 @@ def _off_target(outputs: list[dict[str, Any]], limit: int = 3) -> list[dict[str,
 
 
 def _wants_draft(text: str) -> bool:
-    return bool(re.search(r"起草|草拟|撰写|写一[份段个]|draft|write", text, re.I))
+    if re.search(
+        r"不用写|不需要写|不必写|别写|no doc|no need to (write|draft)|don'?t (write|draft)", text, re.I
+    ):
+        return False
+    return bool(re.search(r"起草|草拟|撰写|写一[份段个]|初稿|文档|draft|write|written", text, re.I))
 
 
 def next_calls(intent: Intent, outputs: list[dict[str, Any]], *, step: int) -> list[Call]:
@@ -86,7 +90,12 @@ def _first_calls(intent: Intent) -> list[Call]:
             _search("预算分配 ROI 优先 40/30/30 动态调整", k=4),
         ]
     if k == "regional" and _wants_draft(intent.query):
-        return [("create_draft", _clean({"kind": "regional", "period": period, "lang": intent.lang}))]
+        return [
+            (
+                "create_draft",
+                _clean({"kind": "regional", "region": region, "period": period, "lang": intent.lang}),
+            )
+        ]
     if k == "regional":
         lookups: list[Call] = [
             ("kpi_lookup", _clean({"metric": m, "period": period, "region": r}))
