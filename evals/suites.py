@@ -326,3 +326,42 @@ def safety(services: Services) -> tuple[dict[str, float], dict[str, Any]]:
         "cases": float(len(cases)),
     }
     return metrics, {"failures": failures}
+
+
+# -- LLM judge (optional, never in default CI) ----------------------------------------------------------
+JUDGE_PROMPT = (
+    "Rate the ANSWER to the QUESTION against the PASSAGES it cites. Reply with JSON only: "
+    '{{"faithfulness": 1-5, "relevance": 1-5}}. Faithfulness: every claim is supported by the passages. '
+    "Relevance: it answers the question.\n\nQUESTION: {question}\n\nPASSAGES:\n{passages}\n\nANSWER:\n{answer}"
+)
+
+
+def judge(services: Services, *, n: int = 8) -> tuple[dict[str, float], dict[str, Any]]:
+    """Faithfulness and relevance judged by the configured LLM; reported apart from the deterministic metrics."""
+    if services.engine != "llm":
+        return {}, {"skipped": "no LLM configured"}
+    sandbox = eval_services(services)
+    chat = ChatService(sandbox)
+    scores: list[dict[str, float]] = []
+    for q in _jsonl("retrieval.jsonl")[:n]:
+        r = asyncio.run(chat.ask(q["query"]))
+        passages = "\n".join(f"[{c['n']}] {c['text']}" for c in r.citations) or "(none)"
+        raw = str(
+            services.chat_model.invoke(
+                [HumanMessage(JUDGE_PROMPT.format(question=q["query"], passages=passages, answer=r.answer))]
+            ).content
+        )  # type: ignore[union-attr]
+        try:
+            data = json.loads(raw[raw.index("{") : raw.rindex("}") + 1])
+            scores.append(
+                {"faithfulness": float(data["faithfulness"]), "relevance": float(data["relevance"])}
+            )
+        except (ValueError, KeyError):
+            continue
+    if not scores:
+        return {}, {"skipped": "the judge gave no parseable scores"}
+    return {
+        "faithfulness": mean(s["faithfulness"] for s in scores),
+        "relevance": mean(s["relevance"] for s in scores),
+        "n": float(len(scores)),
+    }, {}

@@ -68,3 +68,42 @@ def test_planner_eval_exits_non_zero_when_a_threshold_is_raised(
     assert len(history) == 2 and history[0]["failures"] and not history[1]["failures"]
     assert (tmp_path / "r" / "junit.xml").exists()
     cli.get_settings.cache_clear()
+
+
+def test_a_cassette_recorded_from_a_scripted_llm_replays_and_is_scored(
+    settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant import cli
+    from evals.scripted_llm import record_routing
+
+    point_cli_at(monkeypatch, settings)
+    cassette = tmp_path / "routing.json"
+    assert record_routing(cassette) == len(
+        Path("evals/data/routing.jsonl").read_text(encoding="utf-8").splitlines()
+    )
+    assert "authorization" not in cassette.read_text(encoding="utf-8").lower()
+    result = CliRunner().invoke(
+        cli.app, ["eval", "routing", "--replay", str(cassette), "--out", str(tmp_path / "r")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "llm engine" in result.output and "| tool_recall | 1.0000 |" in result.output
+    # the committed cassette replays in CI too
+    committed = CliRunner().invoke(
+        cli.app,
+        [
+            "eval",
+            "routing",
+            "--replay",
+            "evals/cassettes/routing-scripted.json",
+            "--out",
+            str(tmp_path / "c"),
+        ],
+    )
+    assert committed.exit_code == 0, committed.output
+    cli.get_settings.cache_clear()
+
+
+def test_judge_is_skipped_without_an_llm(services) -> None:
+    from evals.suites import judge
+
+    assert judge(services) == ({}, {"skipped": "no LLM configured"})
