@@ -228,3 +228,9 @@ def test_llm_drafts_for_each_kind_and_language(settings: Settings, spec: dict, l
         "messages"
     ][0]["content"]
     assert doc.audit.unsupported == [] and doc.audit.checked > 0
+
+
+def test_timeline_runs_quarter_by_quarter_from_the_plan_period(services: Services) -> None:
+    doc = build_draft(services, kind="section", section="responsibilities", period="2027-02")
+    timeline = next(s for s in doc.sections if s.id == "timeline").blocks[0]
+    assert [r[0] for r in timeline.rows] == ["2027-Q1", "2027-Q2", "2027-Q3", "2027-Q4"]

@@ -28,6 +28,10 @@ class Period:
         """The period of the same kind just before this one."""
         return parse_period(_shift(self, -1))
 
+    def next(self) -> Period:
+        """The period of the same kind just after this one."""
+        return parse_period(_shift(self, 1))
+
     def year_earlier(self) -> Period:
         if self.kind == "week":
             return parse_period(_shift(self, -52))

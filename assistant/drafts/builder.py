@@ -471,7 +471,7 @@ def _responsibilities(ctx: Ctx, region: str | None, period: str | None) -> dict[
             [ctx.t("评审人", "Reviewer"), ctx.t("评审与批准计划", "Review and approve the plan")],
         ],
     )
-    start = parse_period(period) if period else parse_period(latest_quarter(ctx.facts)).previous()
+    start = parse_period(period) if period else parse_period(latest_quarter(ctx.facts)).next()
     q = (
         start
         if start.kind == "quarter"
@@ -486,13 +486,7 @@ def _responsibilities(ctx: Ctx, region: str | None, period: str | None) -> dict[
     rows = []
     for step in steps:
         rows.append([q.label, step])
-        q = (
-            parse_period(q.label).previous().previous()
-            if False
-            else parse_period(
-                f"{q.start.year + (q.start.month + 2) // 12}-Q{((q.start.month + 2) // 3) % 4 + 1}"
-            )
-        )
+        q = q.next()
     return {
         "owners": [owners, ctx.quotes("协同联络员 协同平台 考核", 1)],
         "timeline": [
