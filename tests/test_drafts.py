@@ -234,3 +234,12 @@ def test_timeline_runs_quarter_by_quarter_from_the_plan_period(services: Service
     doc = build_draft(services, kind="section", section="responsibilities", period="2027-02")
     timeline = next(s for s in doc.sections if s.id == "timeline").blocks[0]
     assert [r[0] for r in timeline.rows] == ["2027-Q1", "2027-Q2", "2027-Q3", "2027-Q4"]
+
+
+def test_regional_budget_section_takes_the_regions_share_of_the_annual_budget(services: Services) -> None:
+    doc = build_draft(services, kind="section", section="budget", scope={"region": "下沉市场"}, period="2027-Q1")
+    text = next(s for s in doc.sections if s.id == "allocation").markdown()
+    assert "下沉市场销售目标占比" in text and "1.50亿元" in text
+    total = next(n for n in doc.numbers if n.source.tool == "budget_allocate").source.inputs["total"]
+    assert 0.15 * 150_000_000 < total < 0.4 * 150_000_000
+    assert doc.audit.unsupported == []

@@ -400,9 +400,32 @@ def _strategy(ctx: Ctx, region: str | None, period: str | None) -> dict[str, lis
     }
 
 
+def _region_share(ctx: Ctx, region: str) -> float | None:
+    """The region's share of the quarterly revenue targets: how a company budget splits by region."""
+    t = ctx.targets
+    quarterly = t[(t["metric"] == "revenue") & (t["channel"] == "") & t["period"].str.contains("-Q")]
+    regional = quarterly[quarterly["region"] != ""]
+    total = float(regional["target"].sum())
+    mine = float(regional[regional["region"] == region]["target"].sum())
+    return mine / total if total and mine else None
+
+
 def _budget(ctx: Ctx, region: str | None, period: str | None, amount: float | None) -> dict[str, list[Block]]:
     total = amount or DEFAULT_BUDGET
     principle = ctx.cite("预算总额 1.5 亿 40/30/30 技术类 内容类 渠道类", 1)[0]
+    share_note = ""
+    if amount is None and region and (share := _region_share(ctx, region)) is not None:
+        # a regional plan gets the region's share of the company budget, not the whole of it
+        ssrc = ctx.src(
+            "kpi_targets", metric="revenue", region=region, basis="share of quarterly revenue targets"
+        )
+        company = ctx.fig(DEFAULT_BUDGET, "元", ssrc)
+        pct = ctx.fig(share * 100, "%", ssrc, digits=1)
+        total = DEFAULT_BUDGET * share
+        share_note = ctx.t(
+            f"（{region}销售目标占比 {pct}，按年度预算 {company} 分摊）",
+            f" ({region} holds {pct} of the revenue targets, applied to the {company} annual budget)",
+        )
     q = latest_quarter(ctx.facts)
     t = ctx.targets
     plan = t[(t["metric"] == "roi") & (t["period"] == q) & (t["channel"] != "") & (t["region"] == "")]
@@ -416,8 +439,8 @@ def _budget(ctx: Ctx, region: str | None, period: str | None, amount: float | No
     a = budget_allocate(total, facts=facts, plan_roi=plan_roi, actual_roi=actual_roi)
     src = ctx.src("budget_allocate", total=total, region=region, period=q)
     intro = ctx.t(
-        f"按“目标导向、ROI 优先、动态调整”与 40/30/30 结构分配 {ctx.fig(total, '元', src)}{'（' + region + '）' if region else ''} [{principle.n}]：",
-        f"Allocating {ctx.fig(total, '元', src)}{' (' + region + ')' if region else ''} goal-first, ROI-first and adjusted quarterly, on the 40/30/30 structure [{principle.n}]:",
+        f"按“目标导向、ROI 优先、动态调整”与 40/30/30 结构分配 {ctx.fig(total, '元', src)}{'（' + region + '）' if region and not share_note else ''}{share_note} [{principle.n}]：",
+        f"Allocating {ctx.fig(total, '元', src)}{' (' + region + ')' if region and not share_note else ''}{share_note} goal-first, ROI-first and adjusted quarterly, on the 40/30/30 structure [{principle.n}]:",
     )
     rule = ctx.cite("ROI 低于 1:4 优先 高于 1:6 追加", 1)[0]
     return {
