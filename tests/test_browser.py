@@ -96,6 +96,7 @@ def test_create_draft_submit_and_approve_as_reviewer(server, browser, lang: str)
     author.click("#new-draft button[type=submit]")
     author.wait_for_selector("#draft-actions [data-action=submit]", timeout=30000)
     assert "mark.unsupported" not in author.inner_html("#draft-sections")
+    author.wait_for_selector(".draft-chart canvas")  # the report's actual vs target vs forecast chart
     assert "/" in author.inner_text("#audit-line")
     _shot(author, f"drafts-{lang}")
     author.click("#draft-actions [data-action=submit]")

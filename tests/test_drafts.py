@@ -237,7 +237,9 @@ def test_timeline_runs_quarter_by_quarter_from_the_plan_period(services: Service
 
 
 def test_regional_budget_section_takes_the_regions_share_of_the_annual_budget(services: Services) -> None:
-    doc = build_draft(services, kind="section", section="budget", scope={"region": "下沉市场"}, period="2027-Q1")
+    doc = build_draft(
+        services, kind="section", section="budget", scope={"region": "下沉市场"}, period="2027-Q1"
+    )
     text = next(s for s in doc.sections if s.id == "allocation").markdown()
     assert "下沉市场销售目标占比" in text and "1.50亿元" in text
     total = next(n for n in doc.numbers if n.source.tool == "budget_allocate").source.inputs["total"]

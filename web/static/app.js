@@ -1,7 +1,7 @@
 // Shell and chat. Streams /api/chat over SSE (fetch + ReadableStream, since it is a POST).
 const $ = (sel, root = document) => root.querySelector(sel);
 const md = (text) => DOMPurify.sanitize(marked.parse(text || ""));
-const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 let conversationId = null;
 let controller = null;
 let lastQuestion = null;

@@ -29,7 +29,7 @@ function sectionMarkdown(s) {
   return s.blocks.map((b) => {
     if (b.type === "paragraph") return b.text;
     if (b.type === "table") return ["| " + b.columns.join(" | ") + " |", "|" + "---|".repeat(b.columns.length), ...b.rows.map((r) => "| " + r.join(" | ") + " |")].join("\n");
-    return `*${b.chart?.title || "chart"}*`;
+    return `<div class="chart small draft-chart" data-chart='${esc(JSON.stringify(b.chart || {}))}'></div>`;
   }).join("\n\n");
 }
 
@@ -99,7 +99,29 @@ function renderDraft() {
     box.appendChild(sec);
   }
   for (const c of d.citations) addCitation({ querySelector: () => $("#draft-citations") }, c);
+  drawDraftCharts();
   loadVersions(d);
+}
+
+// Charts in a draft (actual vs target vs forecast), drawn with the same library as the dashboard.
+async function drawDraftCharts() {
+  const boxes = document.querySelectorAll(".draft-chart");
+  if (!boxes.length) return;
+  await loadEcharts();
+  for (const box of boxes) {
+    const c = JSON.parse(box.dataset.chart);
+    const chart = echarts.init(box);
+    chart.setOption({
+      title: { text: c.title, textStyle: { fontSize: 13 } }, tooltip: { trigger: "axis" },
+      legend: { top: 24, data: [t("actual"), t("target"), t("forecast")] }, grid: { top: 60, left: 70, right: 20, bottom: 30 },
+      xAxis: { type: "category", data: c.x }, yAxis: { type: "value", scale: true },
+      series: [
+        { name: t("actual"), type: "line", data: c.actual },
+        { name: t("target"), type: "line", data: c.target, lineStyle: { type: "dashed" } },
+        { name: t("forecast"), type: "line", data: c.forecast, lineStyle: { type: "dotted" } },
+      ],
+    });
+  }
 }
 
 function editSection(sec, s) {
