@@ -21,11 +21,10 @@ from langchain_core.tools import BaseTool, ToolException, tool
 from assistant.errors import PlannerError
 from assistant.services import Services
 from tools.budget import budget_allocate as _budget_allocate
+from tools.budget import channel_roi
 from tools.diagnosis import kpi_diagnose as _kpi_diagnose
 from tools.forecasting import forecast_series, series_from_facts
-from tools.kpi import actual_value
 from tools.kpi import kpi_lookup as _kpi_lookup
-from tools.metrics import get_metric
 from tools.periods import parse_period
 
 DEFAULT_BUDGET = 150_000_000  # the 2026 plan's total marketing budget (1.5亿元), pb-budget-allocation
@@ -225,15 +224,7 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
         data = services.kpis.load(workspace)
         period = period or latest_period(data.facts, "quarter")
         label = parse_period(period).label
-        t = data.targets
-        plan = t[(t["metric"] == "roi") & (t["period"] == label) & (t["channel"] != "") & (t["region"] == "")]
-        plan_roi = dict(zip(plan["channel"], plan["target"], strict=True))
-        roi = get_metric("roi")
-        actual_roi = {
-            ch: v
-            for ch in plan_roi
-            if (v := actual_value(data.facts, roi, parse_period(label), channel=ch)) is not None
-        }
+        plan_roi, actual_roi = channel_roi(data.facts, data.targets, label)
         result = _budget_allocate(float(total), facts=data.facts, plan_roi=plan_roi, actual_roi=actual_roi)
         out = result.model_dump()
         return _dump(out), {
@@ -263,11 +254,10 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
             lang: zh or en.
             amount: the budget total in 元 for a budget section.
         """
-        from assistant.drafts.builder import build_draft
-        from assistant.drafts.revise import revise_section
+        from assistant.drafts.revise import make_draft
         from assistant.drafts.store import DraftStore
 
-        doc = build_draft(
+        doc = make_draft(
             services,
             kind=kind,
             section=section,
@@ -277,8 +267,6 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
             amount=amount,
             workspace=workspace,
         )
-        if services.engine == "llm":
-            doc = revise_section(services, doc)
         user_id = getattr(getattr(runtime, "context", None), "user_id", None)
         author = services.accounts.principal(user_id) if user_id else None
         stored = DraftStore(services.sessions, services.accounts).create(

@@ -435,9 +435,8 @@ def draft(
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Draft a plan section, a regional strategy or an adjustment report, and store it for review."""
-    from assistant.drafts.builder import build_draft
     from assistant.drafts.export import to_docx, to_markdown
-    from assistant.drafts.revise import revise_section
+    from assistant.drafts.revise import make_draft
     from assistant.drafts.store import DraftStore
 
     pairs = {}
@@ -449,7 +448,7 @@ def draft(
     services = _services()
     _ensure_index(services)
     try:
-        doc = build_draft(
+        doc = make_draft(
             services,
             kind=kind,
             section=section,
@@ -459,7 +458,6 @@ def draft(
             amount=amount,
             workspace=workspace,
         )
-        doc = revise_section(services, doc) if services.engine == "llm" else doc
         stored = DraftStore(services.sessions, services.accounts).create(
             doc, workspace=workspace, author=None
         )

@@ -251,6 +251,26 @@ def budget_allocate(
     )
 
 
+def channel_roi(
+    facts: pd.DataFrame, targets: pd.DataFrame, quarter: str
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Planned ROI per channel for a quarter (company-wide targets) and the ROI each achieved,
+    the inputs of the >10% reallocation rule."""
+    from tools.kpi import actual_value
+    from tools.metrics import get_metric
+    from tools.periods import parse_period
+
+    q = parse_period(quarter)
+    t = targets
+    plan_rows = t[
+        (t["metric"] == "roi") & (t["period"] == q.label) & (t["channel"] != "") & (t["region"] == "")
+    ]
+    plan = dict(zip(plan_rows["channel"], plan_rows["target"], strict=True))
+    roi = get_metric("roi")
+    actual = {c: v for c in plan if (v := actual_value(facts, roi, q, channel=c)) is not None}
+    return plan, actual
+
+
 def propose_reallocations(
     curves: list[Curve],
     budget: dict[str, float],

@@ -22,7 +22,7 @@ from assistant.drafts.numbers import NumberRef, NumberSource, audit_text
 from assistant.engine.compose import excerpt, fmt_num, fmt_pct
 from assistant.errors import PlannerError
 from assistant.services import Services
-from tools.budget import Allocation, budget_allocate
+from tools.budget import Allocation, budget_allocate, channel_roi
 from tools.diagnosis import kpi_diagnose
 from tools.forecasting import forecast_series, series_from_facts
 from tools.kpi import STATUS_ZH, KpiResult, actual_value, kpi_lookup
@@ -427,14 +427,7 @@ def _budget(ctx: Ctx, region: str | None, period: str | None, amount: float | No
             f" ({region} holds {pct} of the revenue targets, applied to the {company} annual budget)",
         )
     q = latest_quarter(ctx.facts)
-    t = ctx.targets
-    plan = t[(t["metric"] == "roi") & (t["period"] == q) & (t["channel"] != "") & (t["region"] == "")]
-    plan_roi = dict(zip(plan["channel"], plan["target"], strict=True))
-    actual_roi = {
-        c: v
-        for c in plan_roi
-        if (v := actual_value(ctx.facts, get_metric("roi"), parse_period(q), channel=c)) is not None
-    }
+    plan_roi, actual_roi = channel_roi(ctx.facts, ctx.targets, q)
     facts = ctx.facts[ctx.facts["region"] == region] if region else ctx.facts
     a = budget_allocate(total, facts=facts, plan_roi=plan_roi, actual_roi=actual_roi)
     src = ctx.src("budget_allocate", total=total, region=region, period=q)
@@ -612,12 +605,7 @@ def _adjustment(ctx: Ctx, period: str | None) -> dict[str, list[Block]]:
         ]
     q = parse_period(p)
     quarter = f"{q.start.year}-Q{(q.start.month - 1) // 3 + 1}"
-    t = ctx.targets
-    plan = t[(t["metric"] == "roi") & (t["period"] == quarter) & (t["channel"] != "") & (t["region"] == "")]
-    plan_roi = dict(zip(plan["channel"], plan["target"], strict=True))
-    actual_roi = {
-        c: v for c in plan_roi if (v := actual_value(ctx.facts, get_metric("roi"), q, channel=c)) is not None
-    }
+    plan_roi, actual_roi = channel_roi(ctx.facts, ctx.targets, quarter)
     # the money to move is a month of spend: the budget tool works on the period's actual spend
     spend = actual_value(ctx.facts, get_metric("spend"), q) or DEFAULT_BUDGET / 12
     a = budget_allocate(spend / 0.3, facts=ctx.facts, plan_roi=plan_roi, actual_roi=actual_roi)

@@ -80,3 +80,9 @@ def _llm(services: Services, doc: DraftDoc, ids: set[str], comments: list[str]) 
             s = s.model_copy(update={"blocks": [Block(type="paragraph", text=text), *charts]})
         sections.append(s)
     return doc.model_copy(update={"sections": sections, "engine": "llm", "model": services.model_name})
+
+
+def make_draft(services: Services, **kwargs: object) -> DraftDoc:
+    """Build a draft from the tools; with an LLM engine, have the model write its prose."""
+    doc = build_draft(services, **kwargs)  # type: ignore[arg-type]
+    return revise_section(services, doc) if services.engine == "llm" else doc

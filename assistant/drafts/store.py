@@ -74,16 +74,9 @@ class DraftStore:
         return d
 
     def get(self, draft_id: str, *, workspace: str, version: int | None = None) -> dict[str, Any]:
+        doc, shown = self._version(draft_id, workspace, version)
         with self.sessions() as s:
             d = self._draft(s, draft_id, workspace)
-            v = s.scalar(
-                select(DraftVersion).where(
-                    DraftVersion.draft_id == d.id, DraftVersion.version == (version or d.version)
-                )
-            )
-            if v is None:
-                raise NotFound(f"draft {draft_id} has no version {version}")
-            doc = DraftDoc.model_validate_json(v.document)
             comments = [
                 {
                     "id": c.id,
@@ -102,7 +95,7 @@ class DraftStore:
                 "kind": d.kind,
                 "title": d.title,
                 "state": d.state,
-                "version": v.version,
+                "version": shown,
                 "current_version": d.version,
                 "author_id": d.author_id,
                 "markdown": doc.markdown(),
@@ -120,6 +113,9 @@ class DraftStore:
             }
 
     def document(self, draft_id: str, *, workspace: str, version: int | None = None) -> DraftDoc:
+        return self._version(draft_id, workspace, version)[0]
+
+    def _version(self, draft_id: str, workspace: str, version: int | None) -> tuple[DraftDoc, int]:
         with self.sessions() as s:
             d = self._draft(s, draft_id, workspace)
             v = s.scalar(
@@ -129,7 +125,7 @@ class DraftStore:
             )
             if v is None:
                 raise NotFound(f"draft {draft_id} has no version {version}")
-            return DraftDoc.model_validate_json(v.document)
+            return DraftDoc.model_validate_json(v.document), v.version
 
     def list(self, *, workspace: str) -> list[dict[str, Any]]:
         with self.sessions() as s:

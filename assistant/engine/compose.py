@@ -8,6 +8,7 @@ sums and differences a template states explicitly, which the number audit can re
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,12 @@ def excerpt(text: str, limit: int = 140) -> str:
     cut = t[:limit]
     stop = max(cut.rfind(p) for p in "。；;.!?！？")
     return (cut[: stop + 1] if stop > limit // 2 else cut + "…").strip()
+
+
+@lru_cache(maxsize=4)
+def composer_for(prompts_dir: Path) -> Composer:
+    """One Jinja environment per prompts folder: templates compile once, not on every answer."""
+    return Composer(prompts_dir)
 
 
 class Composer:

@@ -23,7 +23,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict
 
-from assistant.engine.compose import Composer
+from assistant.engine.compose import composer_for
 from assistant.engine.intents import Intent, classify
 from assistant.engine.planner import next_calls
 
@@ -82,7 +82,7 @@ class OfflineChatModel(BaseChatModel):
                         for name, args in calls
                     ],
                 )
-        answer = Composer(self.prompts_dir).compose(intent, outputs)
+        answer = composer_for(Path(self.prompts_dir)).compose(intent, outputs)
         return AIMessage(content=answer, response_metadata={"model_name": MODEL_NAME})
 
     def _generate(

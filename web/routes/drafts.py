@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from assistant.drafts.builder import SECTIONS, build_draft
+from assistant.drafts.builder import SECTIONS
 from assistant.drafts.export import to_docx, to_markdown
-from assistant.drafts.revise import revise_section
+from assistant.drafts.revise import make_draft, revise_section
 from web.deps import PlannerDep, PrincipalDep, ServicesDep, WorkspaceDep
 
 router = APIRouter(prefix="/drafts", tags=["drafts"])
@@ -42,7 +42,7 @@ def create_draft(
         for k, v in (("region", body.region), ("channel", body.channel), ("product_line", body.product_line))
         if v
     }
-    doc = build_draft(
+    doc = make_draft(
         services,
         kind=body.kind,
         section=body.section,
@@ -52,7 +52,6 @@ def create_draft(
         amount=body.amount,
         workspace=workspace,
     )
-    doc = revise_section(services, doc) if services.engine == "llm" else doc
     return _store(request).create(doc, workspace=workspace, author=principal)
 
 
