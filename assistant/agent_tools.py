@@ -13,21 +13,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-import pandas as pd
 from langchain.tools import ToolRuntime
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import BaseTool, ToolException, tool
 
 from assistant.errors import PlannerError
 from assistant.services import Services
-from tools.budget import budget_allocate as _budget_allocate
-from tools.budget import channel_roi
-from tools.diagnosis import kpi_diagnose as _kpi_diagnose
-from tools.forecasting import forecast_series, series_from_facts
-from tools.kpi import kpi_lookup as _kpi_lookup
-from tools.periods import parse_period
-
-DEFAULT_BUDGET = 150_000_000  # the 2026 plan's total marketing budget (1.5亿元), pb-budget-allocation
+from assistant.usecases import WorkspaceContext, budgets, diagnosis, forecasts, kpis, workspace_context
 
 
 def _dump(obj: Any) -> str:
@@ -66,25 +58,15 @@ class TurnContext:
     user_id: int | None = None
 
 
-def latest_period(facts: pd.DataFrame, kind: Literal["month", "quarter"] = "month") -> str:
-    """The latest period with data, as a label: the default when a request names none."""
-    if facts.empty:
-        return "2026-Q3" if kind == "quarter" else "2026-09"
-    last = pd.Timestamp(facts["date"].max())
-    return (
-        f"{last.year}-Q{(last.month - 1) // 3 + 1}" if kind == "quarter" else f"{last.year}-{last.month:02d}"
-    )
-
-
 def build_tools(services: Services, *, workspace: str = "default") -> list[BaseTool]:
-    settings = services.settings
+    def context() -> WorkspaceContext:
+        return workspace_context(services, workspace)
 
-    def provenance(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
-        data = services.kpis.load(workspace)
+    def provenance(ctx: WorkspaceContext, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         return {
             "tool": name,
             "inputs": inputs,
-            "dataset_version": data.version,
+            "dataset_version": ctx.data.version,
             "at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
 
@@ -130,28 +112,15 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
 
         Args:
             metric: metric key, e.g. cac, roi, revenue, conversions, cpc, cvr, ctr, aov, repurchase_rate.
-            period: 2026, 2026-Q3, 2026-09 or 2026-W37; default the latest month with data.
-            region: a region tier such as 一线城市 or 下沉市场; omit for all regions.
-            channel: a channel such as 信息流广告 or 直播电商; omit for all channels.
+            period: 2026, 2026-Q3, 2026-09 or 2026-W37; default the latest complete month.
+            region: one of the workspace's regions; omit for all regions.
+            channel: one of the workspace's channels; omit for all channels.
         """
-        data = services.kpis.load(workspace)
-        period = period or latest_period(data.facts)
-        result = _kpi_lookup(
-            data.facts,
-            data.targets,
-            metric=metric,
-            period=period,
-            region=region,
-            channel=channel,
-            threshold=settings.deviation_threshold,
-        )
+        ctx = context()
+        result = kpis.lookup(ctx, metric=metric, period=period, region=region, channel=channel)
         out = result.model_dump()
-        return _dump(out), {
-            "result": out,
-            "provenance": provenance(
-                "kpi_lookup", {"metric": metric, "period": period, "region": region, "channel": channel}
-            ),
-        }
+        inputs = {"metric": metric, "period": result.period, "region": region, "channel": channel}
+        return _dump(out), {"result": out, "provenance": provenance(ctx, "kpi_lookup", inputs)}
 
     @tool(response_format="content_and_artifact")
     def kpi_diagnose(
@@ -164,29 +133,19 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
 
         Args:
             metric: metric key, e.g. cac, roi, revenue.
-            period: 2026-Q3, 2026-09 …; default the latest quarter with data.
+            period: 2026-Q3, 2026-09 …; default the latest complete quarter.
             lang: language of the narrative and driver details, zh or en.
         """
-        data = services.kpis.load(workspace)
-        period = period or latest_period(data.facts, "quarter")
-        result = _kpi_diagnose(
-            data.facts,
-            data.targets,
-            metric=metric,
-            period=period,
-            threshold=settings.deviation_threshold,
-            lang=lang,
-        )
+        ctx = context()
+        result = diagnosis.diagnose(ctx, metric=metric, period=period, lang=lang)
         out = result.model_dump()
         slim = out | {
             "drivers": [
                 {k: d[k] for k in ("dimension", "value", "share_of_gap", "detail")} for d in out["drivers"]
             ]
         }
-        return _dump(slim), {
-            "result": out,
-            "provenance": provenance("kpi_diagnose", {"metric": metric, "period": period}),
-        }
+        inputs = {"metric": metric, "period": result.period}
+        return _dump(slim), {"result": out, "provenance": provenance(ctx, "kpi_diagnose", inputs)}
 
     @tool(response_format="content_and_artifact")
     def forecast(
@@ -197,40 +156,33 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
         Args:
             metric: metric key, e.g. revenue, conversions, cac.
             horizon: number of future periods (weeks for weekly data), 1-104.
-            region: restrict to one region tier.
-            channel: restrict to one channel.
+            region: restrict to one of the workspace's regions.
+            channel: restrict to one of the workspace's channels.
         """
-        data = services.kpis.load(workspace)
-        horizon = max(1, min(int(horizon), 104))
-        series = series_from_facts(data.facts, metric, region=region, channel=channel)
-        result = forecast_series(series, metric=metric, horizon=horizon)
+        ctx = context()
+        horizon = max(1, min(int(horizon), forecasts.MAX_HORIZON))
+        result = forecasts.forecast(ctx, metric=metric, horizon=horizon, region=region, channel=channel)
         out = result.model_dump()
         slim = out | {"points": out["points"][:3] + out["points"][-1:]}
-        return _dump(slim), {
-            "result": out,
-            "provenance": provenance(
-                "forecast", {"metric": metric, "horizon": horizon, "region": region, "channel": channel}
-            ),
-        }
+        inputs = {"metric": metric, "horizon": horizon, "region": region, "channel": channel}
+        return _dump(slim), {"result": out, "provenance": provenance(ctx, "forecast", inputs)}
 
     @tool(response_format="content_and_artifact")
-    def budget_allocate(total: float = DEFAULT_BUDGET, period: str | None = None) -> tuple[str, dict]:
+    def budget_allocate(
+        total: float | None = None, period: str | None = None, region: str | None = None
+    ) -> tuple[str, dict]:
         """Allocate a marketing budget: 40% technology / 30% content / 30% channels, and the channel share split by fitted response curves under ROI rules (floor 4, bonus above 6), with reallocations for channels whose ROI misses plan by more than 10%.
 
         Args:
-            total: the budget in 元 (default 150,000,000, the annual plan's 1.5亿).
-            period: the quarter whose planned channel ROI is checked for reallocation; default the latest.
+            total: the budget in the workspace's currency; default the workspace's annual budget.
+            period: the quarter whose planned channel ROI is checked for reallocation; default the latest complete quarter.
+            region: allocate for one of the workspace's regions (default amount: its share of the annual budget).
         """
-        data = services.kpis.load(workspace)
-        period = period or latest_period(data.facts, "quarter")
-        label = parse_period(period).label
-        plan_roi, actual_roi = channel_roi(data.facts, data.targets, label)
-        result = _budget_allocate(float(total), facts=data.facts, plan_roi=plan_roi, actual_roi=actual_roi)
+        ctx = context()
+        result = budgets.allocate(ctx, total=total, period=period, region=region)
         out = result.model_dump()
-        return _dump(out), {
-            "result": out,
-            "provenance": provenance("budget_allocate", {"total": total, "period": label}),
-        }
+        inputs = {"total": result.total, "period": result.period, "region": region}
+        return _dump(out), {"result": out, "provenance": provenance(ctx, "budget_allocate", inputs)}
 
     @tool(response_format="content_and_artifact")
     def create_draft(
@@ -254,23 +206,19 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
             lang: zh or en.
             amount: the budget total in 元 for a budget section.
         """
-        from assistant.drafts.revise import make_draft
-        from assistant.drafts.store import DraftStore
+        from assistant.usecases import drafts
 
-        doc = make_draft(
+        user_id = getattr(getattr(runtime, "context", None), "user_id", None)
+        doc, stored = drafts.create_draft(
             services,
+            context(),
             kind=kind,
             section=section,
             scope={"region": region} if region else {},
             period=period,
             lang=lang,
             amount=amount,
-            workspace=workspace,
-        )
-        user_id = getattr(getattr(runtime, "context", None), "user_id", None)
-        author = services.accounts.principal(user_id) if user_id else None
-        stored = DraftStore(services.sessions, services.accounts).create(
-            doc, workspace=workspace, author=author
+            author=services.accounts.principal(user_id) if user_id else None,
         )
         offset = _citation_offset(runtime)
         passages = [
@@ -314,7 +262,7 @@ def _as_tool_errors(func: Any) -> Any:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (ValueError, KeyError, PlannerError) as e:
-            raise ToolException(str(e).strip("'\"")) from e
+        except PlannerError as e:
+            raise ToolException(str(e)) from e
 
     return wrapper

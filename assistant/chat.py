@@ -9,6 +9,7 @@ turn never loses the conversation.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Any
 
 import openai
 from langchain.agents import create_agent
+from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
 from langgraph.errors import GraphRecursionError
 from sqlalchemy import select
@@ -23,8 +25,12 @@ from sqlalchemy import select
 from assistant.agent_middleware import return_malformed_tool_calls
 from assistant.agent_tools import TurnContext, build_tools
 from assistant.db import Conversation, Message
+from assistant.engine.intents import Vocabulary
 from assistant.errors import NotFound
 from assistant.services import Services
+from assistant.usecases import workspace_context
+
+log = logging.getLogger("planner.chat")
 
 
 @dataclass
@@ -75,13 +81,28 @@ def friendly_error(exc: BaseException) -> str:
     return f"The assistant failed: {type(exc).__name__}: {exc}"
 
 
+def workspace_model(services: Services, workspace: str) -> BaseChatModel:
+    """The chat model for one workspace. The offline engine names regions and channels in the
+    workspace's own vocabulary (an LLM reads them from its tools' results)."""
+    model = services.chat_model
+    bind = getattr(model, "for_workspace", None)
+    if bind is None:
+        return model  # type: ignore[return-value]
+
+    def vocabulary() -> Vocabulary:
+        ctx = workspace_context(services, workspace)
+        return Vocabulary.of(ctx.regions, ctx.channels)
+
+    return bind(vocabulary)
+
+
 class ChatService:
     def __init__(self, services: Services, *, workspace: str = "default") -> None:
         self.services = services
         self.workspace = workspace
         self.system_prompt = (services.settings.prompts_dir / "system.md").read_text(encoding="utf-8")
         self.agent = create_agent(
-            services.chat_model,
+            workspace_model(services, workspace),
             build_tools(services, workspace=workspace),
             system_prompt=self.system_prompt,
             middleware=[return_malformed_tool_calls],
@@ -199,6 +220,12 @@ class ChatService:
                                 },
                             )
         except Exception as exc:  # every failure ends the turn cleanly and is stored
+            log.warning(
+                "chat turn failed in workspace %s (conversation %s)",
+                self.workspace,
+                conversation_id,
+                exc_info=exc,
+            )
             result.error = friendly_error(exc)
         result.answer = final_text
         result.citations = [

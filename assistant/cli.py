@@ -1,23 +1,58 @@
-"""The `planner` command line: a thin shell over the same functions the API uses."""
+"""The `planner` command line: a thin shell over the use cases the API calls.
+
+Domain errors (bad input the user can fix) end a command with a one-line message and exit status 2,
+never a traceback: `PlannerGroup` handles them for every command. Commands from other packages plug
+in through the `planner.commands` entry point (the evals register `planner eval` that way).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import sys
+import logging
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
+from typer.core import TyperGroup
 
-from assistant.errors import PlannerError
+from assistant.errors import InvalidArgument, NotFound, PlannerError
+from assistant.logs import configure_logging
 from assistant.settings import get_settings
 
+log = logging.getLogger("planner.cli")
+USAGE_ERROR = 2
+
+
+class PlannerGroup(TyperGroup):
+    """Turns a domain error raised anywhere under the command into `error: …` and exit status 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PlannerError as e:
+            log.debug("command failed", exc_info=True)
+            typer.secho(f"error: {e}", err=True, fg=typer.colors.RED)
+            raise typer.Exit(USAGE_ERROR) from None
+
+
 app = typer.Typer(
+    cls=PlannerGroup,
     no_args_is_help=True,
     add_completion=False,
     help="AI planning assistant for marketing and promotion planners.",
 )
+
+
+@app.callback()
+def _setup(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log debug messages")] = False,
+) -> None:
+    configure_logging(logging.DEBUG if verbose else None)
+
+
 kpi_app = typer.Typer(no_args_is_help=True, help="KPI lookup and diagnosis.")
 budget_app = typer.Typer(no_args_is_help=True, help="Budget allocation.")
 user_app = typer.Typer(no_args_is_help=True, help="User accounts.")
@@ -32,18 +67,16 @@ def _print_json(obj: Any) -> None:
     typer.echo(json.dumps(obj, ensure_ascii=False, indent=1, default=str))
 
 
-def _fail(message: str) -> None:
-    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
-    raise typer.Exit(1)
-
-
-def _services():
+def services_from_settings():
     from assistant.services import Services
 
     return Services(get_settings())
 
 
-def _ensure_index(services, quiet: bool = True) -> None:
+_services = services_from_settings
+
+
+def ensure_index(services, quiet: bool = True) -> None:
     from assistant.kb.ingest import ingest
 
     report = ingest(services.index, services.settings.knowledge_dir)
@@ -68,7 +101,7 @@ def serve(
     s = get_settings()
     host, port = host or s.host, port or s.port
     services = _services()
-    _ensure_index(services, quiet=False)
+    ensure_index(services, quiet=False)
     services.kpis  # noqa: B018 - migrate and load the demo data once, before workers start
     if services.accounts.ensure_first_admin():
         typer.echo("Created the first account: admin (role admin), workspace 'default'.")
@@ -100,21 +133,18 @@ def ingest(
     from assistant.kb.ingest import ingest_files, remove_files
 
     services = _services()
-    try:
-        with Progress(transient=True, disable=json_out) as progress:
-            task = progress.add_task("indexing", total=None)
+    with Progress(transient=True, disable=json_out) as progress:
+        task = progress.add_task("indexing", total=None)
 
-            def tick(n: int, total: int, path: str) -> None:
-                progress.update(task, completed=n, total=total, description=Path(path).name)
+        def tick(n: int, total: int, path: str) -> None:
+            progress.update(task, completed=n, total=total, description=Path(path).name)
 
-            if paths and remove:
-                report = remove_files(services.index, paths)
-            elif paths:
-                report = ingest_files(services.index, paths, type=type, progress=tick)
-            else:
-                report = run_ingest(services.index, services.settings.knowledge_dir, progress=tick)
-    except PlannerError as e:
-        _fail(str(e))
+        if paths and remove:
+            report = remove_files(services.index, paths)
+        elif paths:
+            report = ingest_files(services.index, paths, type=type, progress=tick)
+        else:
+            report = run_ingest(services.index, services.settings.knowledge_dir, progress=tick)
     if json_out:
         _print_json(report.as_dict())
         return
@@ -134,7 +164,7 @@ def search(
 ) -> None:
     """Search the knowledge base (hybrid dense + BM25)."""
     services = _services()
-    _ensure_index(services)
+    ensure_index(services)
     results = [p.as_dict() for p in services.index.search(query, k=k, type=type)]
     if json_out:
         _print_json(results)
@@ -147,14 +177,21 @@ def search(
 
 @app.command()
 def ask(
-    question: str, json_out: Annotated[bool, typer.Option("--json")] = False, conversation: str | None = None
+    question: str,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+    conversation: Annotated[str | None, typer.Option(help="continue this conversation")] = None,
+    workspace: Annotated[
+        str, typer.Option("--workspace", "-w", help="the workspace to ask about")
+    ] = "default",
 ) -> None:
     """Ask the assistant one question (the same agent loop as the web UI)."""
     from assistant.chat import ChatService
 
     services = _services()
-    _ensure_index(services)
-    result = asyncio.run(ChatService(services).ask(question, conversation_id=conversation))
+    ensure_index(services)
+    chat = ChatService(services, workspace=workspace)
+    chat.check_conversation(conversation)
+    result = asyncio.run(chat.ask(question, conversation_id=conversation))
     if json_out:
         _print_json(
             {
@@ -178,17 +215,37 @@ def ask(
         raise typer.Exit(1)
 
 
-def _kpi_frames(facts: Path | None, targets: Path | None):
+Workspace = Annotated[str, typer.Option("--workspace", "-w", help="the workspace whose data to use")]
+FactsFile = Annotated[
+    Path | None, typer.Option(help="ad-hoc facts file (CSV/XLSX) instead of the workspace's data")
+]
+TargetsFile = Annotated[Path | None, typer.Option(help="ad-hoc targets file (CSV/XLSX)")]
+JsonOut = Annotated[bool, typer.Option("--json", help="print JSON")]
+
+
+def _context(workspace: str, facts: Path | None = None, targets: Path | None = None):
+    """The workspace's context, or one over ad-hoc files (the same use cases run on both)."""
+    from assistant.usecases import from_frames, workspace_context
     from tools.kpi_data import load_facts, load_targets
 
-    if facts is None:
-        data = _services().kpis.load()
-        return data.facts, (load_targets(targets) if targets else data.targets)
-    return load_facts(facts), (load_targets(targets) if targets else None)
+    if facts is not None:
+        return from_frames(
+            load_facts(facts),
+            load_targets(targets) if targets else None,
+            name=facts.name,
+            threshold=get_settings().deviation_threshold,
+        )
+    ctx = workspace_context(_services(), workspace)
+    if targets is not None:
+        from dataclasses import replace
+
+        ctx = replace(ctx, data=replace(ctx.data, targets=load_targets(targets)))
+    return ctx
 
 
 @kpi_app.command("import")
 def kpi_import(
+    workspace: Workspace = "default",
     facts: Annotated[Path | None, typer.Option(help="CSV/XLSX: date, region, channel, metric, value")] = None,
     targets: Annotated[
         Path | None, typer.Option(help="CSV/XLSX: period, metric, target, region, channel")
@@ -196,56 +253,61 @@ def kpi_import(
     replace: Annotated[
         bool, typer.Option(help="replace the workspace's data instead of adding to it")
     ] = False,
-    json_out: Annotated[bool, typer.Option("--json")] = False,
+    json_out: JsonOut = False,
 ) -> None:
-    """Import KPI facts and/or targets into the database; a bad file imports nothing."""
+    """Import KPI facts and/or targets into a workspace; a bad file imports nothing."""
     from tools.kpi_data import read_table
 
     if facts is None and targets is None:
-        _fail("give --facts, --targets or both")
-    try:
-        f = read_table(facts) if facts else None
-        t = read_table(targets) if targets else None
-        source = " + ".join(p.name for p in (facts, targets) if p is not None)
-        version = _services().kpis.import_frames(f, t, source=source, replace=replace)
-    except PlannerError as e:
-        _fail(str(e))
+        raise InvalidArgument("give --facts, --targets or both")
+    services = _services()
+    if workspace != "default" and not services.profiles.exists(workspace):
+        raise NotFound(f"workspace {workspace!r} does not exist: planner workspace create {workspace}")
+    f = read_table(facts) if facts else None
+    t = read_table(targets) if targets else None
+    source = " + ".join(p.name for p in (facts, targets) if p is not None)
+    version = services.kpis.import_frames(f, t, workspace=workspace, source=source, replace=replace)
     result = {
+        "workspace": workspace,
         "dataset_version": version,
         "facts": 0 if f is None else len(f),
         "targets": 0 if t is None else len(t),
     }
     _print_json(result) if json_out else typer.echo(
-        f"imported {result['facts']} fact rows and {result['targets']} target rows (data set version {version})"
+        f"imported {result['facts']} fact rows and {result['targets']} target rows into {workspace} "
+        f"(data set version {version})"
     )
 
 
 @kpi_app.command("lookup")
 def kpi_lookup(
-    metric: str,
-    period: str,
+    legacy: Annotated[
+        list[str] | None, typer.Argument(help="deprecated: METRIC [PERIOD]; use --metric and --period")
+    ] = None,
+    metric: Annotated[str | None, typer.Option(help="cac, roi, revenue …")] = None,
+    period: Annotated[
+        str | None, typer.Option(help="2026-09, 2026-Q3 …; default the latest complete month")
+    ] = None,
     region: str | None = None,
     channel: str | None = None,
-    facts: Path | None = None,
-    targets: Path | None = None,
-    json_out: Annotated[bool, typer.Option("--json")] = False,
+    workspace: Workspace = "default",
+    facts: FactsFile = None,
+    targets: TargetsFile = None,
+    json_out: JsonOut = False,
 ) -> None:
-    """Actual vs target for a metric and period."""
-    from tools.kpi import kpi_lookup as lookup
+    """Actual vs target for a metric, period and slice."""
+    from assistant.usecases import kpis
 
-    try:
-        f, t = _kpi_frames(facts, targets)
-        r = lookup(
-            f,
-            t,
-            metric=metric,
-            period=period,
-            region=region,
-            channel=channel,
-            threshold=get_settings().deviation_threshold,
+    if legacy:
+        typer.secho(
+            "note: `planner kpi lookup METRIC PERIOD` is deprecated; use --metric and --period", err=True
         )
-    except (PlannerError, KeyError, ValueError) as e:
-        _fail(str(e).strip("'\""))
+        metric, period = metric or legacy[0], period or (legacy[1] if len(legacy) > 1 else None)
+    if not metric:
+        raise InvalidArgument("give --metric (e.g. --metric cac)")
+    r = kpis.lookup(
+        _context(workspace, facts, targets), metric=metric, period=period, region=region, channel=channel
+    )
     _print_json(r.model_dump()) if json_out else typer.echo(
         f"{r.metric_name} {r.period}: {r.actual} vs {r.target} ({r.deviation_pct}%) {r.status}"
     )
@@ -253,30 +315,21 @@ def kpi_lookup(
 
 @kpi_app.command("diagnose")
 def kpi_diagnose(
-    metric: Annotated[str, typer.Option()],
-    period: Annotated[str, typer.Option()],
-    facts: Path | None = None,
-    targets: Path | None = None,
+    metric: Annotated[str, typer.Option(help="cac, roi, revenue …")],
+    period: Annotated[str | None, typer.Option(help="default the latest complete quarter")] = None,
+    workspace: Workspace = "default",
+    facts: FactsFile = None,
+    targets: TargetsFile = None,
     top: int = 5,
     lang: str = "zh",
-    json_out: Annotated[bool, typer.Option("--json")] = False,
+    json_out: JsonOut = False,
 ) -> None:
     """Why a KPI is off target: drivers by region, channel and region×channel."""
-    from tools.diagnosis import kpi_diagnose as diagnose
+    from assistant.usecases import diagnosis
 
-    try:
-        f, t = _kpi_frames(facts, targets)
-        d = diagnose(
-            f,
-            t,
-            metric=metric,
-            period=period,
-            top=top,
-            lang=lang,
-            threshold=get_settings().deviation_threshold,
-        )
-    except (PlannerError, KeyError, ValueError) as e:
-        _fail(str(e).strip("'\""))
+    d = diagnosis.diagnose(
+        _context(workspace, facts, targets), metric=metric, period=period, top=top, lang=lang
+    )
     if json_out:
         _print_json(d.model_dump())
         return
@@ -289,32 +342,20 @@ def kpi_diagnose(
 def forecast(
     metric: Annotated[str, typer.Option()],
     data: Annotated[
-        Path | None, typer.Option(help="CSV with date, metric, value (region/channel optional)")
+        Path | None, typer.Option(help="ad-hoc CSV with date, metric, value (region/channel optional)")
     ] = None,
     horizon: int = 12,
     region: str | None = None,
     channel: str | None = None,
-    json_out: Annotated[bool, typer.Option("--json")] = False,
+    workspace: Workspace = "default",
+    json_out: JsonOut = False,
 ) -> None:
     """Forecast a metric with intervals, backtest and base/stretch targets."""
-    import pandas as pd
+    from assistant.usecases import forecasts
 
-    from tools.forecasting import forecast_series, series_from_facts
-    from tools.kpi_data import read_table, validate_facts
-
-    try:
-        if data is not None:
-            raw = read_table(data)
-            for col in ("region", "channel"):
-                if col not in raw.columns:
-                    raw[col] = ""
-            facts = validate_facts(raw, what=data.name)
-        else:
-            facts = _services().kpis.load().facts
-        series = series_from_facts(facts, metric, region=region, channel=channel)
-        result = forecast_series(pd.Series(series), metric=metric, horizon=horizon)
-    except (PlannerError, KeyError, ValueError) as e:
-        _fail(str(e).strip("'\""))
+    result = forecasts.forecast(
+        _context(workspace, data), metric=metric, horizon=horizon, region=region, channel=channel
+    )
     if json_out:
         _print_json(result.model_dump())
         return
@@ -328,18 +369,18 @@ def forecast(
 
 @budget_app.command("allocate")
 def budget_allocate(
-    total: Annotated[float, typer.Option()],
-    facts: Path | None = None,
-    json_out: Annotated[bool, typer.Option("--json")] = False,
+    total: Annotated[float | None, typer.Option(help="default: the workspace's annual budget")] = None,
+    period: Annotated[str | None, typer.Option(help="the quarter whose ROI plan is checked")] = None,
+    region: str | None = None,
+    workspace: Workspace = "default",
+    facts: FactsFile = None,
+    targets: TargetsFile = None,
+    json_out: JsonOut = False,
 ) -> None:
-    """Allocate a budget: 40/30/30 by category, channels by response curves."""
-    from tools.budget import budget_allocate as allocate
+    """Allocate a budget: 40/30/30 by category, channels by response curves, ROI reallocations."""
+    from assistant.usecases import budgets
 
-    try:
-        f, _ = _kpi_frames(facts, None)
-        a = allocate(total, facts=f)
-    except (PlannerError, KeyError, ValueError) as e:
-        _fail(str(e).strip("'\""))
+    a = budgets.allocate(_context(workspace, facts, targets), total=total, period=period, region=region)
     if json_out:
         _print_json(a.model_dump())
         return
@@ -347,75 +388,8 @@ def budget_allocate(
         typer.echo(f"{c.name_zh:6} {c.amount:>16,.2f}")
     for ch in a.channels:
         typer.echo(f"  {ch.channel:8} {ch.amount:>14,.2f}  ROI {ch.historical_roi}")
-
-
-@app.command("eval")
-def eval_(
-    suites: Annotated[list[str] | None, typer.Argument(help="suites to run (default: all)")] = None,
-    thresholds: Annotated[Path | None, typer.Option(help="thresholds TOML")] = None,
-    compare: Annotated[str | None, typer.Option(help="'last': show the change from the previous run")] = None,
-    out: Annotated[Path | None, typer.Option(help="report folder (default var/evals)")] = None,
-    record: Annotated[
-        Path | None, typer.Option(help="record the configured LLM's HTTP exchanges to this cassette")
-    ] = None,
-    replay: Annotated[Path | None, typer.Option(help="replay a cassette instead of calling an LLM")] = None,
-) -> None:
-    """Run the evaluation suites; exit 1 when a threshold is missed."""
-    import contextlib
-
-    from evals import cassettes
-    from evals.runner import SUITES, THRESHOLDS, run_suites, write_reports
-
-    services = _services()
-    _ensure_index(services)
-    context: contextlib.AbstractContextManager = contextlib.nullcontext()
-    tape: list[dict] = []
-    if replay is not None or record is not None:
-        from langchain_openai import ChatOpenAI
-
-        from assistant.services import Services
-
-        if replay is not None:
-            base_url, model = cassettes.meta(replay)
-            llm = ChatOpenAI(
-                model=model, base_url=base_url, api_key="replay", max_retries=0, disable_streaming=True
-            )
-            context = cassettes.replay(replay)
-        else:
-            s = services.settings
-            if s.engine != "llm":
-                _fail("--record needs an LLM: set PLANNER_LLM_BASE_URL / PLANNER_LLM_API_KEY")
-            base_url, model = s.llm_base_url or "https://api.openai.com/v1", s.llm_model
-            key = s.llm_api_key.get_secret_value() if s.llm_api_key else "not-needed"
-            llm = ChatOpenAI(
-                model=model,
-                base_url=base_url,
-                api_key=key,
-                disable_streaming=True,
-                http_client=cassettes.recording_client(tape),
-            )
-        settings = services.settings.model_copy(update={"llm_base_url": base_url, "llm_model": model})
-        services = Services(settings, chat_model=llm)
-    try:
-        with context:
-            results = run_suites(
-                services,
-                suites or [name for name in SUITES if name != "judge" or services.engine == "llm"],
-                thresholds_path=thresholds or THRESHOLDS,
-            )
-    except ValueError as e:
-        _fail(str(e))
-    if record is not None:
-        cassettes.save(tape, record, base_url=base_url, model=model)
-        typer.echo(f"recorded {len(tape)} exchanges to {record}", err=True)
-    md, previous = write_reports(
-        results, out or services.settings.var_dir / "evals", engine=services.engine, model=services.model_name
-    )
-    typer.echo(md)
-    if compare == "last" and previous is None:
-        typer.echo("(no previous run to compare with)")
-    if any(r.failures for r in results):
-        raise typer.Exit(1)
+    for r in a.reallocations:
+        typer.echo(f"  move {r.amount:,.2f} from {r.from_channel} to {r.to_channel}: {r.reason}")
 
 
 @app.command()
@@ -429,62 +403,38 @@ def draft(
     ] = None,
     period: Annotated[str | None, typer.Option(help="2027-Q1, 2026-09, 2026 …")] = None,
     lang: Annotated[str, typer.Option(help="zh or en")] = "zh",
-    amount: Annotated[float | None, typer.Option(help="budget total in 元 for a budget section")] = None,
-    workspace: str = "default",
+    amount: Annotated[float | None, typer.Option(help="budget total for a budget section")] = None,
+    workspace: Workspace = "default",
     out: Annotated[Path | None, typer.Option(help="also write the draft here (.md or .docx)")] = None,
-    json_out: Annotated[bool, typer.Option("--json")] = False,
+    json_out: JsonOut = False,
 ) -> None:
     """Draft a plan section, a regional strategy or an adjustment report, and store it for review."""
     from assistant.drafts.export import to_docx, to_markdown
-    from assistant.drafts.revise import make_draft
-    from assistant.drafts.store import DraftStore
+    from assistant.usecases import drafts, workspace_context
 
     pairs = {}
     for item in scope or []:
         key, sep, value = item.partition("=")
         if not sep or key not in ("region", "channel", "product_line") or not value:
-            _fail(f"invalid --scope {item!r}: use region=…, channel=… or product_line=…")
+            raise InvalidArgument(f"invalid --scope {item!r}: use region=…, channel=… or product_line=…")
         pairs[key] = value
     services = _services()
-    _ensure_index(services)
-    try:
-        doc = make_draft(
-            services,
-            kind=kind,
-            section=section,
-            scope=pairs,
-            period=period,
-            lang=lang,
-            amount=amount,
-            workspace=workspace,
-        )
-        stored = DraftStore(services.sessions, services.accounts).create(
-            doc, workspace=workspace, author=None
-        )
-    except (PlannerError, ValueError, KeyError) as e:
-        _fail(str(e).strip("'\""))
+    ensure_index(services)
+    doc, stored = drafts.create_draft(
+        services,
+        workspace_context(services, workspace),
+        kind=kind,
+        section=section,
+        scope=pairs,
+        period=period,
+        lang=lang,
+        amount=amount,
+    )
     if out is not None:
         out.write_bytes(to_docx(doc) if out.suffix.lower() == ".docx" else to_markdown(doc).encode())
     if json_out:
-        _print_json(
-            {
-                k: stored[k]
-                for k in (
-                    "id",
-                    "kind",
-                    "title",
-                    "markdown",
-                    "sections",
-                    "citations",
-                    "numbers",
-                    "audit",
-                    "engine",
-                    "model",
-                    "state",
-                    "version",
-                )
-            }
-        )
+        keys = ("id", "kind", "title", "markdown", "sections", "citations", "numbers", "audit", "engine")
+        _print_json({k: stored[k] for k in (*keys, "model", "state", "version")})
         return
     typer.echo(stored["markdown"])
     audit = stored["audit"] or {}
@@ -505,10 +455,7 @@ def user_create(
     services = _services()
     if password is None:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
-    try:
-        services.accounts.create_user(username, role=role, password=password, workspaces=workspace or [])
-    except PlannerError as e:
-        _fail(str(e))
+    services.accounts.create_user(username, role=role, password=password, workspaces=workspace or [])
     services.accounts.audit(
         "user_created", username="cli", target=username, detail={"role": role, "workspaces": workspace or []}
     )
@@ -523,10 +470,7 @@ def user_set_password(
     services = _services()
     if password is None:
         password = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
-    try:
-        services.accounts.set_password(username, password)
-    except PlannerError as e:
-        _fail(str(e))
+    services.accounts.set_password(username, password)
     services.accounts.audit("password_set", username="cli", target=username)
     typer.echo(f"password set for {username}")
 
@@ -534,10 +478,7 @@ def user_set_password(
 @user_app.command("signin-link")
 def user_signin_link(username: str) -> None:
     """Print a one-time sign-in link for a user (valid 24 hours)."""
-    try:
-        typer.echo(_services().accounts.signin_link(username, get_settings().base_url()))
-    except PlannerError as e:
-        _fail(str(e))
+    typer.echo(_services().accounts.signin_link(username, get_settings().base_url()))
 
 
 @user_app.command("token")
@@ -551,7 +492,7 @@ def user_token(username: str, label: str = "script") -> None:
     with services.sessions() as s:
         uid = s.scalar(select(User.id).where(User.username == username))
     if uid is None:
-        _fail(f"no user {username!r}")
+        raise NotFound(f"no user {username!r}")
     typer.echo(services.accounts.issue(uid, "api", label=label))
 
 
@@ -561,19 +502,64 @@ def workspace_create(
 ) -> None:
     """Create a workspace and optionally add members."""
     services = _services()
-    try:
-        services.accounts.create_workspace(name)
-        for username in member or []:
-            services.accounts.add_member(username, name)
-    except PlannerError as e:
-        _fail(str(e))
+    services.accounts.create_workspace(name)
+    for username in member or []:
+        services.accounts.add_member(username, name)
     services.accounts.audit("workspace_created", username="cli", target=name)
     typer.echo(f"workspace {name} ready")
 
 
-def main() -> None:  # pragma: no cover
+@workspace_app.command("show")
+def workspace_show(name: str, json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """A workspace's profile, regions, channels, metrics and data window."""
+    from assistant.usecases import workspace_context
+
+    info = workspace_context(_services(), name).describe()
+    if json_out:
+        _print_json(info)
+        return
+    profile, window = info["profile"], info["window"] or {}
+    budget = profile["annual_budget"]
+    typer.echo(f"{name}  {profile['title']}".rstrip())
+    typer.echo(f"  annual budget: {f'{budget:,.0f} ' + profile['currency'] if budget else 'not set'}")
+    typer.echo(f"  regions: {'、'.join(info['regions']) or '—'}")
+    typer.echo(f"  channels: {'、'.join(info['channels']) or '—'}")
+    typer.echo(f"  metrics: {', '.join(info['metrics']) or '—'}")
+    if window:
+        typer.echo(
+            f"  data: {window['first']} to {window['covered_until']} ({window['frequency']}); "
+            f"latest complete month {window['latest_month']}, quarter {window['latest_quarter']}"
+        )
+    else:
+        typer.echo("  data: none yet (planner kpi import --workspace …)")
+
+
+@workspace_app.command("set")
+def workspace_set(
+    name: str,
+    title: Annotated[str | None, typer.Option(help="the name planners know it by")] = None,
+    annual_budget: Annotated[float | None, typer.Option(help="the year's marketing budget")] = None,
+    currency: Annotated[str | None, typer.Option(help="currency unit, e.g. 元")] = None,
+    notes: Annotated[str | None, typer.Option(help="fiscal calendar notes")] = None,
+) -> None:
+    """Edit a workspace's profile (what its data cannot say)."""
+    from pydantic import ValidationError
+
+    from assistant.workspaces import ProfileUpdate
+
     try:
-        app()
-    except PlannerError as e:
-        typer.secho(f"error: {e}", err=True, fg=typer.colors.RED)
-        sys.exit(1)
+        change = ProfileUpdate(
+            title=title, annual_budget=annual_budget, currency=currency, fiscal_notes=notes
+        )
+    except ValidationError as e:
+        raise InvalidArgument("; ".join(f"{err['loc'][0]}: {err['msg']}" for err in e.errors())) from None
+    services = _services()
+    profile = services.profiles.update(name, change)
+    services.accounts.audit(
+        "workspace_updated", username="cli", target=name, detail=change.model_dump(exclude_none=True)
+    )
+    typer.echo(f"workspace {name} updated: annual budget {profile.annual_budget or 'not set'}")
+
+
+for _plugin in entry_points(group="planner.commands"):
+    _plugin.load()(app)

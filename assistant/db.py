@@ -55,10 +55,18 @@ class User(Base):
 
 
 class Workspace(Base):
+    """A department or company: its KPI data, conversations and drafts, and its profile (the
+    facts that are not in the data: what it is called, its annual budget, its currency)."""
+
     __tablename__ = "workspaces"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    annual_budget: Mapped[float | None] = mapped_column(Float, nullable=True)
+    currency: Mapped[str] = mapped_column(String(16), default="元")
+    fiscal_notes: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class Membership(Base):

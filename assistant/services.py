@@ -14,6 +14,7 @@ from assistant.factory import build_chat_model, build_embedder
 from assistant.kb.index import KnowledgeIndex
 from assistant.kpi_store import KpiStore
 from assistant.settings import Settings
+from assistant.workspaces import Profiles
 
 
 @dataclass
@@ -46,9 +47,16 @@ class Services:
         return KnowledgeIndex(self.settings, build_embedder(self.settings))
 
     @cached_property
+    def profiles(self) -> Profiles:
+        return Profiles(self.sessions)
+
+    @cached_property
     def kpis(self) -> KpiStore:
         store = KpiStore(self.sessions)
-        store.ensure_demo()
+        if store.ensure_demo():
+            from tools.demo_data import PROFILE
+
+            self.profiles.update("default", PROFILE)
         return store
 
     @property

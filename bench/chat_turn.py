@@ -31,7 +31,7 @@ from assistant.chat import ChatService
 from assistant.kb.ingest import ingest
 from assistant.services import Services
 from assistant.settings import Settings
-from tests.llm_fakes import BASE_URL, stream_text, stream_tool_call
+from testkit.llm_fakes import BASE_URL, stream_text, stream_tool_call
 
 
 def _stats(samples: list[float]) -> str:

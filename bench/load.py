@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from assistant.kb.ingest import ingest
 from assistant.services import Services
 from assistant.settings import Settings
-from tests.utils import token_for
+from testkit.accounts import token_for
 
 
 def _port() -> int:

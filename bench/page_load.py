@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from assistant.kb.ingest import ingest
 from assistant.services import Services
 from assistant.settings import Settings
-from tests.net import free_port
+from testkit.net import free_port
 from web.main import create_app
 
 ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu"]

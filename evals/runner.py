@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from tools.errors import InvalidArgument
+
 THRESHOLDS = Path(__file__).parent / "thresholds.toml"
 
 
@@ -121,7 +123,9 @@ def check(result: SuiteResult, thresholds: dict[str, Any]) -> list[str]:
 def run_suites(services: Any, names: list[str], *, thresholds_path: Path = THRESHOLDS) -> list[SuiteResult]:
     unknown = set(names) - set(SUITES)
     if unknown:
-        raise ValueError(f"unknown suite(s): {', '.join(sorted(unknown))}; available: {', '.join(SUITES)}")
+        raise InvalidArgument(
+            f"unknown suite(s): {', '.join(sorted(unknown))}; available: {', '.join(SUITES)}"
+        )
     thresholds = tomllib.loads(thresholds_path.read_text(encoding="utf-8"))
     results = []
     for name in names:

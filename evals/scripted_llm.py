@@ -13,17 +13,26 @@ from pathlib import Path
 import httpx
 import respx
 
-from assistant.engine.intents import classify
+from assistant.engine.intents import Vocabulary, classify
 from assistant.engine.planner import next_calls
 from evals.cassettes import CASSETTES, recording_client, save
 
 BASE_URL = "http://scripted-llm.local/v1"
 
 
+def _demo_vocabulary() -> Vocabulary:
+    from tools.demo_data import CHANNELS, REGIONS
+
+    return Vocabulary.of(REGIONS, CHANNELS)
+
+
+VOCABULARY = _demo_vocabulary()  # the cassette is recorded against the demo company
+
+
 def scripted_answer(request: httpx.Request) -> httpx.Response:
     body = json.loads(request.content)
     question = next(m["content"] for m in reversed(body["messages"]) if m["role"] == "user")
-    calls = next_calls(classify(question), [], step=0)
+    calls = next_calls(classify(question, VOCABULARY), [], step=0, vocabulary=VOCABULARY)
     message: dict = {"role": "assistant", "content": None if calls else "抱歉，这超出了我的范围。"}
     if calls:
         message["tool_calls"] = [

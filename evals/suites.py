@@ -17,7 +17,7 @@ import pandas as pd
 from langchain_core.messages import HumanMessage
 
 from assistant.agent_tools import build_tools
-from assistant.chat import ChatService
+from assistant.chat import ChatService, workspace_model
 from assistant.drafts.builder import SECTIONS, build_draft
 from assistant.engine.intents import detect_lang
 from assistant.kb.tokens import expand_query, lexical_tokens
@@ -39,7 +39,7 @@ def _jsonl(name: str) -> list[dict[str, Any]]:
 # -- routing --------------------------------------------------------------------------------
 def first_step(services: Services, query: str) -> list[dict[str, Any]]:
     """The tool calls the chat model makes on the first step of a turn (nothing is executed)."""
-    model = services.chat_model
+    model = workspace_model(services, "default")
     bound = model.bind_tools(build_tools(services)) if services.engine == "llm" else model  # type: ignore[union-attr]
     system = (services.settings.prompts_dir / "system.md").read_text(encoding="utf-8")
     from langchain_core.messages import SystemMessage

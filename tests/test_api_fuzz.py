@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 
 from assistant.settings import Settings
-from tests.utils import token_for
+from testkit.accounts import token_for
 from web.main import create_app
 
 EXAMPLES_PER_OPERATION = int(os.environ.get("PLANNER_FUZZ_EXAMPLES", "10"))

@@ -15,7 +15,7 @@ import pytest
 import uvicorn
 
 from assistant.settings import ROOT, Settings
-from tests.net import free_port
+from testkit.net import free_port
 from tests.utils import make_user
 from web.main import create_app
 

@@ -15,7 +15,7 @@ from assistant.factory import build_embedder
 from assistant.kb.index import KnowledgeIndex
 from assistant.kb.ingest import ingest
 from assistant.settings import Settings
-from tests.net import free_port
+from testkit.net import free_port
 
 CHROMA = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "chroma"
 

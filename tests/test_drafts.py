@@ -15,7 +15,7 @@ from assistant.drafts.export import to_docx
 from assistant.drafts.revise import revise_section
 from assistant.services import Services
 from assistant.settings import Settings
-from tests.llm_fakes import BASE_URL, completion_text
+from testkit.llm_fakes import BASE_URL, completion_text
 from tests.utils import make_user, signed_in
 from web.main import create_app
 
@@ -66,7 +66,7 @@ def test_budget_section_for_a_region_uses_that_regions_data(services: Services) 
     alloc = next(s for s in doc.sections if s.id == "allocation")
     assert "2,000.0万元" in alloc.markdown() and "下沉市场" in alloc.markdown()
     assert any(
-        n.source.inputs == {"total": 20_000_000, "region": "下沉市场", "period": "2026-Q3"}
+        n.source.inputs == {"total": 20_000_000, "region": "下沉市场", "period": "2026-Q3", "basis": "given"}
         for n in doc.numbers
     )
 

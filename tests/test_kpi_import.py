@@ -60,6 +60,6 @@ def test_cli_import_from_xlsx(settings: Settings, tmp_path: Path, monkeypatch) -
         bad = tmp_path / "bad.csv"
         bad.write_text("period,metric,target\n2027-Q5,cac,x\n", encoding="utf-8")
         failed = CliRunner().invoke(cli.app, ["kpi", "import", "--targets", str(bad)])
-        assert failed.exit_code == 1 and "row 2, column period" in failed.output
+        assert failed.exit_code == 2 and "row 2, column period" in failed.output
     finally:
         cli.get_settings.cache_clear()

@@ -12,7 +12,7 @@ from langchain_openai import ChatOpenAI
 from assistant.chat import ChatService, get_conversation
 from assistant.services import Services
 from assistant.settings import Settings
-from tests.llm_fakes import BASE_URL, completion_text, completion_tool_call, stream_text, stream_tool_call
+from testkit.llm_fakes import BASE_URL, completion_text, completion_tool_call, stream_text, stream_tool_call
 
 
 @pytest.fixture

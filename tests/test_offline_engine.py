@@ -8,8 +8,12 @@ import re
 import pytest
 
 from assistant.chat import ChatService
-from assistant.engine.intents import classify
+from assistant.engine.intents import Vocabulary, classify
 from assistant.services import Services
+from tools import demo_data
+
+DEMO = Vocabulary.of(demo_data.REGIONS, demo_data.CHANNELS)
+OTHER = Vocabulary.of(["华北", "华东", "华南", "西部大区"], ["搜索广告", "短视频", "电商平台", "经销商"])
 
 CORE_REQUESTS = [
     ("帮我起草下沉市场2027年Q1的资源与预算部分", "zh", {"create_draft"}),
@@ -72,11 +76,27 @@ async def test_out_of_scope_request_is_declined_without_tools(services: Services
         ("2026年第三季度的ROI是多少", {"kind": "kpi", "metric": "roi", "period": "2026-Q3"}),
         ("How is ROI doing in September 2026?", {"kind": "kpi", "metric": "roi", "period": "2026-09"}),
         ("下沉市场信息流广告的CPC", {"region": "下沉市场", "channel": "信息流广告", "metric": "cpc"}),
+        ("新一线的ROI怎么样", {"region": "新一线城市", "metric": "roi"}),
         ("预算1500万怎么分", {"kind": "budget", "amount": 15_000_000}),
     ],
 )
 def test_parameter_extraction(text: str, expected: dict) -> None:
-    intent = classify(text)
+    intent = classify(text, DEMO)
+    assert {k: getattr(intent, k) for k in expected} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("华南短视频的点击成本是多少", {"kind": "kpi", "region": "华南", "channel": "短视频", "metric": "cpc"}),
+        ("西部的获客成本", {"region": "西部大区", "metric": "cac"}),
+        ("What is CAC in south china for search ads?", {"region": "华南", "channel": "搜索广告"}),
+        ("华北和华东的销售额对比一下", {"kind": "regional"}),
+        ("下沉市场信息流广告的CPC", {"region": None, "channel": None}),  # not this company's names
+    ],
+)
+def test_regions_and_channels_come_from_the_workspace_vocabulary(text: str, expected: dict) -> None:
+    intent = classify(text, OTHER)
     assert {k: getattr(intent, k) for k in expected} == expected
 
 

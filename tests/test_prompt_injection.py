@@ -15,7 +15,7 @@ from assistant.chat import ChatService
 from assistant.kb.ingest import ingest_files
 from assistant.services import Services
 from assistant.settings import ROOT, Settings
-from tests.llm_fakes import BASE_URL, completion_text, completion_tool_call
+from testkit.llm_fakes import BASE_URL, completion_text, completion_tool_call
 
 CORPUS = [
     json.loads(line)

@@ -14,8 +14,8 @@ import pytest
 
 from assistant.services import Services
 from assistant.settings import Settings
-from tests.net import free_port
-from tests.utils import token_for
+from testkit.accounts import token_for
+from testkit.net import free_port
 
 
 @pytest.mark.slow

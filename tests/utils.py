@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
-from assistant.db import User
 from assistant.services import Services
+from testkit.accounts import token_for
 
-
-def token_for(services: Services, username: str) -> str:
-    with services.sessions() as s:
-        uid = s.scalar(select(User.id).where(User.username == username))
-    assert uid is not None, f"no user {username}"
-    return services.accounts.issue(uid, "api", label="test")
+__all__ = ["make_user", "point_cli_at", "signed_in", "token_for"]
 
 
 def signed_in(app: FastAPI, username: str = "admin", **kwargs) -> TestClient:

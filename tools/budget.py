@@ -16,6 +16,8 @@ import pandas as pd
 from pydantic import BaseModel
 from scipy.optimize import minimize
 
+from tools.errors import InvalidArgument
+
 DEFAULT_SPLIT = {"technology": 0.40, "content": 0.30, "channels": 0.30}
 CATEGORY_ZH = {"technology": "技术类", "content": "内容类", "channels": "渠道类"}
 ROI_FLOOR = 4.0
@@ -190,10 +192,10 @@ def budget_allocate(
         actual_roi: the channels' ROI in the period under review (default: over the whole history).
     """
     if not total or total <= 0 or not np.isfinite(total):
-        raise ValueError("total must be a positive amount")
+        raise InvalidArgument("the budget total must be a positive amount")
     split = split or DEFAULT_SPLIT
     if abs(sum(split.values()) - 1) > 1e-6 or any(v < 0 for v in split.values()):
-        raise ValueError("category shares must be non-negative and sum to 1")
+        raise InvalidArgument("category shares must be non-negative and sum to 1")
     names = list(split)
     cat_amounts = _exact_sum(np.array([total * split[k] for k in names]), total, [(0.0, total)] * len(names))
     categories = [
@@ -271,6 +273,21 @@ def channel_roi(
     return plan, actual
 
 
+def region_share(targets: pd.DataFrame, region: str) -> float | None:
+    """A region's share of the quarterly revenue targets: how a company budget splits by region
+    (None when the targets do not say)."""
+    if targets is None or targets.empty:
+        return None
+    t = targets
+    quarterly = t[
+        (t["metric"] == "revenue") & (t["channel"] == "") & t["period"].astype(str).str.contains("-Q")
+    ]
+    regional = quarterly[quarterly["region"] != ""]
+    total = float(regional["target"].sum())
+    mine = float(regional[regional["region"] == region]["target"].sum())
+    return mine / total if total and mine else None
+
+
 def propose_reallocations(
     curves: list[Curve],
     budget: dict[str, float],
@@ -325,7 +342,7 @@ def score_project(*, goal_fit: float, expected_roi: float, risk_control: float) 
     scored from the expected ROI: 0 below the floor of 4, rising to 25 at 8."""
     for name, v in (("goal_fit", goal_fit), ("risk_control", risk_control)):
         if not 0 <= v <= 25:
-            raise ValueError(f"{name} must be between 0 and 25")
+            raise InvalidArgument(f"{name} must be between 0 and 25")
     roi_points = (
         0.0
         if expected_roi < ROI_FLOOR
@@ -345,5 +362,5 @@ def weighted_vote(scores: dict[str, float], weights: dict[str, float] | None = N
     weights = weights or DEPARTMENT_WEIGHTS
     missing = set(weights) - set(scores)
     if missing:
-        raise ValueError(f"missing scores for: {', '.join(sorted(missing))}")
+        raise InvalidArgument(f"missing scores for: {', '.join(sorted(missing))}")
     return round(sum(scores[d] * w for d, w in weights.items()) / sum(weights.values()), 2)

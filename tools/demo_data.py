@@ -33,6 +33,14 @@ START, END = "2025-01-06", "2026-10-26"
 SEED = 20260101
 CAC_TARGET = 120.0
 REPURCHASE_TARGET = 65.0
+# What the data cannot say: the workspace profile the demo company starts with (the 2026 plan's
+# total marketing budget of 1.5亿元, pb-budget-allocation).
+PROFILE = {
+    "title": "演示公司 · 消费电子品牌",
+    "annual_budget": 150_000_000.0,
+    "currency": "元",
+    "fiscal_notes": "自然年；周数据以周一为起点",
+}
 
 
 def _season(d: pd.Timestamp) -> tuple[float, float]:

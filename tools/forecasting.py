@@ -20,6 +20,8 @@ from pydantic import BaseModel
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
+from tools.errors import DataError, InvalidArgument
+
 SEASON = {"W": 52, "M": 12, "Q": 4, "D": 7}
 
 
@@ -212,12 +214,12 @@ def _best_ets(y: np.ndarray, m: int) -> Fitted:
     for spec in _ets_specs(len(y), m, bool((y > 0).all())):
         try:
             fitted = _fit_ets(y, spec)
-        except (ValueError, np.linalg.LinAlgError):
+        except (ValueError, DataError, np.linalg.LinAlgError):
             continue
         if best is None or fitted.aicc < best.aicc:
             best = fitted
     if best is None:
-        raise ValueError("could not fit a forecasting model to this series")
+        raise DataError("could not fit a forecasting model to this series")
     return best
 
 
@@ -280,7 +282,7 @@ def _select(y: np.ndarray, m: int, horizon: int) -> Maker:
                     [smape(y[o : o + h], make(y[:o]).forecast(h, 0.9)["mean"].to_numpy()) for o in origins]
                 )
             )
-        except (ValueError, np.linalg.LinAlgError):
+        except (ValueError, DataError, np.linalg.LinAlgError):
             continue
         if np.isfinite(err) and err < best_err:
             best, best_err = make, err
@@ -297,7 +299,7 @@ def _backtest(y: np.ndarray, make: Maker, horizon: int, m: int, folds: int) -> B
         train, test = y[:origin], y[origin : origin + h]
         try:
             pred = make(train).forecast(h, 0.9)["mean"].to_numpy()
-        except (ValueError, np.linalg.LinAlgError):
+        except (ValueError, DataError, np.linalg.LinAlgError):
             continue
         naive = seasonal_naive(train, h, m)
         errs.append(smape(test, pred))
@@ -336,11 +338,11 @@ def forecast_series(
         seed: seed of the simulation that draws the target distribution.
     """
     if horizon < 1:
-        raise ValueError("horizon must be at least 1")
+        raise InvalidArgument("horizon must be at least 1")
     s = series.dropna().sort_index()
     s = s.groupby(level=0).sum()
     if len(s) < 6:
-        raise ValueError(f"need at least 6 data points to forecast {metric}, got {len(s)}")
+        raise DataError(f"need at least 6 data points to forecast {metric}, got {len(s)}")
     freq = detect_frequency(pd.DatetimeIndex(s.index))
     m = SEASON[freq]
     y = s.to_numpy(dtype=float)
@@ -382,7 +384,7 @@ def series_from_facts(
     m = get_metric(metric)
     rows = slice_facts(facts, region=region, channel=channel, metrics=m.base_inputs)
     if rows.empty:
-        raise ValueError(
+        raise DataError(
             f"no data for metric {metric!r}"
             + (f" in {region or ''} {channel or ''}".rstrip() if region or channel else "")
         )

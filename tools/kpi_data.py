@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from assistant.errors import DataError
+from tools.errors import DataError, InvalidArgument
 from tools.metrics import METRICS
 from tools.periods import parse_period
 
@@ -117,7 +117,7 @@ def validate_targets(raw: pd.DataFrame, *, what: str = "targets") -> pd.DataFram
         row = i + 2
         try:
             df.loc[df.index[i], "period"] = parse_period(df["period"].iat[i]).label
-        except ValueError as e:
+        except InvalidArgument as e:
             problems.append(f"row {row}, column period: {e}")
         if df["metric"].iat[i] not in METRICS:
             problems.append(f"row {row}, column metric: unknown metric {df['metric'].iat[i]!r}")

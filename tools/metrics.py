@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from tools.errors import InvalidArgument
+
 Direction = Literal["higher", "lower"]
 
 
@@ -87,6 +89,6 @@ BASE_METRICS = tuple(m.key for m in _METRICS if not m.derived)
 def get_metric(key: str) -> Metric:
     try:
         return METRICS[key.lower()]
-    except KeyError:
+    except (KeyError, AttributeError):
         known = ", ".join(METRICS)
-        raise KeyError(f"unknown metric {key!r}; known metrics: {known}") from None
+        raise InvalidArgument(f"unknown metric {key!r}; known metrics: {known}") from None

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from tools.errors import InvalidArgument
+
 _YEAR = re.compile(r"^(\d{4})$")
 _QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.I)
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -67,11 +69,84 @@ def parse_period(label: str) -> Period:
     if m := _MONTH.match(s):
         y, mo = int(m[1]), int(m[2])
         if not 1 <= mo <= 12:
-            raise ValueError(f"invalid month in period {label!r}")
+            raise InvalidArgument(f"invalid month in period {label!r}")
         start = pd.Timestamp(y, mo, 1)
         return Period(f"{y}-{mo:02d}", "month", start, start + pd.offsets.MonthEnd(0))
     if m := _WEEK.match(s):
         y, w = int(m[1]), int(m[2])
         start = pd.Timestamp.fromisocalendar(y, w, 1)
         return Period(f"{y}-W{w:02d}", "week", start, start + pd.Timedelta(days=6))
-    raise ValueError(f"invalid period {label!r}: use 2026, 2026-Q3, 2026-09 or 2026-W37")
+    raise InvalidArgument(f"invalid period {label!r}: use 2026, 2026-Q3, 2026-09 or 2026-W37")
+
+
+def quarter_of(day: pd.Timestamp) -> Period:
+    return parse_period(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
+
+
+def month_of(day: pd.Timestamp) -> Period:
+    return parse_period(f"{day.year}-{day.month:02d}")
+
+
+@dataclass(frozen=True)
+class DataWindow:
+    """What a data set covers, the one place that decides which month or quarter is "latest".
+
+    Facts are dated by the start of the period they measure (a weekly row on Monday covers that
+    Monday to Sunday). A month or quarter is *complete* when the data reaches its last day, so a
+    question about "last quarter" never compares eight weeks with a thirteen-week target.
+    """
+
+    first: pd.Timestamp
+    last: pd.Timestamp  # the date of the latest row
+    covered_until: pd.Timestamp  # the last day the latest row measures
+    frequency: str  # D, W, M or Q
+
+    @property
+    def latest_month(self) -> Period:
+        """The latest complete month (the month of the latest row when none is complete yet)."""
+        return _latest_complete(month_of(self.covered_until), self.covered_until, self.first)
+
+    @property
+    def latest_quarter(self) -> Period:
+        """The latest complete quarter (the quarter of the latest row when none is complete yet)."""
+        return _latest_complete(quarter_of(self.covered_until), self.covered_until, self.first)
+
+    @property
+    def latest_year(self) -> Period:
+        return _latest_complete(parse_period(str(self.covered_until.year)), self.covered_until, self.first)
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "first": self.first.date().isoformat(),
+            "last": self.last.date().isoformat(),
+            "covered_until": self.covered_until.date().isoformat(),
+            "frequency": self.frequency,
+            "latest_month": self.latest_month.label,
+            "latest_quarter": self.latest_quarter.label,
+        }
+
+
+def _latest_complete(candidate: Period, covered_until: pd.Timestamp, first: pd.Timestamp) -> Period:
+    if candidate.end <= covered_until:
+        return candidate
+    previous = candidate.previous()
+    return previous if previous.end >= first else candidate
+
+
+_STEP = {"D": pd.DateOffset(days=1), "W": pd.DateOffset(weeks=1), "M": pd.DateOffset(months=1)}
+
+
+def data_window(dates: pd.Series | pd.DatetimeIndex) -> DataWindow | None:
+    """The window of a set of fact dates; None when there are none."""
+    days = pd.DatetimeIndex(pd.to_datetime(pd.Series(dates).dropna().unique())).sort_values()
+    if days.empty:
+        return None
+    gap = float(pd.Series(days).diff().dt.days.median()) if len(days) > 1 else 7.0
+    frequency = "D" if gap < 4 else "W" if gap < 10 else "M" if gap < 45 else "Q"
+    step = _STEP.get(frequency, pd.DateOffset(months=3))
+    return DataWindow(
+        first=days[0],
+        last=days[-1],
+        covered_until=days[-1] + step - pd.Timedelta(days=1),
+        frequency=frequency,
+    )

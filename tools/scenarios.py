@@ -1,6 +1,6 @@
 """Generated KPI scenarios with one planted cause, for testing and evaluating the diagnosis.
 
-Two quarters of weekly facts over 4 regions × 5 channels; the current quarter repeats the
+Two quarters of weekly facts over any regions × channels (the demo company's by default); the current quarter repeats the
 reference quarter with noise, except for the planted cause in one region, one channel or one
 region × channel cell:
 
@@ -20,8 +20,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-REGIONS = ("一线城市", "新一线城市", "二线城市", "下沉市场")
-CHANNELS = ("信息流广告", "直播电商", "私域社群", "KOC种草", "线下门店")
+from tools import demo_data
+from tools.errors import InvalidArgument
+
 Cause = Literal["region", "channel", "region×channel"]
 Effect = Literal["rate", "mix"]
 
@@ -38,13 +39,20 @@ class Scenario:
 
 
 def generate_scenario(
-    seed: int, *, metric: str = "cac", cause: Cause = "channel", effect: Effect = "rate", noise: float = 0.03
+    seed: int,
+    *,
+    metric: str = "cac",
+    cause: Cause = "channel",
+    effect: Effect = "rate",
+    noise: float = 0.03,
+    regions: tuple[str, ...] = tuple(demo_data.REGIONS),
+    channels: tuple[str, ...] = tuple(demo_data.CHANNELS),
 ) -> Scenario:
     if effect == "mix" and metric not in ("cac", "roi", "cpc"):
-        raise ValueError("a mix effect needs a ratio metric")
+        raise InvalidArgument("a mix effect needs a ratio metric")
     rng = np.random.default_rng(seed)
-    region = REGIONS[rng.integers(len(REGIONS))]
-    channel = CHANNELS[rng.integers(len(CHANNELS))]
+    region = regions[rng.integers(len(regions))]
+    channel = channels[rng.integers(len(channels))]
 
     def planted(r: str, c: str) -> bool:
         return {
@@ -60,8 +68,8 @@ def generate_scenario(
             cvr=rng.uniform(0.01, 0.04),
             aov=rng.uniform(300, 1200),
         )
-        for r in REGIONS
-        for c in CHANNELS
+        for r in regions
+        for c in channels
     }
     if effect == "mix":  # the planted segment is clearly dearer than average to begin with
         mean = {k: float(np.mean([b[k] for b in base.values()])) for k in ("cpc", "cvr", "aov")}

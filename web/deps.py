@@ -9,6 +9,7 @@ from fastapi import Depends, Header, Query, Request
 from assistant.accounts import AuthError, Forbidden, Principal
 from assistant.chat import ChatService
 from assistant.services import Services
+from assistant.usecases import WorkspaceContext, workspace_context
 
 SESSION_COOKIE = "planner_session"
 
@@ -76,3 +77,11 @@ ReviewerDep = Annotated[Principal, require("reviewer")]
 AdminDep = Annotated[Principal, require("admin")]
 ServicesDep = Annotated[Services, Depends(get_services)]
 ChatDep = Annotated[ChatService, Depends(get_chat)]
+
+
+def get_context(request: Request, workspace: WorkspaceDep) -> WorkspaceContext:
+    """The caller's workspace with its data, profile and vocabulary: what every use case takes."""
+    return workspace_context(request.app.state.services, workspace)
+
+
+ContextDep = Annotated[WorkspaceContext, Depends(get_context)]

@@ -12,6 +12,7 @@ from starlette.middleware.base import BaseHTTPMiddleware
 
 from assistant.drafts.store import DraftStore
 from assistant.errors import PlannerError
+from assistant.logs import configure_logging
 from assistant.services import Services
 from assistant.settings import Settings, get_settings
 from web.ratelimit import RateLimits
@@ -37,6 +38,7 @@ class BodySizeLimit(BaseHTTPMiddleware):
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
+    configure_logging()
     services = services or Services(settings or get_settings())
     app = FastAPI(
         title="Planner assistant",
@@ -60,13 +62,6 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         if getattr(exc, "problems", None):
             body["errors"] = exc.problems  # type: ignore[attr-defined]
         return JSONResponse(body, status_code=exc.status_code)
-
-    @app.exception_handler(ValueError)
-    async def value_error(_: Request, exc: ValueError) -> JSONResponse:
-        # the domain functions raise ValueError/KeyError for bad parameters (unknown metric, period)
-        return JSONResponse({"detail": str(exc).strip("'\"")}, status_code=422)
-
-    app.add_exception_handler(KeyError, value_error)  # type: ignore[arg-type]
 
     @app.exception_handler(sqlalchemy.exc.DataError)
     async def data_error(_: Request, exc: sqlalchemy.exc.DataError) -> JSONResponse:

@@ -20,31 +20,47 @@ import yaml
 from assistant.drafts.document import Block, Citation, DraftDoc, Section
 from assistant.drafts.numbers import NumberRef, NumberSource, audit_text
 from assistant.engine.compose import excerpt, fmt_num, fmt_pct
-from assistant.errors import PlannerError
 from assistant.services import Services
-from tools.budget import Allocation, budget_allocate, channel_roi
-from tools.diagnosis import kpi_diagnose
-from tools.forecasting import forecast_series, series_from_facts
-from tools.kpi import STATUS_ZH, KpiResult, actual_value, kpi_lookup
+from assistant.usecases import WorkspaceContext, budgets, diagnosis, forecasts, kpis, workspace_context
+from tools.budget import Allocation
+from tools.errors import DataError, PlannerError
+from tools.kpi import STATUS_ZH, KpiResult, actual_value
 from tools.metrics import METRICS, get_metric
-from tools.periods import parse_period
+from tools.periods import parse_period, quarter_of
+from tools.segments import region_focus
 
 SECTIONS = ("goals", "market", "strategy", "budget", "monitoring", "responsibilities")
-REGIONS = ("一线城市", "新一线城市", "二线城市", "下沉市场")
-DEFAULT_BUDGET = 150_000_000  # the annual plan's 1.5亿 (pb-budget-allocation)
 STATUS_EN = {"on_track": "on track", "watch": "watch", "off_target": "off target", "no_target": "no target"}
 
 
 @dataclass
 class Ctx:
     services: Services
-    workspace: str
+    ws: WorkspaceContext
     lang: str
-    facts: pd.DataFrame
-    targets: pd.DataFrame
-    version: int
+    queries: dict[str, str] = field(default_factory=dict)  # the outline's knowledge-base searches
     numbers: list[NumberRef] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
+
+    @property
+    def facts(self) -> pd.DataFrame:
+        return self.ws.facts
+
+    @property
+    def targets(self) -> pd.DataFrame:
+        return self.ws.targets
+
+    @property
+    def version(self) -> int:
+        return self.ws.data.version
+
+    @property
+    def latest_quarter(self) -> str:
+        return self.ws.require_data().latest_quarter.label
+
+    @property
+    def latest_month(self) -> str:
+        return self.ws.require_data().latest_month.label
 
     def t(self, zh: str, en: str) -> str:
         return zh if self.lang == "zh" else en
@@ -94,16 +110,7 @@ class Ctx:
     def lookup(
         self, metric: str, period: str, region: str | None = None, channel: str | None = None
     ) -> tuple[KpiResult, NumberSource]:
-        r = kpi_lookup(
-            self.facts,
-            self.targets,
-            metric=metric,
-            period=period,
-            region=region,
-            channel=channel,
-            threshold=self.services.settings.deviation_threshold,
-            lang=self.lang,
-        )
+        r = kpis.lookup(self.ws, metric=metric, period=period, region=region, channel=channel, lang=self.lang)
         return r, self.src("kpi_lookup", metric=metric, period=period, region=region, channel=channel)
 
     def status(self, s: str) -> str:
@@ -128,18 +135,6 @@ def _sections(ctx: Ctx, outline: dict[str, Any], content: dict[str, list[Block]]
             ]
         out.append(Section(id=sub["id"], title=sub[ctx.lang], blocks=blocks))
     return out
-
-
-def latest_quarter(facts: pd.DataFrame) -> str:
-    last = pd.Timestamp(facts["date"].max()) if not facts.empty else pd.Timestamp("2026-09-30")
-    q = parse_period(f"{last.year}-Q{(last.month - 1) // 3 + 1}")
-    # a quarter with under eight weeks of data is not a fair baseline: use the one before
-    return q.label if (last - q.start).days >= 56 else q.previous().label
-
-
-def latest_month(facts: pd.DataFrame) -> str:
-    last = pd.Timestamp(facts["date"].max()) if not facts.empty else pd.Timestamp("2026-09-30")
-    return f"{last.year}-{last.month:02d}"
 
 
 # -- KPI table used by several sections -------------------------------------------------------
@@ -224,9 +219,8 @@ def _realloc_lines(ctx: Ctx, a: Allocation, src: NumberSource) -> Block:
 
 # -- the section kinds -------------------------------------------------------------------------
 def _goals(ctx: Ctx, region: str | None, period: str | None) -> dict[str, list[Block]]:
-    base_q = latest_quarter(ctx.facts)
-    series = series_from_facts(ctx.facts, "revenue", region=region)
-    f = forecast_series(series, metric="revenue", horizon=13)
+    base_q = ctx.latest_quarter
+    f = forecasts.forecast(ctx.ws, metric="revenue", horizon=13, region=region)
     fsrc = ctx.src("forecast", metric="revenue", horizon=13, region=region)
     cac_t = ctx.targets[(ctx.targets["metric"] == "cac") & (ctx.targets["region"] == "")]["target"]
     rep_t = ctx.targets[(ctx.targets["metric"] == "repurchase_rate") & (ctx.targets["region"] == "")][
@@ -260,7 +254,7 @@ def _goals(ctx: Ctx, region: str | None, period: str | None) -> dict[str, list[B
             f"Goals follow the SMART rule and are reviewed quarterly [{smart[0].n}].",
         )
     )
-    f52 = forecast_series(series, metric="revenue", horizon=52)
+    f52 = forecasts.forecast(ctx.ws, metric="revenue", horizon=52, region=region, backtest=False)
     f52src = ctx.src("forecast", metric="revenue", horizon=52, region=region)
     by_q: dict[str, float] = {}
     for p in f52.points:
@@ -281,9 +275,9 @@ def _goals(ctx: Ctx, region: str | None, period: str | None) -> dict[str, list[B
 
 
 def _market(ctx: Ctx, region: str | None, period: str | None) -> dict[str, list[Block]]:
-    q = latest_quarter(ctx.facts)
+    q = ctx.latest_quarter
     rows = []
-    for r in REGIONS:
+    for r in ctx.ws.regions:
         res, src = ctx.lookup("revenue", q, r)
         rows.append(
             [
@@ -301,10 +295,10 @@ def _market(ctx: Ctx, region: str | None, period: str | None) -> dict[str, list[
     }
     best = max(roi, key=lambda c: roi[c] or 0) if roi else None
     rsrc = ctx.src("kpi_lookup", metric="roi", period=q, channel=best)
-    diag = kpi_diagnose(ctx.facts, ctx.targets, metric="cac", period=q, lang=ctx.lang)
+    diag = diagnosis.diagnose(ctx.ws, metric="cac", period=q, lang=ctx.lang)
     dsrc = ctx.src("kpi_diagnose", metric="cac", period=q)
-    opp = ctx.cite("下沉市场 数字化渗透率 增长 机会", 1)[0]
-    threat = ctx.cite("信息流广告 CPC 上涨 40% 威胁", 1)[0]
+    opp = ctx.cite(ctx.queries["opportunity"], 1)[0]
+    threat = ctx.cite(ctx.queries["threat"], 1)[0]
     swot = Block(
         type="table",
         columns=["S", "W", "O", "T"],
@@ -320,7 +314,7 @@ def _market(ctx: Ctx, region: str | None, period: str | None) -> dict[str, list[
                     f"获客成本偏差 {ctx.fig(diag.deviation_pct, '', dsrc, pct=True)}",
                     f"CAC deviation {ctx.fig(diag.deviation_pct, '', dsrc, pct=True)}",
                 ),
-                ctx.t(f"下沉市场数字化机会 [{opp.n}]", f"Lower-tier digital growth [{opp.n}]"),
+                ctx.t(f"{excerpt(opp.heading, 24)} [{opp.n}]", f"{excerpt(opp.heading, 24)} [{opp.n}]"),
                 ctx.t(f"流量成本上升 [{threat.n}]", f"Rising traffic costs [{threat.n}]"),
             ]
         ],
@@ -346,7 +340,7 @@ def _market(ctx: Ctx, region: str | None, period: str | None) -> dict[str, list[
 
 
 def _problems(ctx: Ctx, metric: str, period: str) -> list[Block]:
-    d = kpi_diagnose(ctx.facts, ctx.targets, metric=metric, period=period, lang=ctx.lang, top=3)
+    d = diagnosis.diagnose(ctx.ws, metric=metric, period=period, lang=ctx.lang, top=3)
     src = ctx.src("kpi_diagnose", metric=metric, period=period)
     head = ctx.t(
         f"{d.period} {d.metric_name}实际 {ctx.fig(d.actual, d.unit, src)}，目标 {ctx.fig(d.target, d.unit, src)}，偏差 {ctx.fig(d.deviation_pct, '', src, pct=True)}（{ctx.status(d.status)}）。",
@@ -378,17 +372,27 @@ def _problems(ctx: Ctx, metric: str, period: str) -> list[Block]:
     return [Block(type="paragraph", text=head), table]
 
 
+def _pilot_regions(ctx: Ctx, gaps: list[tuple[float, str, NumberSource]]) -> str:
+    """The (at most) two regions with the largest gaps, with their deviations: the seeds' rule of
+    piloting a new strategy in one or two regions first."""
+    named = [
+        ctx.t(f" {r}（{ctx.fig(dev, '', src, pct=True)}）", f"{r} ({ctx.fig(dev, '', src, pct=True)})")
+        for dev, r, src in gaps[:2]
+    ]
+    return ctx.t("和".join(named), " and ".join(named)) if named else ctx.t("一个区域", "one region")
+
+
 def _strategy(ctx: Ctx, region: str | None, period: str | None) -> dict[str, list[Block]]:
-    q = latest_quarter(ctx.facts)
+    q = ctx.latest_quarter
     devs = []
-    for r in REGIONS:
+    for r in ctx.ws.regions:
         res, src = ctx.lookup("revenue", q, r)
         devs.append((res.deviation_pct if res.deviation_pct is not None else 0.0, r, src))
     devs.sort()
     pilot = ctx.cite("新策略 先在 1-2 个区域 试点 再推广", 1)[0]
     pilots = ctx.t(
-        f"先在偏差最大的 {devs[0][1]}（{ctx.fig(devs[0][0], '', devs[0][2], pct=True)}）和 {devs[1][1]}（{ctx.fig(devs[1][0], '', devs[1][2], pct=True)}）试点，见效后推广到其他区域 [{pilot.n}]。",
-        f"Pilot first in {devs[0][1]} ({ctx.fig(devs[0][0], '', devs[0][2], pct=True)}) and {devs[1][1]} ({ctx.fig(devs[1][0], '', devs[1][2], pct=True)}), the largest gaps; roll out once the pilot works [{pilot.n}].",
+        f"先在偏差最大的{_pilot_regions(ctx, devs)}试点，见效后推广到其他区域 [{pilot.n}]。",
+        f"Pilot first in {_pilot_regions(ctx, devs)}, the largest gaps; roll out once the pilot works [{pilot.n}].",
     )
     return {
         "problems": _problems(ctx, "cac", q),
@@ -400,40 +404,26 @@ def _strategy(ctx: Ctx, region: str | None, period: str | None) -> dict[str, lis
     }
 
 
-def _region_share(ctx: Ctx, region: str) -> float | None:
-    """The region's share of the quarterly revenue targets: how a company budget splits by region."""
-    t = ctx.targets
-    quarterly = t[(t["metric"] == "revenue") & (t["channel"] == "") & t["period"].str.contains("-Q")]
-    regional = quarterly[quarterly["region"] != ""]
-    total = float(regional["target"].sum())
-    mine = float(regional[regional["region"] == region]["target"].sum())
-    return mine / total if total and mine else None
-
-
 def _budget(ctx: Ctx, region: str | None, period: str | None, amount: float | None) -> dict[str, list[Block]]:
-    total = amount or DEFAULT_BUDGET
-    principle = ctx.cite("预算总额 1.5 亿 40/30/30 技术类 内容类 渠道类", 1)[0]
+    principle = ctx.cite("预算分配 40/30/30 技术类 内容类 渠道类", 1)[0]
+    a = budgets.allocate(ctx.ws, total=amount, region=region)
+    src = ctx.src("budget_allocate", total=a.total, region=region, period=a.period, basis=a.total_basis)
+    total = ctx.fig(a.total, "元", src)
     share_note = ""
-    if amount is None and region and (share := _region_share(ctx, region)) is not None:
-        # a regional plan gets the region's share of the company budget, not the whole of it
+    if a.total_basis == "region_share":  # a regional plan gets the region's share of the company budget
         ssrc = ctx.src(
             "kpi_targets", metric="revenue", region=region, basis="share of quarterly revenue targets"
         )
-        company = ctx.fig(DEFAULT_BUDGET, "元", ssrc)
-        pct = ctx.fig(share * 100, "%", ssrc, digits=1)
-        total = DEFAULT_BUDGET * share
+        company = ctx.fig(a.annual_budget, "元", ssrc)
+        pct = ctx.fig((a.region_share or 0) * 100, "%", ssrc, digits=1)
         share_note = ctx.t(
             f"（{region}销售目标占比 {pct}，按年度预算 {company} 分摊）",
             f" ({region} holds {pct} of the revenue targets, applied to the {company} annual budget)",
         )
-    q = latest_quarter(ctx.facts)
-    plan_roi, actual_roi = channel_roi(ctx.facts, ctx.targets, q)
-    facts = ctx.facts[ctx.facts["region"] == region] if region else ctx.facts
-    a = budget_allocate(total, facts=facts, plan_roi=plan_roi, actual_roi=actual_roi)
-    src = ctx.src("budget_allocate", total=total, region=region, period=q)
+    where = "" if share_note or not region else ctx.t(f"（{region}）", f" ({region})")
     intro = ctx.t(
-        f"按“目标导向、ROI 优先、动态调整”与 40/30/30 结构分配 {ctx.fig(total, '元', src)}{'（' + region + '）' if region and not share_note else ''}{share_note} [{principle.n}]：",
-        f"Allocating {ctx.fig(total, '元', src)}{' (' + region + ')' if region and not share_note else ''}{share_note} goal-first, ROI-first and adjusted quarterly, on the 40/30/30 structure [{principle.n}]:",
+        f"按“目标导向、ROI 优先、动态调整”与 40/30/30 结构分配 {total}{where}{share_note} [{principle.n}]：",
+        f"Allocating {total}{where}{share_note} goal-first, ROI-first and adjusted quarterly, on the 40/30/30 structure [{principle.n}]:",
     )
     rule = ctx.cite("ROI 低于 1:4 优先 高于 1:6 追加", 1)[0]
     return {
@@ -458,7 +448,7 @@ def _monitoring(ctx: Ctx, region: str | None, period: str | None) -> dict[str, l
             _kpi_table(
                 ctx,
                 ("cac", "roi", "revenue", "conversions", "repurchase_rate"),
-                latest_month(ctx.facts),
+                ctx.latest_month,
                 region,
             )
         ],
@@ -487,7 +477,7 @@ def _responsibilities(ctx: Ctx, region: str | None, period: str | None) -> dict[
             [ctx.t("评审人", "Reviewer"), ctx.t("评审与批准计划", "Review and approve the plan")],
         ],
     )
-    start = parse_period(period) if period else parse_period(latest_quarter(ctx.facts)).next()
+    start = parse_period(period) if period else parse_period(ctx.latest_quarter).next()
     q = (
         start
         if start.kind == "quarter"
@@ -515,15 +505,17 @@ def _regional(ctx: Ctx, period: str | None) -> dict[str, list[Block]]:
     q = (
         period
         if period and parse_period(period).start <= pd.Timestamp(ctx.facts["date"].max())
-        else latest_quarter(ctx.facts)
+        else ctx.latest_quarter
     )
-    brand, price = ctx.cite("一线城市 品牌 体验", 1)[0], ctx.cite("下沉市场 价格 信任 渠道", 1)[0]
+    brand, price = ctx.cite(ctx.queries["brand"], 1)[0], ctx.cite(ctx.queries["price"], 1)[0]
     rows, gaps = [], []
-    rev_targets = {r: (ctx.lookup("revenue", q, r)) for r in REGIONS}
+    rev_targets = {r: (ctx.lookup("revenue", q, r)) for r in ctx.ws.regions}
     total_target = sum(res.target or 0 for res, _ in rev_targets.values())
-    for r in REGIONS:
+    company_aov, _ = ctx.lookup("aov", q)
+    for r in ctx.ws.regions:
         res, src = rev_targets[r]
         cac, csrc = ctx.lookup("cac", q, r)
+        aov, _ = ctx.lookup("aov", q, r)
         roi = {
             c: actual_value(ctx.facts, get_metric("roi"), parse_period(q), region=r, channel=c) or 0
             for c in sorted(ctx.facts["channel"].unique())
@@ -531,13 +523,11 @@ def _regional(ctx: Ctx, period: str | None) -> dict[str, list[Block]]:
         }
         mix = sorted(roi, key=lambda c: -roi[c])[:2]
         share = (res.target or 0) / total_target * 100 if total_target else None
-        focus = (
-            ctx.t(f"品牌与体验 [{brand.n}]", f"brand and experience [{brand.n}]")
-            if r == "一线城市"
-            else ctx.t(f"价格与渠道覆盖 [{price.n}]", f"price and reach [{price.n}]")
-            if r == "下沉市场"
-            else ctx.t("品牌与价格兼顾", "brand and price balanced")
-        )
+        focus = {
+            "brand": ctx.t(f"品牌与体验 [{brand.n}]", f"brand and experience [{brand.n}]"),
+            "price": ctx.t(f"价格与渠道覆盖 [{price.n}]", f"price and reach [{price.n}]"),
+            "balanced": ctx.t("品牌与价格兼顾", "brand and price balanced"),
+        }[region_focus(aov.actual, company_aov.actual)]
         rows.append(
             [
                 r,
@@ -568,15 +558,15 @@ def _regional(ctx: Ctx, period: str | None) -> dict[str, list[Block]]:
     return {
         "table": [table],
         "reasoning": [
-            ctx.quotes("区域分层 一线城市 品牌 下沉市场 价格", 2),
+            ctx.quotes(ctx.queries["tiers"], 2),
             ctx.quotes("气候 人群 适配 南方 多雨", 1),
         ],
         "pilot": [
             Block(
                 type="paragraph",
                 text=ctx.t(
-                    f"先在 {gaps[0][1]}（{ctx.fig(gaps[0][0], '', gaps[0][2], pct=True)}）和 {gaps[1][1]}（{ctx.fig(gaps[1][0], '', gaps[1][2], pct=True)}）试点一个季度，达标后推广 [{pilot.n}]。预算占比按各区域销售目标占比建议。",
-                    f"Pilot for one quarter in {gaps[0][1]} ({ctx.fig(gaps[0][0], '', gaps[0][2], pct=True)}) and {gaps[1][1]} ({ctx.fig(gaps[1][0], '', gaps[1][2], pct=True)}), then roll out [{pilot.n}]. Budget shares follow each region's share of the revenue target.",
+                    f"先在{_pilot_regions(ctx, gaps)}试点一个季度，达标后推广 [{pilot.n}]。预算占比按各区域销售目标占比建议。",
+                    f"Pilot for one quarter in {_pilot_regions(ctx, gaps)}, then roll out [{pilot.n}]. Budget shares follow each region's share of the revenue target.",
                 ),
             )
         ],
@@ -584,7 +574,7 @@ def _regional(ctx: Ctx, period: str | None) -> dict[str, list[Block]]:
 
 
 def _adjustment(ctx: Ctx, period: str | None) -> dict[str, list[Block]]:
-    p = period or latest_month(ctx.facts)
+    p = period or ctx.latest_month
     rule = ctx.cite("每周监测 每月评估 偏差超过 10% 启动调整", 1)[0]
     metrics = ("cac", "roi", "revenue", "conversions", "repurchase_rate")
     looked = [ctx.lookup(m, p) for m in metrics]
@@ -604,11 +594,12 @@ def _adjustment(ctx: Ctx, period: str | None) -> dict[str, list[Block]]:
             )
         ]
     q = parse_period(p)
-    quarter = f"{q.start.year}-Q{(q.start.month - 1) // 3 + 1}"
-    plan_roi, actual_roi = channel_roi(ctx.facts, ctx.targets, quarter)
-    # the money to move is a month of spend: the budget tool works on the period's actual spend
-    spend = actual_value(ctx.facts, get_metric("spend"), q) or DEFAULT_BUDGET / 12
-    a = budget_allocate(spend / 0.3, facts=ctx.facts, plan_roi=plan_roi, actual_roi=actual_roi)
+    quarter = quarter_of(q.start).label
+    # the money to move is the period's channel spend: the budget tool works on what was spent
+    spend = actual_value(ctx.facts, get_metric("spend"), q)
+    if not spend:
+        raise DataError(f"no spend recorded for {q.label}: an adjustment report needs the period's spend")
+    a = budgets.allocate(ctx.ws, total=spend / 0.3, period=quarter)
     bsrc = ctx.src("budget_allocate", total=spend / 0.3, period=quarter)
     chart = _chart(ctx, off[0][0].metric if off else "cac", p)
     risk = ctx.quotes("风险 预案 止损 监测", 1)
@@ -638,7 +629,7 @@ def _chart(ctx: Ctx, metric: str, period: str) -> Block:
     from tools.kpi import find_target
 
     target = [find_target(ctx.targets, m, mp) for mp in months]
-    fc = forecast_series(series_from_facts(ctx.facts, metric), metric=metric, horizon=8)
+    fc = forecasts.forecast(ctx.ws, metric=metric, horizon=8, backtest=False)
     future = pd.DataFrame([(pd.Timestamp(x.date), x.forecast) for x in fc.points], columns=["d", "v"])
     agg = future.groupby(future["d"].dt.to_period("M"))["v"].agg("mean" if m.derived else "sum")
     return Block(
@@ -664,6 +655,7 @@ def build_draft(
     lang: str = "zh",
     amount: float | None = None,
     workspace: str = "default",
+    ws: WorkspaceContext | None = None,
 ) -> DraftDoc:
     """Build a draft of one kind: a plan `section`, a `regional` strategy or an `adjustment` report."""
     scope = scope or {}
@@ -673,20 +665,18 @@ def build_draft(
         raise PlannerError(f"unknown section {section!r}: use {', '.join(SECTIONS)}")
     if period:
         parse_period(period)  # a clear error for a bad period
-    data = services.kpis.load(workspace)
-    if data.facts.empty:
-        raise PlannerError(f"workspace {workspace!r} has no KPI data yet: import facts and targets first")
-    ctx = Ctx(
-        services=services,
-        workspace=workspace,
-        lang=lang,
-        facts=data.facts,
-        targets=data.targets,
-        version=data.version,
-    )
+    ws = ws or workspace_context(services, workspace)
+    ws.require_data()
+    if kind == "regional" and not ws.regions:
+        raise DataError(
+            f"workspace {ws.name!r} has no regions in its data: a regional draft needs facts by region"
+        )
+    ws.check_scope(region=scope.get("region"), channel=scope.get("channel"))
+    ctx = Ctx(services=services, ws=ws, lang=lang)
     region = scope.get("region")
+    outline = _outline(services, section if kind == "section" else kind)  # type: ignore[arg-type]
+    ctx.queries = outline.get("queries", {})
     if kind == "section":
-        outline = _outline(services, section)  # type: ignore[arg-type]
         builders = {
             "goals": _goals,
             "market": _market,
@@ -697,13 +687,11 @@ def build_draft(
         content = (
             _budget(ctx, region, period, amount)
             if section == "budget"
-            else builders[section](ctx, region, period)
-        )  # type: ignore[index]
+            else builders[section](ctx, region, period)  # type: ignore[index]
+        )
     elif kind == "regional":
-        outline = _outline(services, "regional")
         content = _regional(ctx, period)
     else:
-        outline = _outline(services, "adjustment")
         content = _adjustment(ctx, period)
     sections = _sections(ctx, outline, content)
     where = "、".join(f"{v}" for v in scope.values())

@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from assistant.engine.intents import Intent
 from tools.kpi import STATUS_ZH
 from tools.metrics import METRICS
+from tools.segments import region_focus
 
 STATUS_EN = {"on_track": "on track", "watch": "watch", "off_target": "off target", "no_target": "no target"}
 DIM_ZH = {"region": "区域", "channel": "渠道", "region×channel": "区域×渠道"}
@@ -91,8 +92,18 @@ class Composer:
             m = METRICS[key]
             return m.zh if zh else m.en
 
+        def focus(region: str) -> str:
+            """brand, price or balanced: the region's AOV against the company's (tools/segments.py)."""
+            aov = {
+                r["region"]: r["actual"]
+                for r in by("kpi_lookup")
+                if r["metric"] == "aov" and not r["channel"]
+            }
+            return region_focus(aov.get(region), aov.get(None))
+
         ctx = {
             "zh": zh,
+            "focus": focus,
             "intent": intent,
             "passages": passages,
             "lookups": by("kpi_lookup"),

@@ -2,36 +2,20 @@
 
 The rules are ordered: the first intent whose patterns match wins. Parameters (metric, period,
 region, channel, amount, horizon, plan section) are pulled from the request with small regexes and
-the vocabularies below, which are data a planner can extend.
+vocabularies. Regions and channels are the workspace's own (a `Vocabulary` built from its data);
+the metric and section words below, and `segment_aliases.yaml`, are data a planner can extend.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
-REGIONS = {
-    "一线城市": ["一线城市", "一线", "tier-1", "tier 1", "tier1", "first-tier"],
-    "新一线城市": ["新一线城市", "新一线", "new tier-1", "new first-tier"],
-    "二线城市": ["二线城市", "二线", "tier-2", "tier 2", "second-tier"],
-    "下沉市场": ["下沉市场", "下沉", "三四线", "县域", "lower-tier", "lower tier", "rural"],
-}
-CHANNELS = {
-    "信息流广告": ["信息流广告", "信息流", "feed ads", "feed ad", "feed"],
-    "直播电商": [
-        "直播电商",
-        "直播带货",
-        "直播",
-        "live commerce",
-        "live-commerce",
-        "live streaming",
-        "livestream",
-        "live",
-    ],
-    "私域社群": ["私域社群", "私域", "社群", "private domain", "private-domain", "community"],
-    "KOC种草": ["koc种草", "koc", "种草", "kol", "influencer"],
-    "线下门店": ["线下门店", "门店", "线下", "offline store", "stores", "retail store", "offline"],
-}
+import yaml
+
 METRICS = {
     "cac": ["获客成本", "cac", "acquisition cost", "cost per acquisition", "cpa"],
     "roi": ["roi", "投资回报", "投入产出", "回报率", "return on"],
@@ -60,6 +44,39 @@ SECTIONS = {
     "budget": ["资源与预算", "预算", "资源", "budget", "resources"],
     "monitoring": ["监控", "评估", "复盘", "monitoring", "evaluation"],
 }
+
+_SUFFIXES = ("城市", "市场", "地区", "区域", "大区", "广告", "渠道")
+
+
+@lru_cache(maxsize=1)
+def _aliases() -> dict[str, list[str]]:
+    data = yaml.safe_load((Path(__file__).parent / "segment_aliases.yaml").read_text(encoding="utf-8"))
+    return {str(k): [str(v).lower() for v in vs] for k, vs in (data or {}).items()}
+
+
+def _words_for(name: str) -> list[str]:
+    words = [name.lower()]
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            words.append(name[: -len(suffix)].lower())
+    return words + _aliases().get(name, [])
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """A workspace's regions and channels with the words that name them in a request."""
+
+    regions: dict[str, list[str]] = field(default_factory=dict)
+    channels: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, regions: Iterable[str] = (), channels: Iterable[str] = ()) -> Vocabulary:
+        return cls(regions={r: _words_for(r) for r in regions}, channels={c: _words_for(c) for c in channels})
+
+    @property
+    def region_names(self) -> list[str]:
+        return list(self.regions)
+
 
 _CN_NUM = {
     "一": 1,
@@ -111,6 +128,30 @@ def _find(vocab: dict[str, list[str]], text: str) -> str | None:
             if m and (best is None or (m.start(), -len(w)) < (best[0], best[1])):
                 best = (m.start(), -len(w), key)
     return best[2] if best else None
+
+
+def _mentions(vocab: dict[str, list[str]], text: str) -> list[str]:
+    """The vocabulary's names the text mentions, in order, longest match first where two overlap
+    (新一线城市 is not also 一线城市)."""
+    low = text.lower()
+    spans = []
+    for key, words in vocab.items():
+        for w in words:
+            pattern = (
+                re.escape(w) if re.search(r"[\u4e00-\u9fff]", w) else rf"(?<![a-z]){re.escape(w)}(?![a-z])"
+            )
+            spans += [(m.start(), -len(w), key) for m in re.finditer(pattern, low)]
+    found, end = [], -1
+    for start, neg_len, key in sorted(spans):
+        if start >= end:
+            end = start - neg_len
+            if key not in found:
+                found.append(key)
+    return found
+
+
+def _count(vocab: dict[str, list[str]], text: str) -> int:
+    return len(_mentions(vocab, text))
 
 
 def extract_period(text: str) -> str | None:
@@ -211,7 +252,7 @@ _RULES: list[tuple[str, list[str]]] = [
     (
         "regional",
         [
-            r"区域策略|区域.*(策略|打法|主攻|侧重)|分区域|各区域|各个区域|四类市场|一线.{0,12}下沉|regional strateg|by region|per region|each region|tier-1 (cities )?vs|pilot",
+            r"区域策略|区域.*(策略|打法|主攻|侧重)|分区域|各区域|各个区域|各类市场|regional strateg|by region|per region|each region|pilot",
         ],
     ),
     (
@@ -241,13 +282,17 @@ _RULES: list[tuple[str, list[str]]] = [
 ]
 
 
-def classify(text: str) -> Intent:
-    """Pick the intent and extract its parameters from one planner request."""
+def classify(text: str, vocabulary: Vocabulary | None = None) -> Intent:
+    """Pick the intent and extract its parameters from one planner request, naming regions and
+    channels in the workspace's own vocabulary."""
+    vocabulary = vocabulary or Vocabulary()
     lang = detect_lang(text)
     low = text.lower()
     kind = "knowledge"
     for name, patterns in _RULES:
-        if any(re.search(p, low) for p in patterns):
+        if any(re.search(p, low) for p in patterns) or (
+            name == "regional" and _count(vocabulary.regions, text) >= 2  # 华北和华南比一比
+        ):
             kind = name
             break
     intent = Intent(
@@ -256,8 +301,8 @@ def classify(text: str) -> Intent:
         query=text.strip(),
         metric=_find(METRICS, text),
         period=extract_period(text),
-        region=_find(REGIONS, text),
-        channel=_find(CHANNELS, text),
+        region=_find(vocabulary.regions, text),
+        channel=_find(vocabulary.channels, text),
         amount=extract_amount(text),
         horizon=extract_horizon(text),
         section=_find(SECTIONS, text),

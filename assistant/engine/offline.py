@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import ConfigDict
 
 from assistant.engine.compose import composer_for
-from assistant.engine.intents import Intent, classify
+from assistant.engine.intents import Intent, Vocabulary, classify
 from assistant.engine.planner import next_calls
 
 MODEL_NAME = "offline-rules-v1"
@@ -51,6 +51,12 @@ class OfflineChatModel(BaseChatModel):
     prompts_dir: Path
     chunk_chars: int = 6
     max_steps: int = 3
+    # the workspace's regions and channels, read at each turn (an import can change them)
+    vocabulary: Callable[[], Vocabulary] | None = None
+
+    def for_workspace(self, vocabulary: Callable[[], Vocabulary]) -> OfflineChatModel:
+        """This engine speaking one workspace's vocabulary."""
+        return self.model_copy(update={"vocabulary": vocabulary})
 
     @property
     def _llm_type(self) -> str:
@@ -65,10 +71,11 @@ class OfflineChatModel(BaseChatModel):
 
     def _respond(self, messages: list[BaseMessage]) -> AIMessage:
         text, results, steps = _turn(messages)
-        intent: Intent = classify(text)
+        vocabulary = self.vocabulary() if self.vocabulary else Vocabulary()
+        intent: Intent = classify(text, vocabulary)
         outputs = [_parse(r) for r in results]
         if len(steps) < self.max_steps:
-            calls = next_calls(intent, outputs, step=len(steps))
+            calls = next_calls(intent, outputs, step=len(steps), vocabulary=vocabulary)
             if calls:
                 return AIMessage(
                     content="",

@@ -9,11 +9,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from assistant.engine.intents import Intent
+from assistant.engine.intents import Intent, Vocabulary
 from tools.metrics import get_metric
 
 Call = tuple[str, dict[str, Any]]
-REGIONS = ("一线城市", "新一线城市", "二线城市", "下沉市场")
 HEALTH_METRICS = ("cac", "roi", "revenue", "conversions", "repurchase_rate")
 
 
@@ -39,12 +38,14 @@ def _wants_draft(text: str) -> bool:
     return bool(re.search(r"起草|草拟|撰写|写一[份段个]|初稿|文档|draft|write|written", text, re.I))
 
 
-def next_calls(intent: Intent, outputs: list[dict[str, Any]], *, step: int) -> list[Call]:
+def next_calls(
+    intent: Intent, outputs: list[dict[str, Any]], *, step: int, vocabulary: Vocabulary | None = None
+) -> list[Call]:
     k = intent.kind
     if k in ("out_of_scope", "refuse"):
         return []
     if step == 0:
-        return _first_calls(intent)
+        return _first_calls(intent, vocabulary or Vocabulary())
     if step == 1 and k == "diagnose" and not any(o["name"] == "kpi_diagnose" for o in outputs):
         bad = _off_target(outputs)
         if not bad:
@@ -57,7 +58,7 @@ def next_calls(intent: Intent, outputs: list[dict[str, Any]], *, step: int) -> l
     return []
 
 
-def _first_calls(intent: Intent) -> list[Call]:
+def _first_calls(intent: Intent, vocabulary: Vocabulary) -> list[Call]:
     k, region, period = intent.kind, intent.region, intent.period
     if k == "kpi":
         return [
@@ -97,14 +98,16 @@ def _first_calls(intent: Intent) -> list[Call]:
             )
         ]
     if k == "regional":
+        # each of the workspace's regions; AOV against the company's sets the suggested focus
         lookups: list[Call] = [
             ("kpi_lookup", _clean({"metric": m, "period": period, "region": r}))
-            for r in REGIONS
-            for m in ("revenue", "cac")
+            for r in vocabulary.region_names
+            for m in ("revenue", "cac", "aov")
         ]
         return [
             *lookups,
-            _search("区域分层 一线城市 品牌 下沉市场 价格", k=3),
+            ("kpi_lookup", _clean({"metric": "aov", "period": period})),
+            _search("区域分层 差异化 品牌 体验 价格 渠道覆盖", k=3),
             _search("小范围 试点 1-2 个区域 再推广", k=2),
         ]
     if k == "adjustment":

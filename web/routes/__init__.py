@@ -3,7 +3,18 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from web.routes import admin, auth, chat, conversations, dashboard, drafts, health, knowledge, kpis
+from web.routes import (
+    admin,
+    auth,
+    chat,
+    conversations,
+    dashboard,
+    drafts,
+    health,
+    knowledge,
+    kpis,
+    workspaces,
+)
 
 
 class ErrorDetail(BaseModel):
@@ -28,5 +39,5 @@ _ERRORS = {
 }
 
 api = APIRouter(prefix="/api", responses=_ERRORS)  # type: ignore[arg-type]
-for module in (auth, admin, chat, conversations, dashboard, drafts, health, knowledge, kpis):
+for module in (auth, admin, chat, conversations, dashboard, drafts, health, knowledge, kpis, workspaces):
     api.include_router(module.router)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from assistant.accounts import NAME_PATTERN
+from assistant.workspaces import ProfileUpdate
 from web.deps import AdminDep, ServicesDep
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -43,6 +44,19 @@ def create_workspace(body: WorkspaceCreate, services: ServicesDep, admin: AdminD
     services.accounts.create_workspace(body.name)
     services.accounts.audit("workspace_created", principal=admin, target=body.name)
     return {"name": body.name}
+
+
+@router.put(
+    "/workspaces/{name}", summary="Edit a workspace's profile: title, annual budget, currency, fiscal notes"
+)
+def update_workspace(
+    name: str, body: ProfileUpdate, services: ServicesDep, admin: AdminDep
+) -> dict[str, Any]:
+    profile = services.profiles.update(name, body)
+    services.accounts.audit(
+        "workspace_updated", principal=admin, target=name, detail=body.model_dump(exclude_none=True)
+    )
+    return profile.model_dump(mode="json")
 
 
 @router.get("/audit")

@@ -10,8 +10,9 @@ from pydantic import BaseModel, Field
 
 from assistant.drafts.builder import SECTIONS
 from assistant.drafts.export import to_docx, to_markdown
-from assistant.drafts.revise import make_draft, revise_section
-from web.deps import PlannerDep, PrincipalDep, ServicesDep, WorkspaceDep
+from assistant.drafts.revise import revise_section
+from assistant.usecases import drafts
+from web.deps import ContextDep, PlannerDep, PrincipalDep, ServicesDep, WorkspaceDep
 
 router = APIRouter(prefix="/drafts", tags=["drafts"])
 Section = Literal["goals", "market", "strategy", "budget", "monitoring", "responsibilities"]
@@ -35,24 +36,17 @@ def _store(request: Request):
 
 @router.post("", status_code=201)
 def create_draft(
-    body: DraftCreate, request: Request, services: ServicesDep, workspace: WorkspaceDep, principal: PlannerDep
+    body: DraftCreate, services: ServicesDep, ctx: ContextDep, principal: PlannerDep
 ) -> dict[str, Any]:
-    scope = {
-        k: v
-        for k, v in (("region", body.region), ("channel", body.channel), ("product_line", body.product_line))
-        if v
-    }
-    doc = make_draft(
+    scope = {k: v for k, v in body.model_dump(include={"region", "channel", "product_line"}).items() if v}
+    _, stored = drafts.create_draft(
         services,
-        kind=body.kind,
-        section=body.section,
+        ctx,
+        **body.model_dump(include={"kind", "section", "period", "lang", "amount"}),
         scope=scope,
-        period=body.period,
-        lang=body.lang,
-        amount=body.amount,
-        workspace=workspace,
+        author=principal,
     )
-    return _store(request).create(doc, workspace=workspace, author=principal)
+    return stored
 
 
 @router.get("")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
@@ -9,6 +10,7 @@ from sqlalchemy import text
 from web.deps import ServicesDep
 
 router = APIRouter(tags=["health"])
+log = logging.getLogger("planner.health")
 
 
 @router.get("/health")
@@ -17,7 +19,8 @@ def get_health(services: ServicesDep) -> dict[str, Any]:
     try:
         with services.sessions() as s:
             s.execute(text("select 1"))
-    except Exception:
+    except Exception:  # any database failure is reported, not raised: this is the health check
+        log.exception("health check: the database did not answer")
         db_ok = False
     return {
         "status": "ok" if db_ok else "degraded",

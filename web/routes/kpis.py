@@ -11,12 +11,9 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from pydantic import BaseModel, Field
 
 from assistant.errors import DataError
-from tools.budget import budget_allocate
-from tools.diagnosis import kpi_diagnose
-from tools.forecasting import forecast_series, series_from_facts
-from tools.kpi import kpi_lookup
+from assistant.usecases import budgets, diagnosis, forecasts, kpis
 from tools.kpi_data import validate_facts, validate_targets
-from web.deps import PlannerDep, ServicesDep, WorkspaceDep
+from web.deps import ContextDep, PlannerDep, ServicesDep, WorkspaceDep
 
 router = APIRouter(tags=["kpis"])
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -106,40 +103,27 @@ async def validate_kpis(
 
 @router.get("/kpis/lookup")
 def get_kpi(
-    services: ServicesDep,
-    workspace: WorkspaceDep,
+    ctx: ContextDep,
     metric: str = Query(min_length=2, max_length=32),
-    period: str = Query(min_length=4, max_length=10),
+    period: str | None = Query(None, min_length=4, max_length=10),
     region: str | None = Query(None, max_length=64),
     channel: str | None = Query(None, max_length=64),
+    lang: Literal["zh", "en"] = "zh",
 ) -> dict[str, Any]:
-    data = services.kpis.load(workspace)
-    return kpi_lookup(
-        data.facts,
-        data.targets,
-        metric=metric,
-        period=period,
-        region=region,
-        channel=channel,
-        threshold=services.settings.deviation_threshold,
+    return kpis.lookup(
+        ctx, metric=metric, period=period, region=region, channel=channel, lang=lang
     ).model_dump()
 
 
 @router.get("/kpis/diagnose")
 def get_diagnosis(
-    services: ServicesDep,
-    workspace: WorkspaceDep,
+    ctx: ContextDep,
     metric: str = Query(min_length=2, max_length=32),
-    period: str = Query(min_length=4, max_length=10),
+    period: str | None = Query(None, min_length=4, max_length=10),
+    top: int = Query(5, ge=1, le=20),
+    lang: Literal["zh", "en"] = "zh",
 ) -> dict[str, Any]:
-    data = services.kpis.load(workspace)
-    return kpi_diagnose(
-        data.facts,
-        data.targets,
-        metric=metric,
-        period=period,
-        threshold=services.settings.deviation_threshold,
-    ).model_dump()
+    return diagnosis.diagnose(ctx, metric=metric, period=period, top=top, lang=lang).model_dump()
 
 
 class ForecastRequest(BaseModel):
@@ -150,24 +134,18 @@ class ForecastRequest(BaseModel):
 
 
 @router.post("/forecast")
-def post_forecast(body: ForecastRequest, services: ServicesDep, workspace: WorkspaceDep) -> dict[str, Any]:
-    series = series_from_facts(
-        services.kpis.load(workspace).facts, body.metric, region=body.region, channel=body.channel
-    )
-    return forecast_series(series, metric=body.metric, horizon=body.horizon).model_dump()
+def post_forecast(body: ForecastRequest, ctx: ContextDep) -> dict[str, Any]:
+    return forecasts.forecast(ctx, **body.model_dump()).model_dump()
 
 
 class BudgetRequest(BaseModel):
-    total: float = Field(gt=0, le=1e13)
+    total: float | None = Field(None, gt=0, le=1e13, description="default: the workspace's annual budget")
+    period: str | None = Field(None, min_length=4, max_length=10)
+    region: str | None = Field(None, max_length=64)
     min_share: float = Field(0.05, ge=0, le=0.5)
     max_share: float = Field(0.4, gt=0, le=1)
 
 
 @router.post("/budget/allocate")
-def post_budget(body: BudgetRequest, services: ServicesDep, workspace: WorkspaceDep) -> dict[str, Any]:
-    return budget_allocate(
-        body.total,
-        facts=services.kpis.load(workspace).facts,
-        min_share=body.min_share,
-        max_share=body.max_share,
-    ).model_dump()
+def post_budget(body: BudgetRequest, ctx: ContextDep) -> dict[str, Any]:
+    return budgets.allocate(ctx, **body.model_dump()).model_dump()

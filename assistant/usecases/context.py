@@ -1,0 +1,149 @@
+"""The workspace context: a workspace's data, profile and vocabulary, read once per request.
+
+Regions, channels, metrics, the data window and the budget come from here and nowhere else, so a
+department whose regions are 华北/华东/华南 gets answers, drafts and dashboards about those.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from assistant.kpi_store import KpiData
+from assistant.workspaces import WorkspaceProfile
+from tools.errors import DataError, InvalidArgument
+from tools.metrics import METRICS
+from tools.periods import DataWindow, Period, data_window, parse_period
+
+if TYPE_CHECKING:
+    from assistant.services import Services
+
+
+@dataclass(frozen=True)
+class WorkspaceContext:
+    name: str
+    data: KpiData
+    profile: WorkspaceProfile
+    threshold: float  # the deviation rule ("adjust past 10%")
+    window: DataWindow | None = field(init=False)
+    regions: tuple[str, ...] = field(init=False)
+    channels: tuple[str, ...] = field(init=False)
+    metrics: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        facts = self.data.facts
+        base = set(facts["metric"].unique()) if not facts.empty else set()
+        metrics = tuple(
+            key for key, m in METRICS.items() if all(x in base for x in m.base_inputs)
+        )  # derived metrics count when their inputs are there
+        object.__setattr__(self, "window", data_window(facts["date"]) if not facts.empty else None)
+        object.__setattr__(self, "regions", _names(facts, "region"))
+        object.__setattr__(self, "channels", _names(facts, "channel"))
+        object.__setattr__(self, "metrics", metrics)
+
+    # -- convenience --------------------------------------------------------------------------
+    @property
+    def facts(self) -> pd.DataFrame:
+        return self.data.facts
+
+    @property
+    def targets(self) -> pd.DataFrame:
+        return self.data.targets
+
+    @property
+    def currency(self) -> str:
+        return self.profile.currency or "元"
+
+    def require_data(self) -> DataWindow:
+        if self.window is None:
+            raise DataError(
+                f"workspace {self.name!r} has no KPI data yet: import facts and targets first "
+                "(planner kpi import --workspace … or the Data tab)"
+            )
+        return self.window
+
+    def period(self, label: str | None, default: str = "month") -> Period:
+        """The period asked for, or the latest complete month/quarter of the data."""
+        if label:
+            return parse_period(label)
+        window = self.require_data()
+        return window.latest_quarter if default == "quarter" else window.latest_month
+
+    def check_scope(self, *, region: str | None = None, channel: str | None = None) -> None:
+        """A region or channel the workspace does not have is an error that lists the ones it has."""
+        for what, value, known in (("region", region, self.regions), ("channel", channel, self.channels)):
+            if value and value not in known:
+                listed = "、".join(known) if known else "none"
+                raise InvalidArgument(
+                    f"workspace {self.name!r} has no {what} {value!r}; its {what}s are: {listed}"
+                )
+
+    def check_metric(self, metric: str) -> None:
+        key = metric.lower()
+        if key in METRICS and self.metrics and key not in self.metrics:
+            raise DataError(
+                f"workspace {self.name!r} has no data for {key}; its metrics are: {', '.join(self.metrics)}"
+            )
+
+    def describe(self) -> dict[str, Any]:
+        """What the workspace knows about itself, for the API, the prompt and the UI."""
+        return {
+            "name": self.name,
+            "profile": self.profile.model_dump(mode="json"),
+            "regions": list(self.regions),
+            "channels": list(self.channels),
+            "metrics": list(self.metrics),
+            "window": self.window.as_dict() if self.window else None,
+            "dataset_version": self.data.version,
+            "threshold_pct": self.threshold * 100,
+        }
+
+
+def _names(facts: pd.DataFrame, column: str) -> tuple[str, ...]:
+    """The segments of a column, largest first (by revenue, else spend, else rows): the order a
+    planner reads a table in."""
+    rows = facts[facts[column] != ""]
+    if rows.empty:
+        return ()
+    for metric in ("revenue", "spend"):
+        sized = rows[rows["metric"] == metric]
+        if not sized.empty:
+            volume = sized.groupby(column)["value"].sum()
+            break
+    else:
+        volume = rows.groupby(column).size().astype(float)
+    names = set(rows[column].unique())
+    return tuple(sorted(names, key=lambda n: (-float(volume.get(n, 0.0)), n)))
+
+
+def workspace_context(services: Services, workspace: str = "default") -> WorkspaceContext:
+    return WorkspaceContext(
+        name=workspace,
+        data=services.kpis.load(workspace),
+        profile=services.profiles.get(workspace),
+        threshold=services.settings.deviation_threshold,
+    )
+
+
+def from_frames(
+    facts: pd.DataFrame,
+    targets: pd.DataFrame | None = None,
+    *,
+    name: str = "file",
+    threshold: float = 0.10,
+    profile: WorkspaceProfile | None = None,
+) -> WorkspaceContext:
+    """A context over ad-hoc data (the CLI's --facts/--targets files), run by the same use cases."""
+    targets = (
+        targets
+        if targets is not None
+        else pd.DataFrame(columns=["period", "metric", "target", "region", "channel"])
+    )
+    return WorkspaceContext(
+        name=name,
+        data=KpiData(facts=facts, targets=targets, version=0, loaded_at=None),
+        profile=profile or WorkspaceProfile(name=name),
+        threshold=threshold,
+    )

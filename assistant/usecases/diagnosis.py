@@ -1,0 +1,25 @@
+"""Why a KPI is off target: the workspace's regions, channels and cells behind the gap."""
+
+from __future__ import annotations
+
+from assistant.usecases.context import WorkspaceContext
+from tools.diagnosis import Diagnosis
+from tools.diagnosis import kpi_diagnose as _kpi_diagnose
+
+
+def diagnose(
+    ctx: WorkspaceContext, *, metric: str, period: str | None = None, top: int = 5, lang: str = "zh"
+) -> Diagnosis:
+    """Decompose the gap to target, strongest driver first.
+
+    Args:
+        metric: metric key.
+        period: the period to explain; default the latest complete quarter.
+        top: how many drivers to return.
+        lang: language of the narrative and the driver details.
+    """
+    p = ctx.period(period, "quarter")
+    ctx.check_metric(metric)
+    return _kpi_diagnose(
+        ctx.facts, ctx.targets, metric=metric, period=p.label, threshold=ctx.threshold, top=top, lang=lang
+    )
