@@ -201,7 +201,7 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
         Args:
             kind: section (one plan section), regional (strategy per region) or adjustment (report on deviations).
             section: for kind=section: goals, market, strategy, budget, monitoring or responsibilities.
-            region: scope the draft to one region, e.g. 下沉市场.
+            region: scope the draft to one of the workspace's regions.
             period: the plan or report period, e.g. 2027-Q1 or 2026-09.
             lang: zh or en.
             amount: the budget total in 元 for a budget section.

@@ -6,11 +6,18 @@ import logging
 import os
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+_handler: logging.Handler | None = None
 
 
 def configure_logging(level: int | str | None = None) -> None:
-    """Log to stderr at `level` (default `PLANNER_LOG_LEVEL`, else WARNING for the CLI's quiet
-    output). Safe to call twice: the first configuration stays, only the level changes."""
+    """Log to stderr at `level` (default `PLANNER_LOG_LEVEL`, else WARNING, which keeps the CLI's
+    output clean). The handler filters by level too, since some libraries set their own loggers to
+    DEBUG. Calling it again only changes the level."""
+    global _handler
     level = level or os.environ.get("PLANNER_LOG_LEVEL", "WARNING").upper()
-    logging.basicConfig(format=FORMAT, level=level)
-    logging.getLogger("planner").setLevel(level)
+    if _handler is None:
+        _handler = logging.StreamHandler()
+        _handler.setFormatter(logging.Formatter(FORMAT))
+        logging.getLogger().addHandler(_handler)
+    _handler.setLevel(level)
+    logging.getLogger().setLevel(level)

@@ -88,7 +88,10 @@ def test_parameter_extraction(text: str, expected: dict) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("华南短视频的点击成本是多少", {"kind": "kpi", "region": "华南", "channel": "短视频", "metric": "cpc"}),
+        (
+            "华南短视频的点击成本是多少",
+            {"kind": "kpi", "region": "华南", "channel": "短视频", "metric": "cpc"},
+        ),
         ("西部的获客成本", {"region": "西部大区", "metric": "cac"}),
         ("What is CAC in south china for search ads?", {"region": "华南", "channel": "搜索广告"}),
         ("华北和华东的销售额对比一下", {"kind": "regional"}),

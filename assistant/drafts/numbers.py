@@ -83,8 +83,10 @@ class Audit(BaseModel):
 
 
 def _matches(fig: Figure, value: float) -> bool:
-    """Equal within the rounding the text shows (e.g. 6,000.0万 matches 60,001,234)."""
-    tolerance = max(0.5 * 10 ** (-fig.decimals), abs(value) * 1e-9)
+    """Equal within the rounding the text shows (e.g. 6,000.0万 matches 60,001,234). The half-unit
+    edge counts as a match (-19.25 shown as -19.2% under round-half-even), with a hair of slack for
+    binary floating point."""
+    tolerance = max(0.5 * 10 ** (-fig.decimals) * (1 + 1e-9) + 1e-12, abs(value) * 1e-9)
     return abs(fig.value - value) <= tolerance or abs(abs(fig.value) - abs(value)) <= tolerance
 
 

@@ -132,7 +132,7 @@ def _find(vocab: dict[str, list[str]], text: str) -> str | None:
 
 def _mentions(vocab: dict[str, list[str]], text: str) -> list[str]:
     """The vocabulary's names the text mentions, in order, longest match first where two overlap
-    (新一线城市 is not also 一线城市)."""
+    (a request naming 新一线 does not also name 一线)."""
     low = text.lower()
     spans = []
     for key, words in vocab.items():

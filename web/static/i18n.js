@@ -5,7 +5,8 @@ const STRINGS = {
     newChat: "＋ 新对话", history: "历史对话", search: "搜索对话…", send: "发送", stop: "停止", retry: "重试",
     placeholder: "输入您的问题，例如：预算分配应该遵循哪些原则？", copy: "复制", export: "导出", rename: "重命名",
     good: "有用", bad: "没用", feedbackComment: "可选：说说原因", thanks: "已记录反馈", signOut: "退出",
-    starters: ["帮我起草下沉市场2027年Q1的资源与预算部分", "为什么2026年Q3获客成本超标？", "各区域的推广策略建议", "写一份2026年9月的计划调整报告", "预测未来12周的销售额"],
+    // filled from the workspace (GET /api/workspace): its own regions and latest periods
+    starters: (w) => [w.region ? `帮我起草${w.region}${w.nextQuarter}的资源与预算部分` : `帮我起草${w.nextQuarter}的资源与预算部分`, `为什么${w.quarter}获客成本超标？`, "各区域的推广策略建议", `写一份${w.month}的计划调整报告`, "预测未来12周的销售额"],
     newDraft: "新建草稿", kind: "类型", section: "章节", region: "区域", channel: "渠道", period: "期间", create: "生成",
     state: { draft: "草稿", in_review: "评审中", changes_requested: "需修改", approved: "已批准" },
     submit: "提交评审", approve: "批准", requestChanges: "退回修改", withdraw: "撤回", edit: "编辑", save: "保存", cancel: "取消",
@@ -22,7 +23,7 @@ const STRINGS = {
     newChat: "+ New chat", history: "Conversations", search: "Search conversations…", send: "Send", stop: "Stop", retry: "Retry",
     placeholder: "Ask something, e.g. what are the rules for allocating the budget?", copy: "Copy", export: "Export", rename: "Rename",
     good: "Helpful", bad: "Not helpful", feedbackComment: "Optional: tell us why", thanks: "Feedback saved", signOut: "Sign out",
-    starters: ["Draft the budget section for lower-tier markets for 2027-Q1", "Why is CAC off target in 2026-Q3?", "Suggest a regional strategy for each region", "Write an adjustment report for September 2026", "Forecast revenue for the next 12 weeks"],
+    starters: (w) => [w.region ? `Draft the budget section for ${w.region} for ${w.nextQuarter}` : `Draft the budget section for ${w.nextQuarter}`, `Why is CAC off target in ${w.quarter}?`, "Suggest a regional strategy for each region", `Write an adjustment report for ${w.month}`, "Forecast revenue for the next 12 weeks"],
     newDraft: "New draft", kind: "Kind", section: "Section", region: "Region", channel: "Channel", period: "Period", create: "Create",
     state: { draft: "draft", in_review: "in review", changes_requested: "changes requested", approved: "approved" },
     submit: "Submit for review", approve: "Approve", requestChanges: "Request changes", withdraw: "Withdraw", edit: "Edit", save: "Save", cancel: "Cancel",
