@@ -23,7 +23,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tools.budget import budget_allocate
-from tools.demo_data import generate
+from tools.demo_data import PROFILE, generate
 from tools.diagnosis import kpi_diagnose
 from tools.forecasting import forecast_series
 
@@ -121,7 +121,7 @@ def main() -> None:
 
     demo, _ = generate()
     t = time.perf_counter()
-    a = budget_allocate(150_000_000, facts=demo)
+    a = budget_allocate(PROFILE["annual_budget"], facts=demo)
     print(
         f"allocation: {len(a.channels)} channels from {len(demo):,} demo rows in {time.perf_counter() - t:.2f} s; sum {sum(c.amount for c in a.categories):,.2f}"
     )
