@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 import pandas as pd
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.db import Dataset, KpiFact, KpiTarget
-from tools.kpi_data import validate_facts, validate_targets
+from tools.kpi_data import FactsShape, facts_shape, validate_facts, validate_targets
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,11 @@ class KpiData:
     targets: pd.DataFrame
     version: int  # the dataset id: tool provenance cites it
     loaded_at: datetime | None
+
+    @cached_property
+    def shape(self) -> FactsShape:
+        """Window, regions, channels and metrics, derived once per loaded (cached) data set."""
+        return facts_shape(self.facts)
 
 
 class KpiStore:

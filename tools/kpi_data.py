@@ -9,13 +9,14 @@ and column.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from tools.errors import DataError, InvalidArgument
 from tools.metrics import METRICS
-from tools.periods import parse_period
+from tools.periods import DataWindow, data_window, parse_period
 
 FACT_COLUMNS = ["date", "region", "channel", "metric", "value"]
 TARGET_COLUMNS = ["period", "metric", "target", "region", "channel"]
@@ -134,3 +135,43 @@ def load_facts(path: str | Path) -> pd.DataFrame:
 
 def load_targets(path: str | Path) -> pd.DataFrame:
     return validate_targets(read_table(path), what=Path(path).name)
+
+
+@dataclass(frozen=True)
+class FactsShape:
+    """What a data set talks about: its window, its regions and channels (largest first) and the
+    metrics it can answer (derived ones when their inputs are there)."""
+
+    window: DataWindow | None
+    regions: tuple[str, ...]
+    channels: tuple[str, ...]
+    metrics: tuple[str, ...]
+
+
+def facts_shape(facts: pd.DataFrame) -> FactsShape:
+    if facts.empty:
+        return FactsShape(window=None, regions=(), channels=(), metrics=())
+    base = set(facts["metric"].unique())
+    return FactsShape(
+        window=data_window(facts["date"]),
+        regions=_segments(facts, "region"),
+        channels=_segments(facts, "channel"),
+        metrics=tuple(key for key, m in METRICS.items() if all(x in base for x in m.base_inputs)),
+    )
+
+
+def _segments(facts: pd.DataFrame, column: str) -> tuple[str, ...]:
+    """The segments of a column, largest first (by revenue, else spend, else rows): the order a
+    planner reads a table in."""
+    rows = facts[facts[column] != ""]
+    if rows.empty:
+        return ()
+    for metric in ("revenue", "spend"):
+        sized = rows[rows["metric"] == metric]
+        if not sized.empty:
+            volume = sized.groupby(column)["value"].sum()
+            break
+    else:
+        volume = rows.groupby(column).size().astype(float)
+    names = set(rows[column].unique())
+    return tuple(sorted(names, key=lambda n: (-float(volume.get(n, 0.0)), n)))

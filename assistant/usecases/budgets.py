@@ -5,6 +5,7 @@ from __future__ import annotations
 from assistant.usecases.context import WorkspaceContext
 from tools.budget import Allocation, budget_allocate, channel_roi, region_share
 from tools.errors import InvalidArgument
+from tools.periods import quarter_of
 
 
 class BudgetPlan(Allocation):
@@ -42,7 +43,7 @@ def allocate(
     ctx.check_scope(region=region)
     quarter = ctx.period(period, "quarter")
     if quarter.kind != "quarter":  # a month or week is reviewed against its quarter's ROI plan
-        quarter = ctx.period(f"{quarter.start.year}-Q{(quarter.start.month - 1) // 3 + 1}")
+        quarter = quarter_of(quarter.start)
     annual = ctx.profile.annual_budget
     share = None
     if total is not None:

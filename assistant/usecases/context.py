@@ -15,7 +15,7 @@ from assistant.kpi_store import KpiData
 from assistant.workspaces import WorkspaceProfile
 from tools.errors import DataError, InvalidArgument
 from tools.metrics import METRICS
-from tools.periods import DataWindow, Period, data_window, parse_period
+from tools.periods import DataWindow, Period, parse_period
 
 if TYPE_CHECKING:
     from assistant.services import Services
@@ -33,15 +33,9 @@ class WorkspaceContext:
     metrics: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        facts = self.data.facts
-        base = set(facts["metric"].unique()) if not facts.empty else set()
-        metrics = tuple(
-            key for key, m in METRICS.items() if all(x in base for x in m.base_inputs)
-        )  # derived metrics count when their inputs are there
-        object.__setattr__(self, "window", data_window(facts["date"]) if not facts.empty else None)
-        object.__setattr__(self, "regions", _names(facts, "region"))
-        object.__setattr__(self, "channels", _names(facts, "channel"))
-        object.__setattr__(self, "metrics", metrics)
+        shape = self.data.shape  # computed once per data set version, not per request
+        for name in ("window", "regions", "channels", "metrics"):
+            object.__setattr__(self, name, getattr(shape, name))
 
     # -- convenience --------------------------------------------------------------------------
     @property
@@ -99,23 +93,6 @@ class WorkspaceContext:
             "dataset_version": self.data.version,
             "threshold_pct": self.threshold * 100,
         }
-
-
-def _names(facts: pd.DataFrame, column: str) -> tuple[str, ...]:
-    """The segments of a column, largest first (by revenue, else spend, else rows): the order a
-    planner reads a table in."""
-    rows = facts[facts[column] != ""]
-    if rows.empty:
-        return ()
-    for metric in ("revenue", "spend"):
-        sized = rows[rows["metric"] == metric]
-        if not sized.empty:
-            volume = sized.groupby(column)["value"].sum()
-            break
-    else:
-        volume = rows.groupby(column).size().astype(float)
-    names = set(rows[column].unique())
-    return tuple(sorted(names, key=lambda n: (-float(volume.get(n, 0.0)), n)))
 
 
 def workspace_context(services: Services, workspace: str = "default") -> WorkspaceContext:
