@@ -8,6 +8,7 @@ OpenAI key) switches the chat model to any OpenAI-compatible endpoint.
 from __future__ import annotations
 
 from functools import lru_cache
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -55,6 +56,11 @@ class Settings(BaseSettings):
 
     # Monitoring rule from the seeds: adjust when a KPI deviates from plan by more than 10%.
     deviation_threshold: float = 0.10
+    # "Today" for relative periods (上个月, next quarter); unset means the system date. Pinned in evals.
+    today: date | None = None
+
+    def today_date(self) -> date:
+        return self.today or date.today()
 
     host: str = "127.0.0.1"
     port: int = 8000

@@ -6,12 +6,13 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from assistant.services import Services
 from assistant.settings import Settings
 
 
-def eval_services(services: Services) -> Services:
+def eval_services(services: Services, **overrides: Any) -> Services:
     """Services over a temporary var dir that shares the index content and the chat model."""
     src = services.settings
     tmp = Path(tempfile.mkdtemp(prefix="planner-eval-"))
@@ -22,6 +23,6 @@ def eval_services(services: Services) -> Services:
     if manifest.exists():
         shutil.copy(manifest, tmp / "lexical" / manifest.name)
     settings: Settings = src.model_copy(
-        update={"var_dir": tmp, "database_url": None, "chroma_path": None, "secret_key": None}
+        update={"var_dir": tmp, "database_url": None, "chroma_path": None, "secret_key": None} | overrides
     )
     return Services(settings, chat_model=services.chat_model)

@@ -62,11 +62,12 @@ def _wrap(
 
 
 def _suites() -> dict[str, Callable[[Any], SuiteResult]]:
-    from evals import suites
+    from evals import holdout, suites
 
     return {
         "retrieval": _retrieval,
         "routing": _wrap("routing", suites.routing),
+        "requests_holdout": _wrap("requests_holdout", holdout.requests_holdout),
         "diagnosis": _wrap("diagnosis", suites.diagnosis),
         "forecast": _wrap("forecast", suites.forecast),
         "drafting": _wrap("drafting", suites.drafting),
