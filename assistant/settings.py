@@ -7,8 +7,8 @@ OpenAI key) switches the chat model to any OpenAI-compatible endpoint.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
