@@ -9,7 +9,10 @@ Conventions:
 - "today" is 2026-11-23: 上个月 = 2026-10, 上个季度/last quarter = 2026-Q3, 下个季度 = 2027-Q1,
   下个月 = 2026-12, 明年 = 2027, 去年同期 = the same period of 2025;
 - targets are taken only from a row that matches period, metric, region and channel exactly
-  ('' for none); when there is no such row, base is null;
+  ('' for none); when there is no such row, base is null. A target row is for its calendar
+  period, so an additive metric's (revenue, conversions, spend…) is pro-rated to the days the
+  actuals cover: 7 days per weekly row in the period (issue 12's calendar convention, applied
+  after the first run); ratio targets (cac, roi…) apply as they are;
 - change_pct = (actual - base) / base * 100 (for target/named comparisons: the gap to the benchmark);
 - ranking lists [name, value] sorted in the direction the question asks about (highest-first for
   "最高/best/most", lowest-first for "最低/lowest/cheapest");
@@ -93,7 +96,12 @@ def target(metric: str, period: str, region: str | None = None, channel: str | N
     if len(t) == 0:
         return None
     assert len(t) == 1
-    return round(float(t["target"].iloc[0]), 4)
+    value = float(t["target"].iloc[0])
+    if metric not in RATIOS:
+        start, end = bounds(period)
+        weeks = FACTS.loc[(FACTS["date"] >= start) & (FACTS["date"] <= end), "date"].nunique()
+        value *= weeks * 7 / ((end - start).days + 1)
+    return round(value, 4)
 
 
 def pct(actual, base):

@@ -96,8 +96,12 @@ def generate_facts(seed: int = SEED) -> pd.DataFrame:
 
 def generate_targets(facts: pd.DataFrame) -> pd.DataFrame:
     """2026 targets: CAC ≤ 120 and repurchase 65% (the seeds' framework); volume targets at 2025
-    actuals plus 15% growth; ROI at the 2025 level, by quarter and by month, company-wide and per region."""
-    from tools.kpi import actual_value
+    actuals plus 15% growth; ROI at the 2025 level, by quarter and by month, company-wide and per region.
+
+    A target is for its calendar period: a volume target is 2025's daily rate over the days its
+    weeks covered, times the 2026 period's calendar days (September 2025 held five weeks, September
+    2026 has thirty days), so no target inherits last year's week count."""
+    from tools.kpi import actual_value, covered_days
     from tools.metrics import get_metric
     from tools.periods import parse_period
 
@@ -108,14 +112,15 @@ def generate_targets(facts: pd.DataFrame) -> pd.DataFrame:
         last_year = parse_period(label.replace("2026", "2025"))
         rows.append((label, "cac", CAC_TARGET, "", ""))
         rows.append((label, "repurchase_rate", REPURCHASE_TARGET, "", ""))
+        per_day = p.days / (covered_days(facts, last_year) or last_year.days)
         for metric in ("revenue", "conversions"):
             base = actual_value(facts, get_metric(metric), last_year)
             if base:
-                rows.append((label, metric, round(base * 1.15, 2), "", ""))
+                rows.append((label, metric, round(base * per_day * 1.15, 2), "", ""))
             for region in REGIONS:
                 base_r = actual_value(facts, get_metric(metric), last_year, region=region)
                 if base_r and p.kind != "year":
-                    rows.append((label, metric, round(base_r * 1.15, 2), region, ""))
+                    rows.append((label, metric, round(base_r * per_day * 1.15, 2), region, ""))
         roi = actual_value(facts, get_metric("roi"), last_year)
         if roi:
             rows.append((label, "roi", round(roi, 3), "", ""))

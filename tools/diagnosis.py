@@ -26,7 +26,15 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
-from tools.kpi import STATUS_ZH, deviation_and_status, find_target, in_period, metric_value, slice_facts
+from tools.kpi import (
+    STATUS_ZH,
+    covered_days,
+    deviation_and_status,
+    find_target,
+    in_period,
+    metric_value,
+    slice_facts,
+)
 from tools.metrics import METRICS, Metric, get_metric
 from tools.periods import Period, parse_period
 
@@ -59,6 +67,9 @@ class Diagnosis(BaseModel):
     target: float | None
     deviation_pct: float | None
     status: str
+    region: str | None = None
+    channel: str | None = None
+    components: dict[str, dict[str, float | None]] = {}  # the slice's CPC/CVR/AOV… against the reference
     drivers: list[Driver]
     narrative: str
 
@@ -182,13 +193,20 @@ def kpi_diagnose(
     *,
     metric: str,
     period: str,
+    region: str | None = None,
+    channel: str | None = None,
     threshold: float = 0.10,
     top: int = 5,
     lang: str = "zh",
 ) -> Diagnosis:
-    """Decompose a KPI's gap to target over region, channel and region × channel, strongest driver first."""
+    """Decompose a KPI's gap to target over region, channel and region × channel, strongest driver
+    first. Within a slice it drills down inside it: inside a region by channel, inside a channel by
+    region, with the slice's components (CPC, CVR, AOV…) against the reference period. A slice
+    without its own target is explained against the reference period."""
     m, p = get_metric(metric), parse_period(period)
     ref_p = reference_period(facts, p)
+    where = {k: v for k, v in (("region", region), ("channel", channel)) if v}
+    facts = slice_facts(facts, **where) if where else facts
     rows = slice_facts(facts, metrics=m.base_inputs)
     rows = (
         rows[(rows["region"] != "") & (rows["channel"] != "")]
@@ -196,12 +214,12 @@ def kpi_diagnose(
         else rows
     )
     cur, ref = in_period(rows, p), in_period(rows, ref_p)
-    target = find_target(targets, m, p)
+    target = find_target(targets, m, p, region=region, channel=channel, days=covered_days(facts, p))
     candidates: list[dict] = []
     actual_total, t_used = None, target
     for dim in DIMENSIONS:
         keys = ["region", "channel"] if dim == "region×channel" else [dim]
-        if any((cur[k] == "").all() for k in keys) or cur.empty:
+        if any((cur[k] == "").all() or k in where for k in keys) or cur.empty:
             continue
         frame, actual_total, t_used = _segment_frame(m, cur, ref, keys, target)
         gap = actual_total - t_used
@@ -223,16 +241,18 @@ def kpi_diagnose(
                     "surprise": _js(float(row["p"]), float(row["q"])),
                 }
             )
+    if actual_total is None and not cur.empty:  # a single cell: nothing left to drill into
+        actual_total = metric_value(cur.groupby("metric")["value"].sum(), m)
     deviation, status = deviation_and_status(actual_total, target, m, threshold)
     ranked = _rank(candidates, m.direction)[:top]
     drivers = []
     for d in ranked:
-        where = (
+        cell = (
             dict(zip(["region", "channel"], d["key"], strict=False))
             if d["dimension"] == "region×channel"
             else {d["dimension"]: d["key"][0]}
         )
-        comps = _components(m, in_period(facts, p), in_period(facts, ref_p), **where)
+        comps = _components(m, in_period(facts, p), in_period(facts, ref_p), **cell)
         drivers.append(
             Driver(
                 dimension=d["dimension"],
@@ -256,9 +276,12 @@ def kpi_diagnose(
         period=p.label,
         reference_period=ref_p.label,
         actual=None if actual_total is None else round(actual_total, 4),
-        target=target,
+        target=None if target is None else round(target, 4),
         deviation_pct=deviation,
         status=status,
+        region=region,
+        channel=channel,
+        components=_components(m, in_period(facts, p), in_period(facts, ref_p)),
         drivers=drivers,
         narrative=_narrative(m, p.label, actual_total, target, deviation, status, drivers, lang),
     )

@@ -19,6 +19,21 @@ class TrendPoint(BaseModel):
     value: float | None
 
 
+CompareKind = Literal["target", "previous", "year_earlier", "named"]
+
+
+class Comparison(BaseModel):
+    """What the actual is compared with, on the same days as the actual."""
+
+    kind: CompareKind
+    period: str | None = None  # the base's own period; None for a value the planner named
+    value: float | None  # the base on the actual's days
+    raw_value: float | None = None  # the target row, or the base period's own figure, before pro-rating
+    days: int | None = None  # days the base period's data covers
+    change: float | None = None  # actual - base
+    change_pct: float | None = None  # (actual - base) / |base|, in %
+
+
 class KpiResult(BaseModel):
     metric: str
     metric_name: str
@@ -32,6 +47,10 @@ class KpiResult(BaseModel):
     deviation_pct: float | None
     status: Status
     threshold_pct: float
+    days: int | None = None  # days the actuals cover (weekly data: 7 per week)
+    calendar_days: int = 0
+    partial: bool = False  # the data does not reach the period's end (or start)
+    comparison: Comparison | None = None
     trend: list[TrendPoint] = []
 
 
@@ -84,6 +103,22 @@ def actual_value(
     return metric_value(rows.groupby("metric")["value"].sum(), metric)
 
 
+def covered_days(facts: pd.DataFrame, period: Period) -> int | None:
+    """The days the facts dated in `period` measure: a row starts one step of the data's own
+    frequency (a weekly row covers its Monday to Sunday), so a month of weekly data covers 28 or 35
+    days, never exactly its calendar days. None when the period has no rows."""
+    dates = pd.DatetimeIndex(facts["date"].unique()).sort_values() if not facts.empty else None
+    if dates is None or dates.empty:
+        return None
+    inside = dates[(dates >= period.start) & (dates <= period.end)]
+    if inside.empty:
+        return None
+    gap = int(pd.Series(dates).diff().dt.days.median()) if len(dates) > 1 else 7
+    if gap >= 28:  # monthly or quarterly rows measure their whole calendar period
+        return period.days
+    return len(inside) * max(1, gap)
+
+
 def find_target(
     targets: pd.DataFrame | None,
     metric: Metric,
@@ -91,10 +126,15 @@ def find_target(
     *,
     region: str | None = None,
     channel: str | None = None,
+    days: int | None = None,
 ) -> float | None:
-    """The target for exactly this slice. A target set for an enclosing period applies to a ratio
-    metric as is and to an additive metric pro rata by days (a quarterly revenue target gives a
-    monthly one)."""
+    """The target for exactly this slice, on the same days as the actuals.
+
+    A target row is for its calendar period. A ratio metric's target applies as is; an additive
+    metric's is pro-rated to the `days` the actuals cover (a 30-day September target against four
+    weeks of actuals counts 28/30 of it), and a target for an enclosing period gives a shorter one
+    the same way (a quarterly revenue target gives a monthly one).
+    """
     if targets is None or targets.empty:
         return None
     t = targets[
@@ -104,13 +144,15 @@ def find_target(
     ]
     if t.empty:
         return None
+    days = days or period.days
     exact = t[t["period"] == period.label]
     if not exact.empty:
-        return float(exact["target"].iloc[0])
+        value = float(exact["target"].iloc[0])
+        return value if metric.derived else value * days / period.days
     for label, value in zip(t["period"], t["target"], strict=True):
         outer = parse_period(label)
         if outer.contains(period):
-            return float(value) if metric.derived else float(value) * period.days / outer.days
+            return float(value) if metric.derived else float(value) * days / outer.days
     return None
 
 
@@ -130,6 +172,76 @@ def deviation_and_status(
     return round(deviation * 100, 2), status
 
 
+def _partial(facts: pd.DataFrame, period: Period, days: int | None) -> bool:
+    if days is None or facts.empty:
+        return False
+    first, last = pd.Timestamp(facts["date"].min()), pd.Timestamp(facts["date"].max())
+    step = days // max(
+        1, len(facts.loc[(facts["date"] >= period.start) & (facts["date"] <= period.end), "date"].unique())
+    )
+    return first > period.start or last + pd.Timedelta(days=max(step, 1) - 1) < period.end
+
+
+def _change(actual: float | None, base: float | None) -> tuple[float | None, float | None]:
+    if actual is None or base is None:
+        return None, None
+    return round(actual - base, 4), (round((actual - base) / abs(base) * 100, 2) if base else None)
+
+
+def compare_with(
+    facts: pd.DataFrame,
+    targets: pd.DataFrame | None,
+    metric: Metric,
+    period: Period,
+    actual: float | None,
+    days: int | None,
+    kind: CompareKind | float,
+    *,
+    region: str | None = None,
+    channel: str | None = None,
+) -> Comparison:
+    """The comparison base for an actual, covering the same days.
+
+    `kind` is "target", "previous" (the period just before), "year_earlier" (the same period a
+    year before) or a number the planner named ("120块的红线"). An additive metric's previous or
+    year-earlier figure is scaled to the actual's days when the two periods hold a different number
+    of weeks (August's five weeks against July's four), so the change is never a calendar artefact.
+    """
+    if not isinstance(kind, str):
+        base = float(kind)
+        change, pct = _change(actual, base)
+        return Comparison(kind="named", value=base, raw_value=base, change=change, change_pct=pct)
+    if kind == "target":
+        raw = find_target(targets, metric, period, region=region, channel=channel)
+        base = find_target(targets, metric, period, region=region, channel=channel, days=days)
+        change, pct = _change(actual, base)
+        return Comparison(
+            kind="target",
+            period=period.label,
+            value=base,
+            raw_value=raw,
+            days=days,
+            change=change,
+            change_pct=pct,
+        )
+    other = period.previous() if kind == "previous" else period.year_earlier()
+    raw = actual_value(facts, metric, other, region=region, channel=channel)
+    other_days = covered_days(facts, other)
+    base = raw
+    if raw is not None and not metric.derived and days and other_days and other_days != days:
+        base = raw * days / other_days
+    change, pct = _change(actual, base)
+    return Comparison(
+        kind=kind,
+        period=other.label,
+        value=None if base is None else round(base, 4),
+        raw_value=None if raw is None else round(raw, 4),
+        days=other_days,
+        change=change,
+        change_pct=pct,
+    )
+
+
 def kpi_lookup(
     facts: pd.DataFrame,
     targets: pd.DataFrame | None,
@@ -140,17 +252,21 @@ def kpi_lookup(
     channel: str | None = None,
     threshold: float = 0.10,
     trend_periods: int = 6,
+    compare: CompareKind | float = "target",
     lang: str = "zh",
 ) -> KpiResult:
     """Actual vs target for one metric, period and slice, with the trend of the periods before it.
 
     Status follows the monitoring rule: off target when the adverse deviation passes `threshold`
-    (10% by default), watch above half of it, otherwise on track.
+    (10% by default), watch above half of it, otherwise on track. Targets and comparison bases
+    cover the same days as the actuals (see `find_target` and `compare_with`).
     """
     m, p = get_metric(metric), parse_period(period)
     actual = actual_value(facts, m, p, region=region, channel=channel)
-    target = find_target(targets, m, p, region=region, channel=channel)
+    days = covered_days(facts, p)
+    target = find_target(targets, m, p, region=region, channel=channel, days=days)
     deviation, status = deviation_and_status(actual, target, m, threshold)
+    comparison = compare_with(facts, targets, m, p, actual, days, compare, region=region, channel=channel)
     trend, q = [], p
     for _ in range(trend_periods):
         v = actual_value(facts, m, q, region=region, channel=channel)
@@ -165,9 +281,86 @@ def kpi_lookup(
         region=region,
         channel=channel,
         actual=None if actual is None else round(actual, 4),
-        target=target,
+        target=None if target is None else round(target, 4),
         deviation_pct=deviation,
         status=status,
         threshold_pct=threshold * 100,
+        days=days,
+        calendar_days=p.days,
+        partial=_partial(facts, p, days),
+        comparison=comparison,
         trend=list(reversed(trend)),
+    )
+
+
+class RankRow(BaseModel):
+    name: str
+    actual: float | None
+    target: float | None
+    deviation_pct: float | None
+    status: Status
+
+
+class Ranking(BaseModel):
+    metric: str
+    metric_name: str
+    unit: str
+    direction: str
+    period: str
+    by: Literal["region", "channel"]
+    region: str | None = None
+    channel: str | None = None
+    order: Literal["desc", "asc"]
+    rows: list[RankRow]
+
+
+def kpi_rank(
+    facts: pd.DataFrame,
+    targets: pd.DataFrame | None,
+    *,
+    metric: str,
+    period: str,
+    by: Literal["region", "channel"],
+    region: str | None = None,
+    channel: str | None = None,
+    order: Literal["desc", "asc"] | None = None,
+    threshold: float = 0.10,
+    lang: str = "zh",
+) -> Ranking:
+    """Regions or channels ranked by a metric in a period (within a region or channel if given),
+    each with its target on the same days. `order` defaults to best first (lowest first for a
+    lower-is-better metric such as CAC)."""
+    m, p = get_metric(metric), parse_period(period)
+    names = [n for n in slice_facts(facts, region=region, channel=channel)[by].unique() if n]
+    days = covered_days(facts, p)
+    rows = []
+    for name in names:
+        where = {"region": region, "channel": channel, by: name}
+        actual = actual_value(facts, m, p, **where)
+        if actual is None:
+            continue
+        target = find_target(targets, m, p, **where, days=days)
+        deviation, status = deviation_and_status(actual, target, m, threshold)
+        rows.append(
+            RankRow(
+                name=name,
+                actual=round(actual, 4),
+                target=None if target is None else round(target, 4),
+                deviation_pct=deviation,
+                status=status,
+            )
+        )
+    order = order or ("asc" if m.direction == "lower" else "desc")
+    rows.sort(key=lambda r: r.actual or 0.0, reverse=order == "desc")
+    return Ranking(
+        metric=m.key,
+        metric_name=m.name(lang),
+        unit=m.unit,
+        direction=m.direction,
+        period=p.label,
+        by=by,
+        region=region,
+        channel=channel,
+        order=order,
+        rows=rows,
     )
