@@ -169,15 +169,20 @@ async def _run_case(services: Services, case: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def load_cases() -> list[dict[str, Any]]:
+FILES = ("requests_holdout.jsonl", "requests_holdout_b.jsonl")  # h-cases, then the fresh b-cases
+
+
+def load_cases(files: tuple[str, ...] = FILES) -> list[dict[str, Any]]:
     from evals.suites import _jsonl
 
-    return [c for c in _jsonl("requests_holdout.jsonl") if c["id"] not in RETIRED]
+    return [c for name in files for c in _jsonl(name) if c["id"] not in RETIRED]
 
 
-def requests_holdout(services: Services) -> tuple[dict[str, float], dict[str, Any]]:
+def requests_holdout(
+    services: Services, files: tuple[str, ...] = FILES
+) -> tuple[dict[str, float], dict[str, Any]]:
     sandbox = eval_services(services, today=TODAY)
-    rows = [asyncio.run(_run_case(sandbox, case)) for case in load_cases()]
+    rows = [asyncio.run(_run_case(sandbox, case)) for case in load_cases(files)]
     metrics: dict[str, float] = {"fully_correct": mean(r["ok"] for r in rows), "n": float(len(rows))}
     for key in ("lang", "type"):
         for value in sorted({r[key] for r in rows}):

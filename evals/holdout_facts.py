@@ -12,7 +12,8 @@ Conventions:
   ('' for none); when there is no such row, base is null. A target row is for its calendar
   period, so an additive metric's (revenue, conversions, spend…) is pro-rated to the days the
   actuals cover: 7 days per weekly row in the period (issue 12's calendar convention, applied
-  after the first run); ratio targets (cac, roi…) apply as they are;
+  after the first run); ratio targets (cac, roi…) apply as they are; likewise an additive
+  metric's previous or year-earlier base is scaled to the actual's number of weeks;
 - change_pct = (actual - base) / base * 100 (for target/named comparisons: the gap to the benchmark);
 - ranking lists [name, value] sorted in the direction the question asks about (highest-first for
   "最高/best/most", lowest-first for "最低/lowest/cheapest");
@@ -104,6 +105,11 @@ def target(metric: str, period: str, region: str | None = None, channel: str | N
     return round(value, 4)
 
 
+def weeks(period: str) -> int:
+    start, end = bounds(period)
+    return FACTS.loc[(FACTS["date"] >= start) & (FACTS["date"] <= end), "date"].nunique()
+
+
 def pct(actual, base):
     if base is None or base == 0:
         return None
@@ -189,6 +195,8 @@ def named(lang, turns, metric, period, bench, region=None, channel=None):
 def change(lang, turns, metric, period, kind, region=None, channel=None):
     other = prev(period) if kind == "previous" else year_earlier(period)
     a, b = value(metric, period, region, channel), value(metric, other, region, channel)
+    if metric not in RATIOS:  # the base scaled to the actual's weeks (issue 12's convention)
+        b = round(b * weeks(period) / weeks(other), 4)
     exp = slot(metric, period, region, channel) | {
         "compare": {"kind": kind, "period": other, "value": b},
         "answer_facts": {"actual": a, "base": b, "change_pct": pct(a, b), "ranking": None},
