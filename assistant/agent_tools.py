@@ -103,83 +103,149 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
 
     @tool(response_format="content_and_artifact")
     def kpi_lookup(
-        metric: str, period: str | None = None, region: str | None = None, channel: str | None = None
+        metric: str,
+        period: str | None = None,
+        region: str | None = None,
+        channel: str | None = None,
+        compare: str | float | None = None,
     ) -> tuple[str, dict]:
-        """Look up a KPI's actual value against its target for a period and slice.
+        """Look up a KPI's actual value for a period and slice, against a comparison base.
 
         Returns actual, target, deviation in percent, status (on_track, watch, off_target when the
-        adverse deviation passes the 10% rule) and the trend of earlier periods.
+        adverse deviation passes the 10% rule), the comparison asked for (its base on the same days
+        as the actual, change and change in percent), whether the period is partial, and the trend.
 
         Args:
             metric: metric key, e.g. cac, roi, revenue, conversions, cpc, cvr, ctr, aov, repurchase_rate.
             period: 2026, 2026-Q3, 2026-09 or 2026-W37; default the latest complete month.
             region: one of the workspace's regions; omit for all regions.
             channel: one of the workspace's channels; omit for all channels.
+            compare: target (default), previous (the period before), year_earlier (same period a
+                year before), or a number the planner named, e.g. "120".
         """
         ctx = context()
-        result = kpis.lookup(ctx, metric=metric, period=period, region=region, channel=channel)
+        base = _compare_arg(compare)
+        result = kpis.lookup(ctx, metric=metric, period=period, region=region, channel=channel, compare=base)
         out = result.model_dump()
-        inputs = {"metric": metric, "period": result.period, "region": region, "channel": channel}
+        inputs = {
+            "metric": metric,
+            "period": result.period,
+            "region": region,
+            "channel": channel,
+            "compare": base,
+        }
         return _dump(out), {"result": out, "provenance": provenance(ctx, "kpi_lookup", inputs)}
 
     @tool(response_format="content_and_artifact")
+    def kpi_rank(
+        metric: str,
+        by: Literal["region", "channel"],
+        period: str | None = None,
+        region: str | None = None,
+        channel: str | None = None,
+        order: Literal["desc", "asc"] | None = None,
+    ) -> tuple[str, dict]:
+        """Rank the workspace's regions or channels by a KPI in a period, each with its target.
+
+        Args:
+            metric: metric key, e.g. cac, roi, revenue, cvr.
+            by: region or channel.
+            period: 2026-Q3, 2026-09 …; default the latest complete month.
+            region: rank channels inside this region.
+            channel: rank regions inside this channel.
+            order: desc (highest first) or asc (lowest first); default best first.
+        """
+        ctx = context()
+        result = kpis.rank(
+            ctx, metric=metric, by=by, period=period, region=region, channel=channel, order=order
+        )
+        out = result.model_dump()
+        inputs = {"metric": metric, "by": by, "period": result.period, "region": region, "channel": channel}
+        return _dump(out), {"result": out, "provenance": provenance(ctx, "kpi_rank", inputs)}
+
+    @tool(response_format="content_and_artifact")
     def kpi_diagnose(
-        metric: str, period: str | None = None, lang: Literal["zh", "en"] = "zh"
+        metric: str,
+        period: str | None = None,
+        region: str | None = None,
+        channel: str | None = None,
+        lang: Literal["zh", "en"] = "zh",
     ) -> tuple[str, dict]:
         """Explain why a KPI is off target: the regions, channels and region×channel cells that drive the gap, strongest first.
 
         For ratio metrics (CAC, ROI, CPC) each driver separates the rate effect from the mix
-        effect and reports the component changes (e.g. CAC = CPC / CVR).
+        effect and reports the component changes (e.g. CAC = CPC / CVR). Inside a region the
+        drivers are its channels; inside a channel, its regions.
 
         Args:
             metric: metric key, e.g. cac, roi, revenue.
             period: 2026-Q3, 2026-09 …; default the latest complete quarter.
+            region: explain this region only.
+            channel: explain this channel only.
             lang: language of the narrative and driver details, zh or en.
         """
         ctx = context()
-        result = diagnosis.diagnose(ctx, metric=metric, period=period, lang=lang)
+        result = diagnosis.diagnose(
+            ctx, metric=metric, period=period, region=region, channel=channel, lang=lang
+        )
         out = result.model_dump()
         slim = out | {
             "drivers": [
                 {k: d[k] for k in ("dimension", "value", "share_of_gap", "detail")} for d in out["drivers"]
             ]
         }
-        inputs = {"metric": metric, "period": result.period}
+        inputs = {"metric": metric, "period": result.period, "region": region, "channel": channel}
         return _dump(slim), {"result": out, "provenance": provenance(ctx, "kpi_diagnose", inputs)}
 
     @tool(response_format="content_and_artifact")
     def forecast(
-        metric: str, horizon: int = 12, region: str | None = None, channel: str | None = None
+        metric: str,
+        period: str | None = None,
+        horizon: int | None = None,
+        region: str | None = None,
+        channel: str | None = None,
     ) -> tuple[str, dict]:
-        """Forecast a KPI from its history, with prediction intervals, a backtest against seasonal naive, and base/stretch targets.
+        """Forecast a KPI: the total (or a ratio's average) over a planning period with its 80% interval and base/stretch targets, or `horizon` steps ahead with a backtest.
 
         Args:
             metric: metric key, e.g. revenue, conversions, cac.
-            horizon: number of future periods (weeks for weekly data), 1-104.
+            period: the period to forecast, e.g. 2026-12, 2027-Q1 or 2027; default the next quarter.
+            horizon: instead of a period, this many future steps (weeks for weekly data), 1-104.
             region: restrict to one of the workspace's regions.
             channel: restrict to one of the workspace's channels.
         """
         ctx = context()
-        horizon = max(1, min(int(horizon), forecasts.MAX_HORIZON))
-        result = forecasts.forecast(ctx, metric=metric, horizon=horizon, region=region, channel=channel)
-        out = result.model_dump()
-        slim = out | {"points": out["points"][:3] + out["points"][-1:]}
-        inputs = {"metric": metric, "horizon": horizon, "region": region, "channel": channel}
-        return _dump(slim), {"result": out, "provenance": provenance(ctx, "forecast", inputs)}
+        if horizon and not period:
+            horizon = max(1, min(int(horizon), forecasts.MAX_HORIZON))
+            result = forecasts.forecast(ctx, metric=metric, horizon=horizon, region=region, channel=channel)
+            out = result.model_dump()
+            slim = out | {"points": out["points"][:3] + out["points"][-1:]}
+            inputs = {"metric": metric, "horizon": horizon, "region": region, "channel": channel}
+            return _dump(slim), {"result": out, "provenance": provenance(ctx, "forecast", inputs)}
+        summary = forecasts.forecast_period(ctx, metric=metric, period=period, region=region, channel=channel)
+        out = summary.model_dump() | {"region": region, "channel": channel}
+        inputs = {"metric": metric, "period": summary.period, "region": region, "channel": channel}
+        return _dump(out), {"result": out, "provenance": provenance(ctx, "forecast", inputs)}
 
     @tool(response_format="content_and_artifact")
     def budget_allocate(
-        total: float | None = None, period: str | None = None, region: str | None = None
+        total: float | None = None,
+        period: str | None = None,
+        region: str | None = None,
+        channel: str | None = None,
+        by: Literal["channel", "region"] = "channel",
     ) -> tuple[str, dict]:
         """Allocate a marketing budget: 40% technology / 30% content / 30% channels, and the channel share split by fitted response curves under ROI rules (floor 4, bonus above 6), with reallocations for channels whose ROI misses plan by more than 10%.
 
         Args:
             total: the budget in the workspace's currency; default the workspace's annual budget.
-            period: the quarter whose planned channel ROI is checked for reallocation; default the latest complete quarter.
+            period: the period the money is for, e.g. 2027-Q1 or 2026-12; reallocations are judged on the latest complete quarter of data.
             region: allocate for one of the workspace's regions (default amount: its share of the annual budget).
+            channel: a budget for one of the workspace's channels, split across the regions.
+            by: channel (default) or region: also split the total across the regions.
         """
         ctx = context()
-        result = budgets.allocate(ctx, total=total, period=period, region=region)
+        result = budgets.allocate(ctx, total=total, period=period, region=region, channel=channel, by=by)
         out = result.model_dump()
         inputs = {"total": result.total, "period": result.period, "region": region}
         return _dump(out), {"result": out, "provenance": provenance(ctx, "budget_allocate", inputs)}
@@ -248,13 +314,29 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
             "passages": passages,
         }
 
-    tools = [search_knowledge, kpi_lookup, kpi_diagnose, forecast, budget_allocate, create_draft]
+    tools = [search_knowledge, kpi_lookup, kpi_rank, kpi_diagnose, forecast, budget_allocate, create_draft]
     for t in tools:
         # Bad arguments (unknown metric, bad period, no data) go back to the model as an error
         # result it can correct, instead of ending the turn.
         t.func = _as_tool_errors(t.func)  # type: ignore[attr-defined]
         t.handle_tool_error = True
     return tools
+
+
+def _compare_arg(compare: str | float | None) -> Any:
+    """target / previous / year_earlier, or a number the planner named."""
+    if compare is None or compare == "":
+        return "target"
+    if isinstance(compare, int | float):
+        return float(compare)
+    if compare in ("target", "previous", "year_earlier"):
+        return compare
+    try:
+        return float(str(compare).replace(",", ""))
+    except ValueError:
+        raise ToolException(
+            f"compare must be target, previous, year_earlier or a number, got {compare!r}"
+        ) from None
 
 
 def _as_tool_errors(func: Any) -> Any:

@@ -91,7 +91,12 @@ def workspace_model(services: Services, workspace: str) -> BaseChatModel:
 
     def vocabulary() -> Vocabulary:
         ctx = workspace_context(services, workspace)
-        return Vocabulary.of(ctx.regions, ctx.channels)
+        return Vocabulary.of(
+            ctx.regions,
+            ctx.channels,
+            covered_until=ctx.window.covered_until.date() if ctx.window else None,
+            today=services.settings.today_date(),
+        )
 
     return bind(vocabulary)
 

@@ -65,4 +65,4 @@ class Services:
 
     @property
     def model_name(self) -> str:
-        return "offline-rules-v1" if self.engine == "offline" else self.settings.llm_model
+        return "offline-rules-v2" if self.engine == "offline" else self.settings.llm_model

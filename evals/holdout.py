@@ -143,10 +143,21 @@ def _checks(case: dict[str, Any], answer: str, calls: list[dict[str, Any]], cite
     if facts.get("ranking"):
         ranking = facts["ranking"]
         checks["top_in_headline"] = mentions(head, ranking[0][0])
-        positions = [answer.find(name) for name, _ in ranking]
+        positions = [_position(answer, name, [n for n, _ in ranking]) for name, _ in ranking]
         checks["order"] = all(p >= 0 for p in positions) and positions == sorted(positions)
         checks["values"] = all(states(answer, v) for _, v in ranking)
     return checks
+
+
+def _position(text: str, name: str, names: list[str]) -> int:
+    """Where `name` first appears on its own (一线城市 inside 新一线城市 does not count)."""
+    longer = [n for n in names if n != name and name in n]
+    for m in re.finditer(re.escape(name), text):
+        if not any(
+            text.startswith(n, m.start() - n.index(name)) for n in longer if m.start() >= n.index(name)
+        ):
+            return m.start()
+    return -1
 
 
 async def _run_case(services: Services, case: dict[str, Any]) -> dict[str, Any]:

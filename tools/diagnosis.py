@@ -91,14 +91,15 @@ def _js(p: float, q: float) -> float:
     return out
 
 
-def _fmt(v: float | None, unit: str) -> str:
+def _fmt(v: float | None, unit: str, lang: str = "zh") -> str:
     if v is None:
         return "—"
     if unit == "%":
         return f"{v:.2f}%"
-    if abs(v) >= 1e4:
-        return f"{v:,.0f}{unit}"
-    return f"{v:,.2f}{unit}"
+    text = f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:,.2f}"
+    if lang != "zh":
+        return f"RMB {text}" if unit == "元" else f"{text}x" if unit == "倍" else text
+    return f"{text}{unit}"
 
 
 def _pct_change(new: float | None, old: float | None) -> float | None:
@@ -164,11 +165,11 @@ def _components(
 def _detail(m: Metric, d: dict, comps: dict[str, dict[str, float | None]], lang: str) -> str:
     zh = lang == "zh"
     parts = [
-        f"{d['label']}: {m.name(lang)} {_fmt(d['reference'], m.unit)} → {_fmt(d['actual'], m.unit)}"
+        f"{d['label']}: {m.name(lang)} {_fmt(d['reference'], m.unit, lang)} → {_fmt(d['actual'], m.unit, lang)}"
         + (
-            f"（{'预期' if zh else 'expected'} {_fmt(d['expected'], m.unit)}）"
+            f"（预期 {_fmt(d['expected'], m.unit)}）"
             if zh
-            else f" (expected {_fmt(d['expected'], m.unit)})"
+            else f" (expected {_fmt(d['expected'], m.unit, lang)})"
         )
     ]
     for key, c in comps.items():

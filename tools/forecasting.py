@@ -391,3 +391,84 @@ def series_from_facts(
     wide = rows.pivot_table(index="date", columns="metric", values="value", aggfunc="sum")
     values = [metric_value(r, m) for _, r in wide.iterrows()]
     return pd.Series(values, index=pd.DatetimeIndex(wide.index), dtype=float).dropna()
+
+
+class PeriodForecast(BaseModel):
+    """A forecast summarised over a planning period: its total (or, for a ratio metric, its
+    average), with the interval drawn from simulated paths, counting actuals already in."""
+
+    metric: str
+    period: str
+    aggregate: str  # "sum" | "mean"
+    value: float
+    lower: float
+    upper: float
+    level: float
+    actual_part: float  # the actuals already in the period (0 when it lies wholly ahead)
+    steps_actual: int  # periods (weeks) of the period already observed
+    steps_forecast: int  # periods (weeks) forecast
+    model: str
+    base_target: float  # the median: an even chance of reaching it
+    stretch_target: float  # the favourable 80th (20th for lower-is-better) percentile: a 1-in-5 chance
+    stretch_quantile: float
+
+
+def forecast_period(
+    series: pd.Series,
+    *,
+    metric: str,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    derived: bool,
+    lower_is_better: bool = False,
+    level: float = 0.8,
+    reps: int = 1000,
+    seed: int = 7,
+) -> PeriodForecast:
+    """Forecast the steps of `series` dated in [start, end] and summarise them: an additive metric's
+    total (actuals already in plus the simulated rest), a ratio metric's average. The interval is
+    the `level` quantile range of the simulated totals, so it accounts for how errors accumulate
+    over the period rather than adding up per-step intervals."""
+    s = series.dropna().sort_index().groupby(level=0).sum()
+    if len(s) < 6:
+        raise DataError(f"need at least 6 data points to forecast {metric}, got {len(s)}")
+    freq = detect_frequency(pd.DatetimeIndex(s.index))
+    step, last = _offset(freq), pd.Timestamp(s.index[-1])
+    future = []
+    d = last + step
+    while d <= end:
+        future.append(d)
+        d = d + step
+    inside = [i for i, d in enumerate(future) if d >= start]
+    seen = s[(s.index >= start) & (s.index <= end)]
+    if not inside and seen.empty:
+        raise InvalidArgument(f"no {freq} step of the data falls in {start.date()}..{end.date()}")
+    y = s.to_numpy(dtype=float)
+    fitted = _select(y, SEASON[freq], max(1, len(future)))(y)
+    if inside:
+        paths = fitted.simulate(len(future), reps, np.random.default_rng(seed))[inside, :]
+    else:
+        paths = np.zeros((0, reps))
+    observed = seen.to_numpy(dtype=float)
+    if derived:  # a ratio: the average over the period's steps
+        totals = (observed.sum() + paths.sum(axis=0)) / (len(observed) + len(inside))
+    else:
+        totals = observed.sum() + paths.sum(axis=0)
+    tail = (1 - level) / 2
+    q = 0.2 if lower_is_better else 0.8
+    return PeriodForecast(
+        metric=metric,
+        period="",
+        aggregate="mean" if derived else "sum",
+        value=round(float(np.median(totals)), 4),
+        lower=round(float(np.quantile(totals, tail)), 4),
+        upper=round(float(np.quantile(totals, 1 - tail)), 4),
+        level=level,
+        actual_part=round(float(observed.sum()), 4),
+        steps_actual=len(observed),
+        steps_forecast=len(inside),
+        model=fitted.name,
+        base_target=round(float(np.median(totals)), 2),
+        stretch_target=round(float(np.quantile(totals, q)), 2),
+        stretch_quantile=q,
+    )

@@ -185,7 +185,7 @@ def _partial(facts: pd.DataFrame, period: Period, days: int | None) -> bool:
 def _change(actual: float | None, base: float | None) -> tuple[float | None, float | None]:
     if actual is None or base is None:
         return None, None
-    return round(actual - base, 4), (round((actual - base) / abs(base) * 100, 2) if base else None)
+    return round(actual - base, 4), (round((actual - base) / abs(base) * 100, 4) if base else None)
 
 
 def compare_with(

@@ -707,7 +707,7 @@ def build_draft(
         citations=ctx.citations,
         numbers=ctx.numbers,
         engine="offline",
-        model="offline-rules-v1",
+        model="offline-rules-v2",
     )  # type: ignore[arg-type]
     return audit(doc)
 

@@ -12,9 +12,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 
 from assistant.engine.intents import Intent
+from assistant.engine.skills import registry
 from tools.kpi import STATUS_ZH
 from tools.metrics import METRICS
 from tools.segments import region_focus
@@ -23,13 +24,21 @@ STATUS_EN = {"on_track": "on track", "watch": "watch", "off_target": "off target
 DIM_ZH = {"region": "区域", "channel": "渠道", "region×channel": "区域×渠道"}
 
 
-def fmt_num(v: float | None, unit: str = "", digits: int = 2) -> str:
+def fmt_num(v: float | None, unit: str = "", digits: int = 2, lang: str = "zh") -> str:
+    """A figure as a planner writes it: 5,289.4万元 / 1.32亿元 in Chinese, RMB 52.89 million in English."""
     if v is None:
         return "—"
     if unit == "%":
         return f"{v:.{digits}f}%"
     if unit == "倍":
-        return f"{v:.{digits}f}"
+        return f"{v:.{digits}f}" if lang == "zh" else f"{v:.{digits}f}x"
+    if lang == "en":
+        money = unit == "元"
+        if abs(v) >= 1e6:
+            text = f"{v / 1e6:,.2f} million"
+        else:
+            text = f"{v:,.{digits}f}" if abs(v) < 1e4 else f"{v:,.0f}"
+        return f"RMB {text}" if money else text
     if abs(v) >= 1e8:
         return f"{v / 1e8:,.2f}亿{unit}"
     if abs(v) >= 1e4:
@@ -67,7 +76,12 @@ class Composer:
             undefined=StrictUndefined,
             keep_trailing_newline=False,
         )
-        self.env.filters.update(num=fmt_num, pct=fmt_pct, excerpt=excerpt)
+
+        @pass_context
+        def num(context: Any, v: float | None, unit: str = "", digits: int = 2) -> str:
+            return fmt_num(v, unit, digits, "zh" if context.get("zh", True) else "en")
+
+        self.env.filters.update(num=num, pct=fmt_pct, excerpt=excerpt)
 
     def compose(self, intent: Intent, outputs: list[dict[str, Any]]) -> str:
         zh = intent.lang == "zh"
@@ -117,8 +131,63 @@ class Composer:
             "metric_name": metric_name,
             "dim": (lambda d: DIM_ZH[d]) if zh else (lambda d: d),
         }
+        ctx.update(
+            ranks=by("kpi_rank"),
+            key_points=lambda question: answer_points(question, passages, zh),
+            scope=lambda r: scope_label(r, zh),
+            implicit_period=not intent.period_said,
+            key_unit=lambda key: METRICS[key].unit if key in METRICS else "",
+        )
         drafted = any(o["name"] == "create_draft" for o in outputs)
-        template = "draft.md.j2" if intent.kind == "draft" or drafted else f"{intent.kind}.md.j2"
+        skill = registry().get(intent.kind)
+        template = (
+            "draft.md.j2"
+            if intent.kind == "draft" or drafted
+            else skill.template_name
+            if skill
+            else f"{intent.kind}.md.j2"
+        )
         body = self.env.get_template(template).render(**ctx).strip()
         footer = self.env.get_template("_footer.md.j2").render(**ctx).strip()
         return re.sub(r"\n{3,}", "\n\n", f"{body}\n\n{footer}")
+
+
+def scope_label(r: dict[str, Any], zh: bool) -> str:
+    """The slice a result is about: 下沉市场 · 信息流广告, or the whole company."""
+    parts = [x for x in (r.get("region"), r.get("channel")) if x]
+    if parts:
+        return " · ".join(parts)
+    return "全公司" if zh else "company-wide"
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in re.split(r"(?<=[。！？；!?])|(?<=\.)\s+", text) if len(s.strip()) >= 8]
+
+
+def answer_points(
+    question: str, passages: list[dict[str, Any]], zh: bool, limit: int = 3
+) -> list[dict[str, Any]]:
+    """The few sentences that answer a knowledge question, each with the passage it comes from.
+
+    Chinese answers take sentences from the passages; English answers take the documents' English
+    key points for the cited section. Sentences are scored by the query words they share, and the
+    top passage always contributes its best sentence.
+    """
+    from assistant.kb.tokens import expand_query, lexical_tokens
+
+    words = set(lexical_tokens(expand_query(question)))
+    scored: list[tuple[float, int, int, str, int]] = []
+    for rank, p in enumerate(passages):
+        candidates = _sentences(p["text"]) if zh else list(p.get("key_points_en") or [])
+        for i, sentence in enumerate(candidates):
+            overlap = len(words & set(lexical_tokens(sentence)))
+            scored.append((overlap - rank * 0.5 - i * 0.1, rank, i, sentence, p["n"]))
+    if not scored:
+        return []
+    scored.sort(key=lambda x: -x[0])
+    chosen = scored[:limit]
+    best_top = max((x for x in scored if x[1] == 0), key=lambda x: x[0], default=None)
+    if best_top and best_top not in chosen:
+        chosen = [best_top, *chosen[: limit - 1]]
+    chosen.sort(key=lambda x: (x[1], x[2]))
+    return [{"text": x[3], "n": x[4]} for x in chosen]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,24 +25,26 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import ConfigDict
 
 from assistant.engine.compose import composer_for
-from assistant.engine.intents import Intent, Vocabulary, classify
+from assistant.engine.intents import Intent, Vocabulary, dialogue
 from assistant.engine.planner import next_calls
 
-MODEL_NAME = "offline-rules-v1"
+MODEL_NAME = "offline-rules-v2"
 
 
-def _turn(messages: Sequence[BaseMessage]) -> tuple[str, list[ToolMessage], list[AIMessage]]:
-    """The latest request and the tool results and tool-calling steps that followed it."""
+def _turn(messages: Sequence[BaseMessage]) -> tuple[list[str], list[ToolMessage], list[AIMessage]]:
+    """The conversation's requests (oldest first, the latest last) and the tool results and
+    tool-calling steps that followed the latest."""
     results: list[ToolMessage] = []
     steps: list[AIMessage] = []
+    requests = [str(m.content) for m in messages if isinstance(m, HumanMessage)]
     for msg in reversed(messages):
         if isinstance(msg, HumanMessage):
-            return str(msg.content), list(reversed(results)), list(reversed(steps))
+            break
         if isinstance(msg, ToolMessage):
             results.append(msg)
         elif isinstance(msg, AIMessage) and msg.tool_calls:
             steps.append(msg)
-    return "", list(reversed(results)), list(reversed(steps))
+    return requests or [""], list(reversed(results)), list(reversed(steps))
 
 
 class OfflineChatModel(BaseChatModel):
@@ -70,9 +73,10 @@ class OfflineChatModel(BaseChatModel):
         return self
 
     def _respond(self, messages: list[BaseMessage]) -> AIMessage:
-        text, results, steps = _turn(messages)
+        requests, results, steps = _turn(messages)
         vocabulary = self.vocabulary() if self.vocabulary else Vocabulary()
-        intent: Intent = classify(text, vocabulary)
+        # the dialogue state: a follow-up inherits the earlier requests' slots
+        intent: Intent = dialogue(requests[-6:], vocabulary, vocabulary.today or date.today())
         outputs = [_parse(r) for r in results]
         if len(steps) < self.max_steps:
             calls = next_calls(intent, outputs, step=len(steps), vocabulary=vocabulary)

@@ -26,6 +26,9 @@ class DocMeta(BaseModel):
     lang: Literal["zh", "en"] = "zh"
     tags: list[str] = []
     sources: list[str] = []
+    # English key points per section heading, in our own words: English answers quote these and
+    # cite the Chinese passage; English queries retrieve through them.
+    key_points_en: dict[str, list[str]] = {}
 
     @field_validator("tags", "sources", mode="before")
     @classmethod
@@ -44,13 +47,17 @@ class Chunk(BaseModel):
     heading: str
     text: str
     path: str
+    key_points_en: list[str] = []
 
     def index_text(self) -> str:
-        """What retrieval sees: the passage plus its titles and tags in both languages.
+        """What retrieval sees: the passage plus its titles, tags and key points in both languages.
 
-        Titles and bilingual tags are what let an English query reach a Chinese passage.
+        Titles, bilingual tags and the English key points are what let an English query reach a
+        Chinese passage.
         """
-        return "\n".join([self.title, self.title_en, " ".join(self.tags), self.heading, self.text])
+        return "\n".join(
+            [self.title, self.title_en, " ".join(self.tags), self.heading, self.text, *self.key_points_en]
+        )
 
 
 class Document(BaseModel):
@@ -129,6 +136,7 @@ def chunk_document(doc: Document, *, max_tokens: int) -> list[Chunk]:
                     heading=heading,
                     text=piece.strip(),
                     path=doc.path,
+                    key_points_en=m.key_points_en.get(heading, []),
                 )
             )
     return chunks

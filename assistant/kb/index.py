@@ -39,6 +39,7 @@ class Passage:
     text: str
     score: float
     path: str = ""
+    key_points_en: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -50,6 +51,7 @@ class Passage:
             "text": self.text,
             "heading": self.heading,
             "title_en": self.title_en,
+            "key_points_en": list(self.key_points_en),
         }
 
 
@@ -132,6 +134,7 @@ class KnowledgeIndex:
                         "tags": "|".join(c.tags),
                         "heading": c.heading,
                         "path": c.path,
+                        "key_points_en": "\n".join(c.key_points_en),
                     }
                     for c in part
                 ],
@@ -177,6 +180,7 @@ class KnowledgeIndex:
                 m.get("tags", "").replace("|", " "),
                 m.get("heading", ""),
                 m["text"],
+                m.get("key_points_en", ""),
             ]
         )
 
@@ -227,6 +231,7 @@ class KnowledgeIndex:
                     text=m["text"],
                     score=score,
                     path=m.get("path", ""),
+                    key_points_en=tuple(p for p in m.get("key_points_en", "").split("\n") if p),
                 )
             )
         return out

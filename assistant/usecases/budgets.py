@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field
+
 from assistant.usecases.context import WorkspaceContext
 from tools.budget import Allocation, budget_allocate, channel_roi, region_share
 from tools.errors import InvalidArgument
-from tools.periods import quarter_of
+from tools.kpi import actual_value
+from tools.metrics import get_metric
+from tools.periods import parse_period, quarter_of
 
 
 class BudgetPlan(Allocation):
     """An allocation and what it rests on: where the total came from and which quarter's ROI
     decided the reallocations."""
 
-    period: str
+    period: str  # the period the money is for
+    review_period: str  # the quarter whose actual ROI against plan decided the reallocations
     region: str | None = None
+    channel: str | None = None
+    by_region: list[dict[str, float | str]] = Field(default_factory=list)  # per region, when split by region
     currency: str = "元"
     total_basis: str  # given | annual_budget | region_share
     annual_budget: float | None = None
@@ -26,6 +35,8 @@ def allocate(
     total: float | None = None,
     period: str | None = None,
     region: str | None = None,
+    channel: str | None = None,
+    by: Literal["channel", "region"] = "channel",
     min_share: float = 0.05,
     max_share: float = 0.4,
 ) -> BudgetPlan:
@@ -35,15 +46,22 @@ def allocate(
     Args:
         total: the amount; default the workspace's annual budget (for a region: its share of it,
             by the region's share of the quarterly revenue targets).
-        period: the quarter whose planned ROI is checked; default the latest complete quarter.
+        period: the period the money is for (2027-Q1, 2026-12, 2027); default the latest complete
+            quarter. Reallocations are judged on the latest complete quarter of data up to it.
         region: allocate over this region's channel history only.
+        channel: a budget for one channel: split across the regions by the channel's revenue in
+            the review quarter (the 40/30/30 and channel rules do not apply inside one channel).
+        by: also split the total across the workspace's regions (by their share of the revenue
+            targets, else of the latest quarter's revenue).
         min_share: smallest share of the channel pool a channel keeps.
         max_share: largest share of the channel pool a channel may take.
     """
-    ctx.check_scope(region=region)
-    quarter = ctx.period(period, "quarter")
-    if quarter.kind != "quarter":  # a month or week is reviewed against its quarter's ROI plan
-        quarter = quarter_of(quarter.start)
+    ctx.check_scope(region=region, channel=channel)
+    window = ctx.require_data()
+    asked = ctx.period(period, "quarter")
+    quarter = asked if asked.kind == "quarter" else quarter_of(asked.start)
+    if quarter.end > window.covered_until:  # money for a future period: review the latest actuals
+        quarter = window.latest_quarter
     annual = ctx.profile.annual_budget
     share = None
     if total is not None:
@@ -57,6 +75,22 @@ def allocate(
         total, basis = annual * share, "region_share"
     else:
         total, basis = annual, "annual_budget"
+    if channel:
+        return BudgetPlan(
+            total=float(total),
+            method=f"{channel}: split across regions by its revenue in {quarter.label}",
+            categories=[],
+            channels=[],
+            expected_revenue=None,
+            period=asked.label,
+            review_period=quarter.label,
+            region=region or None,
+            channel=channel,
+            by_region=_by_region(ctx, float(total), quarter.label, channel=channel),
+            currency=ctx.currency,
+            total_basis=basis,
+            annual_budget=annual,
+        )
     plan_roi, actual_roi = channel_roi(ctx.facts, ctx.targets, quarter.label)
     facts = ctx.facts[ctx.facts["region"] == region] if region else ctx.facts
     allocation = budget_allocate(
@@ -67,12 +101,35 @@ def allocate(
         min_share=min_share,
         max_share=max_share,
     )
+    split = _by_region(ctx, float(total), quarter.label) if by == "region" and not region else []
     return BudgetPlan(
         **allocation.model_dump(),
-        period=quarter.label,
+        period=asked.label,
+        review_period=quarter.label,
+        by_region=split,
         region=region or None,
         currency=ctx.currency,
         total_basis=basis,
         annual_budget=annual,
         region_share=None if share is None else round(share, 4),
     )
+
+
+def _by_region(
+    ctx: WorkspaceContext, total: float, quarter: str, channel: str | None = None
+) -> list[dict[str, float | str]]:
+    """Regions' shares: of the revenue targets, or (for one channel, or without targets) of the
+    quarter's revenue."""
+    shares = {r: None if channel else region_share(ctx.targets, r) for r in ctx.regions}
+    if any(v is None for v in shares.values()):
+        revenue = get_metric("revenue")
+        p = parse_period(quarter)
+        values = {
+            r: actual_value(ctx.facts, revenue, p, region=r, channel=channel) or 0.0 for r in ctx.regions
+        }
+        whole = sum(values.values()) or 1.0
+        shares = {r: v / whole for r, v in values.items()}
+    return [
+        {"region": r, "share": round(float(v or 0.0), 4), "amount": round(total * float(v or 0.0), 2)}
+        for r, v in sorted(shares.items(), key=lambda kv: -(kv[1] or 0.0))
+    ]

@@ -8,18 +8,37 @@ from tools.diagnosis import kpi_diagnose as _kpi_diagnose
 
 
 def diagnose(
-    ctx: WorkspaceContext, *, metric: str, period: str | None = None, top: int = 5, lang: str = "zh"
+    ctx: WorkspaceContext,
+    *,
+    metric: str,
+    period: str | None = None,
+    region: str | None = None,
+    channel: str | None = None,
+    top: int = 5,
+    lang: str = "zh",
 ) -> Diagnosis:
-    """Decompose the gap to target, strongest driver first.
+    """Decompose the gap to target, strongest driver first; inside a region or channel, drill
+    down within it.
 
     Args:
         metric: metric key.
         period: the period to explain; default the latest complete quarter.
+        region: explain this region (its channels are the drivers).
+        channel: explain this channel (its regions are the drivers).
         top: how many drivers to return.
         lang: language of the narrative and the driver details.
     """
     p = ctx.period(period, "quarter")
+    ctx.check_scope(region=region, channel=channel)
     ctx.check_metric(metric)
     return _kpi_diagnose(
-        ctx.facts, ctx.targets, metric=metric, period=p.label, threshold=ctx.threshold, top=top, lang=lang
+        ctx.facts,
+        ctx.targets,
+        metric=metric,
+        period=p.label,
+        region=region or None,
+        channel=channel or None,
+        threshold=ctx.threshold,
+        top=top,
+        lang=lang,
     )

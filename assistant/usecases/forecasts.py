@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from assistant.usecases.context import WorkspaceContext
 from tools.errors import InvalidArgument
-from tools.forecasting import Forecast, forecast_series, series_from_facts
+from tools.forecasting import Forecast, PeriodForecast, forecast_series, series_from_facts
+from tools.forecasting import forecast_period as forecast_period_of
+from tools.metrics import get_metric
+from tools.periods import parse_period, quarter_of
 
 MAX_HORIZON = 104
 
@@ -34,3 +37,41 @@ def forecast(
     ctx.check_metric(metric)
     series = series_from_facts(ctx.facts, metric, region=region or None, channel=channel or None)
     return forecast_series(series, metric=metric, horizon=int(horizon), folds=3 if backtest else 0)
+
+
+def forecast_period(
+    ctx: WorkspaceContext,
+    *,
+    metric: str,
+    period: str | None = None,
+    region: str | None = None,
+    channel: str | None = None,
+) -> PeriodForecast:
+    """The forecast for one planning period ("下个季度" = the next quarter's total with its 80%
+    interval), counting the actuals already in it.
+
+    Args:
+        metric: metric key.
+        period: a month, quarter or year; default the quarter after the latest data.
+        region: one of the workspace's regions, or None for all.
+        channel: one of the workspace's channels, or None for all.
+    """
+    window = ctx.require_data()
+    ctx.check_scope(region=region, channel=channel)
+    ctx.check_metric(metric)
+    p = parse_period(period) if period else quarter_of(window.covered_until).next()
+    if p.end <= window.covered_until:
+        raise InvalidArgument(
+            f"{p.label} is already in the data (up to {window.covered_until.date()}): ask for its actuals instead"
+        )
+    m = get_metric(metric)
+    series = series_from_facts(ctx.facts, metric, region=region or None, channel=channel or None)
+    result = forecast_period_of(
+        series,
+        metric=metric,
+        start=p.start,
+        end=p.end,
+        derived=m.derived,
+        lower_is_better=m.direction == "lower",
+    )
+    return result.model_copy(update={"period": p.label})

@@ -1,10 +1,13 @@
-"""KPI lookup: actual against target for a metric, period and slice of the workspace."""
+"""KPI lookup and ranking: a metric for a period and slice of the workspace, against a base."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from assistant.usecases.context import WorkspaceContext
-from tools.kpi import KpiResult
+from tools.kpi import CompareKind, KpiResult, Ranking
 from tools.kpi import kpi_lookup as _kpi_lookup
+from tools.kpi import kpi_rank as _kpi_rank
 
 
 def lookup(
@@ -14,15 +17,18 @@ def lookup(
     period: str | None = None,
     region: str | None = None,
     channel: str | None = None,
+    compare: CompareKind | float = "target",
     lang: str = "zh",
 ) -> KpiResult:
-    """Actual vs target with the deviation rule's status and the trend before it.
+    """Actual against a base (the target by default) with the deviation rule's status and the
+    trend before it. Targets and bases cover the same days as the actuals.
 
     Args:
         metric: metric key (cac, roi, revenue …).
         period: 2026, 2026-Q3, 2026-09 or 2026-W37; default the latest complete month.
         region: one of the workspace's regions, or None for all.
         channel: one of the workspace's channels, or None for all.
+        compare: target, previous, year_earlier, or a number the planner named.
         lang: language of the metric's name.
     """
     p = ctx.period(period, "month")
@@ -35,6 +41,46 @@ def lookup(
         period=p.label,
         region=region or None,
         channel=channel or None,
+        threshold=ctx.threshold,
+        compare=compare,
+        lang=lang,
+    )
+
+
+def rank(
+    ctx: WorkspaceContext,
+    *,
+    metric: str,
+    by: Literal["region", "channel"],
+    period: str | None = None,
+    region: str | None = None,
+    channel: str | None = None,
+    order: Literal["desc", "asc"] | None = None,
+    lang: str = "zh",
+) -> Ranking:
+    """The workspace's regions or channels ranked by a metric, with their targets.
+
+    Args:
+        metric: metric key.
+        by: rank regions or channels.
+        period: default the latest complete month.
+        region: rank channels inside this region.
+        channel: rank regions inside this channel.
+        order: desc (highest first) or asc; default best first.
+        lang: language of the metric's name.
+    """
+    p = ctx.period(period, "month")
+    ctx.check_scope(region=region, channel=channel)
+    ctx.check_metric(metric)
+    return _kpi_rank(
+        ctx.facts,
+        ctx.targets,
+        metric=metric,
+        period=p.label,
+        by=by,
+        region=region or None,
+        channel=channel or None,
+        order=order,
         threshold=ctx.threshold,
         lang=lang,
     )

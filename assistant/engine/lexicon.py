@@ -1,0 +1,180 @@
+"""The words planners use: metrics, plan sections, the workspace's regions and channels, amounts.
+
+Metric and section words are data a planner can extend; regions and channels are the workspace's
+own (a `Vocabulary` built from its data) plus the trade glossary in `segment_aliases.yaml`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+METRICS = {
+    "cac": ["获客成本", "获客单价", "拉新成本", "cac", "acquisition cost", "cost per acquisition", "cpa"],
+    "roi": ["roi", "roas", "投产比", "投资回报", "投入产出", "回报率", "return on"],
+    "cpc": ["cpc", "点击单价", "点击成本", "单次点击成本", "cost per click", "click cost"],
+    "cvr": ["转化率", "cvr", "conversion rate"],
+    "ctr": ["点击率", "ctr", "click-through"],
+    "repurchase_rate": ["复购率", "复购", "repurchase", "repeat purchase"],
+    "aov": ["客单价", "aov", "order value"],
+    "conversions": ["转化量", "转化数", "成交单数", "conversions", "订单量", "orders"],
+    "revenue": ["销售额", "销量", "营收", "收入", "成交额", "gmv", "revenue", "sales"],
+    "spend": ["花费", "花了多少", "花了", "消耗", "投放费用", "营销费用", "spend", "spent", "cost"],
+    "clicks": ["点击量", "点击数", "clicks"],
+    "impressions": ["曝光量", "曝光", "impressions"],
+}
+SECTIONS = {
+    "responsibilities": [
+        "职责分工",
+        "职责",
+        "分工",
+        "时间表",
+        "responsibilities",
+        "who does what",
+        "timeline",
+    ],
+    "goals": ["背景与目标", "目标", "kpi 体系", "goals", "objectives", "background"],
+    "market": ["市场环境", "竞争", "swot", "竞品", "market", "competition", "competitor"],
+    "strategy": ["核心策略", "策略与举措", "strategy", "initiatives"],
+    "budget": ["资源与预算", "预算", "资源", "budget", "resources"],
+    "monitoring": ["监控", "评估", "复盘", "monitoring", "evaluation"],
+}
+
+_SUFFIXES = ("城市", "市场", "地区", "区域", "大区", "广告", "渠道")
+
+
+@lru_cache(maxsize=1)
+def _aliases() -> dict[str, list[str]]:
+    data = yaml.safe_load((Path(__file__).parent / "segment_aliases.yaml").read_text(encoding="utf-8"))
+    return {str(k): [str(v).lower() for v in vs] for k, vs in (data or {}).items()}
+
+
+def _words_for(name: str) -> list[str]:
+    words = [name.lower()]
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            words.append(name[: -len(suffix)].lower())
+    return words + _aliases().get(name, [])
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """A workspace's regions and channels with the words that name them in a request."""
+
+    regions: dict[str, list[str]] = field(default_factory=dict)
+    channels: dict[str, list[str]] = field(default_factory=dict)
+    covered_until: date | None = None  # the last day the data measures: later periods are forecasts
+    today: date | None = None  # what 上个月 / next quarter resolve against (None: the system date)
+
+    @classmethod
+    def of(
+        cls,
+        regions: Iterable[str] = (),
+        channels: Iterable[str] = (),
+        *,
+        covered_until: date | None = None,
+        today: date | None = None,
+    ) -> Vocabulary:
+        return cls(
+            regions={r: _words_for(r) for r in regions},
+            channels={c: _words_for(c) for c in channels},
+            covered_until=covered_until,
+            today=today,
+        )
+
+    @property
+    def region_names(self) -> list[str]:
+        return list(self.regions)
+
+
+_CN_NUM = {
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+    "十一": 11,
+    "十二": 12,
+}
+
+
+def detect_lang(text: str) -> str:
+    cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
+    latin = len(re.findall(r"[A-Za-z]", text))
+    return "zh" if cjk * 3 >= latin else "en"
+
+
+def find(vocab: dict[str, list[str]], text: str) -> str | None:
+    low = text.lower()
+    best: tuple[int, int, str] | None = None
+    for key, words in vocab.items():
+        for w in words:
+            pattern = (
+                re.escape(w) if re.search(r"[\u4e00-\u9fff]", w) else rf"(?<![a-z]){re.escape(w)}(?![a-z])"
+            )
+            m = re.search(pattern, low)
+            if m and (best is None or (m.start(), -len(w)) < (best[0], best[1])):
+                best = (m.start(), -len(w), key)
+    return best[2] if best else None
+
+
+def mentions(vocab: dict[str, list[str]], text: str) -> list[str]:
+    """The vocabulary's names the text mentions, in order, longest match first where two overlap
+    (a request naming 新一线 does not also name 一线)."""
+    low = text.lower()
+    spans = []
+    for key, words in vocab.items():
+        for w in words:
+            pattern = (
+                re.escape(w) if re.search(r"[\u4e00-\u9fff]", w) else rf"(?<![a-z]){re.escape(w)}(?![a-z])"
+            )
+            spans += [(m.start(), -len(w), key) for m in re.finditer(pattern, low)]
+    found, end = [], -1
+    for start, neg_len, key in sorted(spans):
+        if start >= end:
+            end = start - neg_len
+            if key not in found:
+                found.append(key)
+    return found
+
+
+def _count(vocab: dict[str, list[str]], text: str) -> int:
+    return len(mentions(vocab, text))
+
+
+def extract_amount(text: str) -> float | None:
+    t = text.replace(",", "").replace("，", "")
+    if m := re.search(r"(\d+(?:\.\d+)?)\s*个?亿", t):
+        return float(m.group(1)) * 1e8
+    if m := re.search(r"(\d+(?:\.\d+)?)\s*万", t):
+        return float(m.group(1)) * 1e4
+    if m := re.search(r"(\d+(?:\.\d+)?)\s*(million|m\b)", t, re.I):
+        return float(m.group(1)) * 1e6
+    if m := re.search(r"(\d+(?:\.\d+)?)\s*(billion|bn)", t, re.I):
+        return float(m.group(1)) * 1e9
+    if m := re.search(r"(?<![\d-])(\d{6,})(?![\d-])", t):
+        return float(m.group(1))
+    return None
+
+
+def extract_horizon(text: str) -> int | None:
+    t = text.lower()
+    if m := re.search(r"(\d+)\s*(?:个)?\s*(周|星期|weeks?)", t):
+        return int(m.group(1))
+    if m := re.search(r"(\d+)\s*(?:个)?\s*(月|months?)", t):
+        return int(m.group(1)) * 4 + int(m.group(1)) // 3  # weekly data: months to weeks
+    if m := re.search(r"(\d+|[一二三四])\s*(?:个)?\s*(季度|quarters?)", t):
+        return int(_CN_NUM.get(m.group(1), m.group(1))) * 13
+    return None

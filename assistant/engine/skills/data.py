@@ -1,0 +1,174 @@
+"""Data questions: a KPI's value against a base, rankings, why it is off target, forecasts and
+budgets, each for the slice and period the planner named."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from assistant.engine.skills import Skill, clean, search
+from tools.periods import parse_period
+
+HEALTH_METRICS = ("revenue", "cac", "roi")
+_WHY = r"为什么|为何|为啥|原因|咋回事|怎么回事|诊断|拆解|分析下|why|root cause|what'?s behind|what happened|diagnos|explain"
+_FORECAST = r"预测|预估|展望|能有多少|能到多少|会有多少|大概会|forecast|predict|projection|will .{0,30}(be|look|reach)|expected to"
+_BUDGET = r"预算|怎么分|怎么配|怎么分配|分配|budget|allocat|split .{0,40}(across|between|by)"
+
+
+def _future(intent, vocabulary) -> bool:
+    """The period starts after the workspace's latest data (a period the data is part-way through
+    is a status question about a partial period unless the request asks for a forecast)."""
+    if not intent.period or vocabulary.covered_until is None:
+        return False
+    return parse_period(intent.period).start.date() > vocabulary.covered_until
+
+
+def _compare(intent) -> Any:
+    c = intent.compare
+    return c if isinstance(c, float) or c in ("previous", "year_earlier") else None
+
+
+def _status_calls(intent, outputs, step, vocabulary) -> list:
+    if step:
+        return []
+    scope = {"period": intent.period, "region": intent.region, "channel": intent.channel}
+    if intent.metric is None:
+        return [("kpi_lookup", clean({"metric": m, **scope})) for m in HEALTH_METRICS]
+    return [("kpi_lookup", clean({"metric": intent.metric, **scope, "compare": _compare(intent)}))]
+
+
+def _rank_by(intent) -> str:
+    if intent.by:
+        return intent.by
+    return "channel" if intent.region and not intent.channel else "region"
+
+
+def _rank_calls(intent, outputs, step, vocabulary) -> list:
+    if step:
+        return []
+    by = _rank_by(intent)
+    args = {
+        "metric": intent.metric,
+        "by": by,
+        "period": intent.period,
+        "region": intent.region if by == "channel" else None,
+        "channel": intent.channel if by == "region" else None,
+        "order": intent.order,
+    }
+    return [("kpi_rank", clean(args))]
+
+
+def _why_calls(intent, outputs, step, vocabulary) -> list:
+    if step == 0 and intent.metric:
+        args = {
+            "metric": intent.metric,
+            "period": intent.period,
+            "region": intent.region,
+            "channel": intent.channel,
+        }
+        return [
+            ("kpi_diagnose", clean(args | {"lang": intent.lang})),
+            search(f"{intent.metric} 偏离目标 原因 诊断 拆解", k=3),
+        ]
+    if step == 0:
+        return [
+            ("kpi_lookup", clean({"metric": m, "period": intent.period}))
+            for m in (*HEALTH_METRICS, "conversions", "repurchase_rate")
+        ]
+    if step == 1 and not intent.metric and not any(o["name"] == "kpi_diagnose" for o in outputs):
+        bad = sorted(
+            (
+                o["result"]
+                for o in outputs
+                if o["name"] == "kpi_lookup" and o.get("result", {}).get("status") == "off_target"
+            ),
+            key=lambda r: -abs(r["deviation_pct"] or 0),
+        )[:3]
+        if not bad:
+            return []
+        return [
+            ("kpi_diagnose", {"metric": r["metric"], "period": r["period"], "lang": intent.lang}) for r in bad
+        ] + [search(f"{bad[0]['metric']} 偏离目标 原因 诊断", k=3)]
+    return []
+
+
+def _forecast_calls(intent, outputs, step, vocabulary) -> list:
+    if step:
+        return []
+    args = {"metric": intent.metric or "revenue", "region": intent.region, "channel": intent.channel}
+    if intent.period:
+        args["period"] = intent.period
+    elif intent.horizon:
+        args["horizon"] = intent.horizon
+    return [("forecast", clean(args)), search("数据预测 基础目标 挑战目标 弹性设定", k=3)]
+
+
+def _budget_calls(intent, outputs, step, vocabulary) -> list:
+    if step:
+        return []
+    by = "region" if intent.by == "region" and not intent.region else None
+    args = {
+        "total": intent.amount,
+        "period": intent.period,
+        "region": intent.region,
+        "channel": intent.channel,
+        "by": by,
+    }
+    return [("budget_allocate", clean(args)), search("预算分配 ROI 优先 40/30/30 动态调整", k=4)]
+
+
+def _is_budget(intent, vocabulary) -> bool:
+    q = intent.query.lower()
+    return bool(re.search(_BUDGET, q)) and not re.search(_WHY, q)
+
+
+budget = Skill(kind="budget", priority=50, detect=_is_budget, calls=_budget_calls)
+forecast = Skill(
+    kind="forecast",
+    priority=55,
+    detect=lambda i, v: (
+        bool(re.search(_FORECAST, i.query.lower())) or (i.metric is not None and _future(i, v))
+    ),
+    calls=_forecast_calls,
+)
+diagnose = Skill(
+    kind="diagnose",
+    priority=60,
+    detect=lambda i, v: (
+        bool(re.search(_WHY, i.query.lower()))
+        or (
+            bool(
+                re.search(
+                    r"偏离|没达标|未达标|超标了|掉了|off[- ]target|miss(ed)? (the )?target", i.query.lower()
+                )
+            )
+            and bool(re.search(r"为什么|为啥|why|原因", i.query.lower()))
+        )
+    ),
+    calls=_why_calls,
+    template="diagnose.md.j2",
+)
+rank = Skill(
+    kind="rank",
+    priority=65,
+    detect=lambda i, v: (
+        i.metric is not None
+        and (
+            i.by is not None
+            or bool(i.order and re.search(r"哪个|哪些|哪家|which|who|rank|排名|排个名|排序", i.query.lower()))
+        )
+    ),
+    calls=_rank_calls,
+)
+status = Skill(
+    kind="status",
+    priority=70,
+    detect=lambda i, v: (
+        i.metric is not None
+        or (
+            bool(i.region or i.channel or i.period_said)
+            and not re.search(r"策略|怎么做|strategy", i.query.lower())
+        )
+    ),
+    calls=_status_calls,
+)

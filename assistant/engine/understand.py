@@ -1,0 +1,359 @@
+"""Slot filling for the offline engine: what a planner's request asks, in their own words.
+
+A request becomes an `Intent`: the question type (chosen by the skills in `skills/`), the metric,
+region, channel, period (absolute or relative, resolved against today's date and the workspace's
+latest data), the comparison base (target, previous period, a year earlier, or a value the planner
+names), an amount, a ranking dimension and direction. A follow-up ("那下沉市场呢？", "换成8月份看看",
+"And just for tier-1 cities?") inherits the previous turn's slots and overrides what it names: the
+dialogue state is the fold of `follow` over the conversation's requests.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from assistant.engine.lexicon import (
+    METRICS,
+    SECTIONS,
+    Vocabulary,
+    detect_lang,
+    extract_amount,
+    extract_horizon,
+    find,
+    mentions,
+)
+
+_CN = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+_MONTH_RE = r"(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\b\.?"
+
+
+def _cn_int(s: str) -> int:
+    if s.isdigit():
+        return int(s)
+    if s.startswith("十"):
+        return 10 + (_CN.get(s[1:], 0) if len(s) > 1 else 0)
+    return _CN.get(s, 0)
+
+
+@dataclass
+class Intent:
+    kind: str
+    lang: str
+    query: str
+    metric: str | None = None
+    period: str | None = None
+    period_said: bool = False  # the request named the period (else the answer says which it used)
+    region: str | None = None
+    channel: str | None = None
+    compare: str | float | None = None  # target | previous | year_earlier | a named value
+    amount: float | None = None
+    horizon: int | None = None
+    section: str | None = None
+    by: str | None = None  # region | channel, for rankings and budget splits
+    order: str | None = None  # desc | asc
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+# -- periods --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Clock:
+    """Today's date, against which 上个月 / next quarter resolve."""
+
+    today: date
+
+    def month(self, shift: int = 0) -> str:
+        m = self.today.year * 12 + self.today.month - 1 + shift
+        return f"{m // 12}-{m % 12 + 1:02d}"
+
+    def quarter(self, shift: int = 0) -> str:
+        q = self.today.year * 4 + (self.today.month - 1) // 3 + shift
+        return f"{q // 4}-Q{q % 4 + 1}"
+
+    def year(self, shift: int = 0) -> str:
+        return str(self.today.year + shift)
+
+
+_REL_YEAR = {"今年": 0, "本年": 0, "去年": -1, "明年": 1, "this year": 0, "last year": -1, "next year": 1}
+
+
+def _year_of(prefix: str, clock: Clock) -> int:
+    prefix = prefix.strip().lower()
+    if re.fullmatch(r"20\d{2}", prefix.rstrip("年")):
+        return int(prefix.rstrip("年"))
+    return clock.today.year + _REL_YEAR.get(prefix, 0)
+
+
+def find_periods(text: str, clock: Clock) -> list[tuple[int, str]]:
+    """Every period the text names, as (position, label), in order. Relative words resolve
+    against `clock`; a bare 9月 or Q3 is this year's."""
+    t = text.replace("（", "(").replace("）", ")")
+    low = t.lower()
+    found: list[tuple[int, int, str]] = []  # (start, end, label)
+
+    def add(m: re.Match[str], label: str) -> None:
+        if not any(s <= m.start() < e or m.start() <= s < m.end() for s, e, _ in found):
+            found.append((m.start(), m.end(), label))
+
+    rel = [
+        (r"上个?月|上月|last month|previous month", lambda: clock.month(-1)),
+        (r"这个月|本月|this month", lambda: clock.month(0)),
+        (r"下个?月|next month", lambda: clock.month(1)),
+        (r"上个?季度|上一季度|last quarter|previous quarter", lambda: clock.quarter(-1)),
+        (r"这个季度|本季度|this quarter", lambda: clock.quarter(0)),
+        (r"下个?季度|下一季度|next quarter", lambda: clock.quarter(1)),
+    ]
+    for pattern, label in rel:
+        for m in re.finditer(pattern, low):
+            add(m, label())
+    year_word = r"(20\d{2}\s*年?|今年|本年|去年|明年|this year|last year|next year)"
+    # quarters: 2026年第三季度, 今年二季度, 明年一季度, Q3 2026, 2026-Q3, Q3, 三季度
+    for m in re.finditer(year_word + r"?\s*(?:的)?\s*(?:第)?\s*([一二三四1-4])\s*季度", low):
+        add(m, f"{_year_of(m.group(1) or '', clock)}-Q{_cn_int(m.group(2))}")
+    for m in re.finditer(r"(20\d{2})\s*[-年]?\s*q([1-4])\b", low):
+        add(m, f"{m.group(1)}-Q{m.group(2)}")
+    for m in re.finditer(r"\bq([1-4])(?:\s*(?:of\s*)?(20\d{2}|this year|last year|next year))?(?![\w])", low):
+        add(m, f"{_year_of(m.group(2) or '', clock)}-Q{m.group(1)}")
+    # months: 2026年9月, 今年9月, 9月份, 十月, 2026-09, September 2026, in September
+    for m in re.finditer(year_word + r"?\s*(\d{1,2}|十[一二]?|[一二三四五六七八九十])\s*月(?:份)?", low):
+        month = _cn_int(m.group(2))
+        if 1 <= month <= 12:
+            add(m, f"{_year_of(m.group(1) or '', clock)}-{month:02d}")
+    for m in re.finditer(r"(20\d{2})-(\d{1,2})(?![\d])", low):
+        if 1 <= int(m.group(2)) <= 12:
+            add(m, f"{m.group(1)}-{int(m.group(2)):02d}")
+    for m in re.finditer(_MONTH_RE + r"(?:\s*(?:of\s*)?(20\d{2}|this year|last year|next year))?", low):
+        idx = next(i for i, name in enumerate(_MONTHS) if name.startswith(m.group(1)[:3]))
+        if m.group(1) == "may" and not m.group(2):
+            continue  # "may" is usually the verb
+        add(m, f"{_year_of(m.group(2) or '', clock)}-{idx + 1:02d}")
+    # whole years: 2025, 2027年, 明年全年, 今年, next year
+    for m in re.finditer(
+        r"(?<![\d.-])(20\d{2})(?![\d.-])(?!\s*(?:万|亿|千|百|块|元|million|k\b))\s*(?:年)?(?:全年|年度)?", low
+    ):
+        add(m, m.group(1))
+    for m in re.finditer(r"year[- ]to[- ]date|\bytd\b|so far this year", low):
+        add(m, clock.year())
+    for m in re.finditer(r"(今年|去年|明年|this year|last year|next year)(?!同期)", low):
+        if m.group(1) in ("去年", "last year") and re.search(r"同期|same (period|quarter|month)", low):
+            continue
+        add(m, clock.year(_REL_YEAR[m.group(1)]))
+    return [(s, label) for s, _, label in sorted(found)]
+
+
+# -- comparison -----------------------------------------------------------------------------
+_YEAR_EARLIER = r"同比|去年同期|上年同期|year[- ]over[- ]year|yoy|same (period|quarter|month|time) (a year ago|last year)|vs\.? (the same .{0,12})?last year|compared? (with|to) last year"
+_PREVIOUS = r"环比|比上个?月|比上个?季度|比上期|较上月|较上季度|month[- ]over[- ]month|quarter[- ]over[- ]quarter|\bmom\b|\bqoq\b|vs\.? (the )?(previous|prior|last) (month|quarter)"
+_TARGET = r"目标|达标|完成|达成|计划|plan\b|target|goal|budgeted"
+_BENCH_WORDS = r"有没有|是不是|是否|过\d|红线|超过|超出|破|到|达到|做到|低于|高于|不到|控制在|以内|以下|以上|守住|above|below|under|over|exceed|beat|reach|hit|keep|within|goal|threshold|line|mark|at least|at most"
+_NUMBER = re.compile(
+    r"(?<![\d.\-Qq年])(\d+(?:\.\d+)?)\s*(块钱|块|元|倍|%|个点|yuan|rmb|x\b|times)?",
+)
+
+
+def _named_value(text: str, metric: str | None) -> float | None:
+    """A benchmark the planner names: 120块的红线, 破2块, 5倍, 3%, 65% goal, under 100 yuan."""
+    low = text.lower()
+    if not re.search(_BENCH_WORDS, low):
+        return None
+    for m in _NUMBER.finditer(low):
+        after = low[m.end() : m.end() + 3]
+        if re.match(
+            r"\s*(月|季|年|周|号|日|万|亿|千|百万|million|billion|weeks?|months?|quarters?|个月)", after
+        ):
+            continue
+        before = low[max(0, m.start() - 1) : m.start()]
+        if before in ("q", "第"):
+            continue
+        value = float(m.group(1))
+        if 1900 < value < 2100 and not m.group(2):
+            continue  # a year
+        window = low[max(0, m.start() - 12) : m.end() + 8]
+        if m.group(2) or re.search(_BENCH_WORDS, window):
+            return value
+    return None
+
+
+def find_compare(text: str, metric: str | None, periods: list[str]) -> str | float | None:
+    low = text.lower()
+    if re.search(_YEAR_EARLIER, low):
+        return "year_earlier"
+    if len(periods) >= 2:
+        a, b = periods[0], periods[1]
+        return "two_periods" if a != b else None
+    if re.search(_PREVIOUS, low):
+        return "previous"
+    named = _named_value(text, metric)
+    if named is not None:
+        return named
+    if re.search(_TARGET, low):
+        return "target"
+    return None
+
+
+# -- the parse ----------------------------------------------------------------------------------
+def _rank_slots(text: str) -> tuple[str | None, str | None]:
+    low = text.lower()
+    by = None
+    if re.search(
+        r"哪个区域|哪个地区|哪些区域|各区域|各个区域|分区域|区域.{0,4}(排|最)|哪个市场|which regions?|by region|regions? rank|each region|across regions",
+        low,
+    ):
+        by = "region"
+    if re.search(
+        r"哪个渠道|哪些渠道|各渠道|各个渠道|分渠道|渠道.{0,4}(排|最)|which channels?|by channel|channels? by|rank channels|each channel|across channels",
+        low,
+    ):
+        by = "channel"
+    order = None
+    if re.search(r"从低到高|升序|ascending|low(est)? to high", low):
+        return by, "asc"
+    if re.search(r"从高到低|降序|descending|high(est)? to low", low):
+        return by, "desc"
+    if re.search(r"最高|最多|最大|最贵|最好|最强|highest|most|largest|biggest|best|top|most expensive", low):
+        order = "desc"
+    if re.search(r"最低|最少|最小|最便宜|最差|最弱|lowest|least|smallest|cheapest|worst|bottom", low):
+        order = "asc"
+    return by, order
+
+
+def parse(text: str, vocabulary: Vocabulary, today: date) -> Intent:
+    """The slots of one request on its own (no dialogue state)."""
+    from assistant.engine.skills import detect_kind
+
+    clock = Clock(today)
+    periods = [label for _, label in find_periods(text, clock)]
+    metric = find(METRICS, text)
+    compare = find_compare(text, metric, periods)
+    period = periods[0] if periods else None
+    if compare == "two_periods":
+        first, second = periods[0], periods[1]
+        if re.search(r"\bfrom\b.*\bto\b|从.*到", text.lower()):
+            first, second = second, first
+        period = first
+        compare = _relation(first, second)
+    by, order = _rank_slots(text)
+    amount = extract_amount(text)
+    intent = Intent(
+        kind="knowledge",
+        lang=detect_lang(text),
+        query=text.strip(),
+        metric=metric,
+        period=period,
+        period_said=period is not None,
+        region=find(vocabulary.regions, text),
+        channel=find(vocabulary.channels, text),
+        compare=compare,
+        amount=amount,
+        horizon=extract_horizon(text),
+        section=find(SECTIONS, text),
+        by=by,
+        order=order,
+    )
+    if by and ((by == "region" and intent.region is None) or (by == "channel" and intent.channel is None)):
+        pass
+    intent.kind = detect_kind(intent, vocabulary)
+    return intent
+
+
+def _relation(period: str, base: str) -> str | None:
+    from tools.periods import parse_period
+
+    p = parse_period(period)
+    if p.previous().label == base:
+        return "previous"
+    if p.year_earlier().label == base:
+        return "year_earlier"
+    return "previous"
+
+
+_FOLLOW = re.compile(
+    r"^\s*(那|那么|换成|换到|改成|改为|只看|单看|再看|看看|如果|要是|and\b|what about|how about|same (question|thing)?|now\b|just\b|only\b|also\b)"
+    r"|呢[？?]?\s*$|\bthen\?\s*$|instead\??\s*$",
+    re.I,
+)
+
+
+def is_follow_up(text: str) -> bool:
+    return bool(_FOLLOW.search(text.strip())) and len(text.strip()) <= 40
+
+
+def follow(previous: Intent | None, text: str, vocabulary: Vocabulary, today: date) -> Intent:
+    """The next dialogue state: a follow-up inherits the previous slots and overrides what it names."""
+    current = parse(text, vocabulary, today)
+    if previous is None or previous.kind in ("out_of_scope", "refuse", "knowledge"):
+        return current
+    # "有没有超过100块？" after a CAC question: no metric of its own, but a slot to apply
+    bare = (
+        current.metric is None
+        and current.kind in ("knowledge", "status")
+        and (isinstance(current.compare, float) or current.period_said or current.region or current.channel)
+    )
+    if not (is_follow_up(text) or bare):
+        return current
+    said = {
+        "metric": current.metric,
+        "period": current.period,
+        "region": current.region,
+        "channel": current.channel,
+        "amount": current.amount,
+        "order": current.order,
+        "by": current.by,
+        "section": current.section,
+    }
+    merged = replace(previous, query=text.strip(), lang=current.lang)
+    for key, value in said.items():
+        if value is not None:
+            setattr(merged, key, value)
+    if current.period is not None:
+        merged.period_said = True
+    if isinstance(current.compare, float) or current.compare in ("previous", "year_earlier"):
+        merged.compare = current.compare
+    # naming a region in a follow-up about a channel (or the reverse) moves the slice, unless both are named
+    if current.region and not current.channel and previous.channel and previous.kind != "rank":
+        merged.channel = None if _replaces(text, vocabulary) == "region" else merged.channel
+    if current.channel and not current.region and previous.region and previous.kind != "rank":
+        merged.region = None if _replaces(text, vocabulary) == "channel" else merged.region
+    if current.kind not in ("knowledge",) and current.kind != previous.kind and _asks_new_question(current):
+        merged.kind = current.kind
+    if isinstance(current.compare, float) and merged.kind not in ("status",):
+        merged.kind = "status"
+    return merged
+
+
+def _replaces(text: str, vocabulary: Vocabulary) -> str | None:
+    regions, channels = mentions(vocabulary.regions, text), mentions(vocabulary.channels, text)
+    if regions and not channels:
+        return "region"
+    if channels and not regions:
+        return "channel"
+    return None
+
+
+def _asks_new_question(intent: Intent) -> bool:
+    """A follow-up that carries its own question word (为什么, 预测, 排名…) changes the question type."""
+    return intent.kind in ("diagnose", "forecast", "budget", "rank", "draft", "adjustment", "regional")
+
+
+def dialogue(requests: list[str], vocabulary: Vocabulary, today: date) -> Intent:
+    """The dialogue state after a conversation's requests, oldest first."""
+    state: Intent | None = None
+    for text in requests:
+        state = follow(state, text, vocabulary, today)
+    assert state is not None
+    return state
