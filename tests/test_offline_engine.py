@@ -73,8 +73,8 @@ async def test_out_of_scope_request_is_declined_without_tools(services: Services
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("2026年第三季度的ROI是多少", {"kind": "kpi", "metric": "roi", "period": "2026-Q3"}),
-        ("How is ROI doing in September 2026?", {"kind": "kpi", "metric": "roi", "period": "2026-09"}),
+        ("2026年第三季度的ROI是多少", {"kind": "status", "metric": "roi", "period": "2026-Q3"}),
+        ("How is ROI doing in September 2026?", {"kind": "status", "metric": "roi", "period": "2026-09"}),
         ("下沉市场信息流广告的CPC", {"region": "下沉市场", "channel": "信息流广告", "metric": "cpc"}),
         ("新一线的ROI怎么样", {"region": "新一线城市", "metric": "roi"}),
         ("预算1500万怎么分", {"kind": "budget", "amount": 15_000_000}),
@@ -90,11 +90,12 @@ def test_parameter_extraction(text: str, expected: dict) -> None:
     [
         (
             "华南短视频的点击成本是多少",
-            {"kind": "kpi", "region": "华南", "channel": "短视频", "metric": "cpc"},
+            {"kind": "status", "region": "华南", "channel": "短视频", "metric": "cpc"},
         ),
         ("西部的获客成本", {"region": "西部大区", "metric": "cac"}),
         ("What is CAC in south china for search ads?", {"region": "华南", "channel": "搜索广告"}),
-        ("华北和华东的销售额对比一下", {"kind": "regional"}),
+        ("华北和华东的销售额对比一下", {"kind": "rank", "metric": "revenue"}),
+        ("华北和华东的推广策略怎么定", {"kind": "regional"}),
         ("下沉市场信息流广告的CPC", {"region": None, "channel": None}),  # not this company's names
     ],
 )

@@ -105,11 +105,14 @@ def generate_scenario(
             ):
                 rows.append((d, r, c, m, float(v)))
     facts = pd.DataFrame(rows, columns=["date", "region", "channel", "metric", "value"])
-    from tools.kpi import actual_value
+    from tools.kpi import actual_value, covered_days
     from tools.metrics import get_metric
     from tools.periods import parse_period
 
-    target = actual_value(facts, get_metric(metric), parse_period("2026-Q2"))
+    m, q2, q3 = get_metric(metric), parse_period("2026-Q2"), parse_period("2026-Q3")
+    target = actual_value(facts, m, q2)
+    if not m.derived:  # a calendar-quarter target: Q2's daily rate over Q3's 92 days
+        target = target / (covered_days(facts, q2) or q2.days) * q3.days
     targets = pd.DataFrame(
         [("2026-Q3", metric, target, "", "")], columns=["period", "metric", "target", "region", "channel"]
     )

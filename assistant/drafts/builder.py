@@ -229,8 +229,8 @@ def _goals(ctx: Ctx, region: str | None, period: str | None) -> dict[str, list[B
     tsrc = ctx.src("kpi_targets", metrics="cac,repurchase_rate")
     goals = [
         ctx.t(
-            f"- 销售额：下一季度基础目标 {ctx.fig(f.targets.base, '元', fsrc)}，挑战目标 {ctx.fig(f.targets.stretch, '元', fsrc)}（{f.model} 预测的中位数与第 80 百分位）",
-            f"- Revenue: next-quarter base target {ctx.fig(f.targets.base, '元', fsrc)}, stretch {ctx.fig(f.targets.stretch, '元', fsrc)} (median and 80th percentile of the {f.model} forecast)",
+            f"- 销售额：下一季度基础目标 {ctx.fig(f.targets.base, '元', fsrc)}，挑战目标 {ctx.fig(f.targets.stretch, '元', fsrc)}（{f.model} 预测的中位数与第 {ctx.fig(f.targets.stretch_quantile * 100, '', fsrc, digits=0)} 百分位）",
+            f"- Revenue: next-quarter base target {ctx.fig(f.targets.base, '元', fsrc)}, stretch {ctx.fig(f.targets.stretch, '元', fsrc)} (median and {ctx.fig(f.targets.stretch_quantile * 100, '', fsrc, digits=0)}th percentile of the {f.model} forecast)",
         )
     ]
     if not cac_t.empty:

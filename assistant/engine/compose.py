@@ -134,6 +134,7 @@ class Composer:
         ctx.update(
             ranks=by("kpi_rank"),
             key_points=lambda question: answer_points(question, passages, zh),
+            uploaded=[p for p in passages if not p.get("key_points_en")],
             scope=lambda r: scope_label(r, zh),
             implicit_period=not intent.period_said,
             key_unit=lambda key: METRICS[key].unit if key in METRICS else "",
@@ -153,7 +154,7 @@ class Composer:
 
 
 def scope_label(r: dict[str, Any], zh: bool) -> str:
-    """The slice a result is about: 下沉市场 · 信息流广告, or the whole company."""
+    """The slice a result is about: 华东 · 短视频, or the whole company."""
     parts = [x for x in (r.get("region"), r.get("channel")) if x]
     if parts:
         return " · ".join(parts)
@@ -161,7 +162,12 @@ def scope_label(r: dict[str, Any], zh: bool) -> str:
 
 
 def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in re.split(r"(?<=[。！？；!?])|(?<=\.)\s+", text) if len(s.strip()) >= 8]
+    pieces = re.split(r"(?<=[。！？；!?])|(?<=\.)\s+|\n+", text)
+    return [
+        s.strip().lstrip("-*• ").strip()
+        for s in pieces
+        if len(s.strip()) >= 8 and not s.strip().endswith("：")
+    ]
 
 
 def answer_points(
@@ -169,25 +175,22 @@ def answer_points(
 ) -> list[dict[str, Any]]:
     """The few sentences that answer a knowledge question, each with the passage it comes from.
 
-    Chinese answers take sentences from the passages; English answers take the documents' English
-    key points for the cited section. Sentences are scored by the query words they share, and the
-    top passage always contributes its best sentence.
+    Only curated documents (those with English key points, as every document under `knowledge/`
+    has) are restated: an uploaded document is quoted as data, so nothing it says becomes the
+    assistant's own words. Chinese answers take sentences from the passages; English answers take
+    the documents' English key points for the cited section. Sentences are scored by the query words they share (ties go
+    to the better-ranked passage), most relevant first.
     """
     from assistant.kb.tokens import expand_query, lexical_tokens
 
     words = set(lexical_tokens(expand_query(question)))
     scored: list[tuple[float, int, int, str, int]] = []
     for rank, p in enumerate(passages):
+        if not p.get("key_points_en"):
+            continue  # not a curated document (no key points): quoted as data, never restated as the answer
         candidates = _sentences(p["text"]) if zh else list(p.get("key_points_en") or [])
         for i, sentence in enumerate(candidates):
             overlap = len(words & set(lexical_tokens(sentence)))
-            scored.append((overlap - rank * 0.5 - i * 0.1, rank, i, sentence, p["n"]))
-    if not scored:
-        return []
+            scored.append((overlap - rank * 0.3 - i * 0.05, rank, i, sentence, p["n"]))
     scored.sort(key=lambda x: -x[0])
-    chosen = scored[:limit]
-    best_top = max((x for x in scored if x[1] == 0), key=lambda x: x[0], default=None)
-    if best_top and best_top not in chosen:
-        chosen = [best_top, *chosen[: limit - 1]]
-    chosen.sort(key=lambda x: (x[1], x[2]))
-    return [{"text": x[3], "n": x[4]} for x in chosen]
+    return [{"text": x[3], "n": x[4]} for x in scored[:limit]]

@@ -3,7 +3,7 @@
 A request becomes an `Intent`: the question type (chosen by the skills in `skills/`), the metric,
 region, channel, period (absolute or relative, resolved against today's date and the workspace's
 latest data), the comparison base (target, previous period, a year earlier, or a value the planner
-names), an amount, a ranking dimension and direction. A follow-up ("那下沉市场呢？", "换成8月份看看",
+names), an amount, a ranking dimension and direction. A follow-up ("那华东呢？", "换成8月份看看",
 "And just for tier-1 cities?") inherits the previous turn's slots and overrides what it names: the
 dialogue state is the fold of `follow` over the conversation's requests.
 """
@@ -125,7 +125,7 @@ def find_periods(text: str, clock: Clock) -> list[tuple[int, str]]:
     # quarters: 2026年第三季度, 今年二季度, 明年一季度, Q3 2026, 2026-Q3, Q3, 三季度
     for m in re.finditer(year_word + r"?\s*(?:的)?\s*(?:第)?\s*([一二三四1-4])\s*季度", low):
         add(m, f"{_year_of(m.group(1) or '', clock)}-Q{_cn_int(m.group(2))}")
-    for m in re.finditer(r"(20\d{2})\s*[-年]?\s*q([1-4])\b", low):
+    for m in re.finditer(r"(20\d{2})\s*[-年]?\s*q([1-4])(?!\d)", low):
         add(m, f"{m.group(1)}-Q{m.group(2)}")
     for m in re.finditer(r"\bq([1-4])(?:\s*(?:of\s*)?(20\d{2}|this year|last year|next year))?(?![\w])", low):
         add(m, f"{_year_of(m.group(2) or '', clock)}-Q{m.group(1)}")

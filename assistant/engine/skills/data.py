@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from assistant.engine.lexicon import mentions
 from assistant.engine.skills import Skill, clean, search
+from tools.metrics import get_metric
 from tools.periods import parse_period
 
 HEALTH_METRICS = ("revenue", "cac", "roi")
-_WHY = r"为什么|为何|为啥|原因|咋回事|怎么回事|诊断|拆解|分析下|why|root cause|what'?s behind|what happened|diagnos|explain"
-_FORECAST = r"预测|预估|展望|能有多少|能到多少|会有多少|大概会|forecast|predict|projection|will .{0,30}(be|look|reach)|expected to"
+_WHY = r"为什么|为何|为啥|原因|咋回事|怎么回事|诊断|拆解|分析下|归因|是.{0,12}还是.{0,16}(掉|降|涨|变|低|高)|why|root cause|what'?s behind|what happened|diagnos|explain"
+_FORECAST = r"预测|预估|展望|能有多少|能到多少|会有多少|大概会|forecast|predict|projection|\bproject\b|will .{0,30}(be|look|reach)|expected to"
 _BUDGET = r"预算|怎么分|怎么配|怎么分配|分配|budget|allocat|split .{0,40}(across|between|by)"
 
 
@@ -37,16 +39,20 @@ def _status_calls(intent, outputs, step, vocabulary) -> list:
     return [("kpi_lookup", clean({"metric": intent.metric, **scope, "compare": _compare(intent)}))]
 
 
-def _rank_by(intent) -> str:
+def _rank_by(intent, vocabulary) -> str:
     if intent.by:
         return intent.by
+    if len(mentions(vocabulary.channels, intent.query)) >= 2:
+        return "channel"
+    if len(mentions(vocabulary.regions, intent.query)) >= 2:
+        return "region"
     return "channel" if intent.region and not intent.channel else "region"
 
 
 def _rank_calls(intent, outputs, step, vocabulary) -> list:
     if step:
         return []
-    by = _rank_by(intent)
+    by = _rank_by(intent, vocabulary)
     args = {
         "metric": intent.metric,
         "by": by,
@@ -68,7 +74,7 @@ def _why_calls(intent, outputs, step, vocabulary) -> list:
         }
         return [
             ("kpi_diagnose", clean(args | {"lang": intent.lang})),
-            search(f"{intent.metric} 偏离目标 原因 诊断 拆解", k=3),
+            search(f"{get_metric(intent.metric).zh} 偏离目标 原因 诊断 拆解", k=3),
         ]
     if step == 0:
         return [
@@ -148,18 +154,22 @@ diagnose = Skill(
     calls=_why_calls,
     template="diagnose.md.j2",
 )
-rank = Skill(
-    kind="rank",
-    priority=65,
-    detect=lambda i, v: (
-        i.metric is not None
-        and (
-            i.by is not None
-            or bool(i.order and re.search(r"哪个|哪些|哪家|which|who|rank|排名|排个名|排序", i.query.lower()))
-        )
-    ),
-    calls=_rank_calls,
-)
+
+
+def _is_rank(intent, vocabulary) -> bool:
+    if intent.metric is None:
+        return False
+    if (
+        len(mentions(vocabulary.regions, intent.query)) >= 2
+        or len(mentions(vocabulary.channels, intent.query)) >= 2
+    ):
+        return True  # 华北和华东的销售额对比一下
+    return intent.by is not None or bool(
+        intent.order and re.search(r"哪个|哪些|哪家|which|who|rank|排名|排个名|排序", intent.query.lower())
+    )
+
+
+rank = Skill(kind="rank", priority=65, detect=_is_rank, calls=_rank_calls)
 status = Skill(
     kind="status",
     priority=70,

@@ -12,7 +12,10 @@ _DRAFT = (
     r"起草|草拟|撰写|写一[份段个]|写个|拟一[份段个]|初稿|补一版|出一版|生成.*(章节|部分|方案)|draft|write[- ]?up|"
     r"write (the|a|our) .*(section|strategy|plan|doc)|outline"
 )
-_REGIONAL = r"区域策略|区域.*(策略|打法|主攻|侧重)|分区域.*(策略|打法)|各类市场|regional strateg|pilot|strategy (by|per|for each) region"
+_REGIONAL = (
+    r"区域策略|区域.*(策略|打法|主攻|侧重)|分区域.*(策略|打法)|各类市场|[几四三两]类市场|(区域|市场).{0,12}(侧重|重点|打法)|"
+    r"regional strateg|pilot|strategy (by|per|for each) region|(each|every) region.{0,24}(focus|strateg|prioriti)"
+)
 
 
 def wants_draft(text: str) -> bool:
@@ -64,7 +67,7 @@ adjustment = Skill(
         [] if step else [("create_draft", clean({"kind": "adjustment", "period": i.period, "lang": i.lang}))]
     ),
 )
-regional = Skill(kind="regional", priority=42, detect=_regional, calls=_regional_calls)
+regional = Skill(kind="regional", priority=30, detect=_regional, calls=_regional_calls)
 draft = Skill(
     kind="draft",
     priority=45,
