@@ -26,6 +26,7 @@ METRICS = {
     "conversions": ["转化量", "转化数", "成交单数", "conversions", "订单量", "orders"],
     "revenue": ["销售额", "销量", "营收", "收入", "成交额", "gmv", "revenue", "sales"],
     "spend": ["花费", "花了多少", "花了", "消耗", "投放费用", "营销费用", "spend", "spent", "cost"],
+    "cpm": ["cpm", "千次曝光成本", "千次展示成本", "cost per mille", "cost per thousand"],
     "clicks": ["点击量", "点击数", "clicks"],
     "impressions": ["曝光量", "曝光", "impressions"],
 }

@@ -127,7 +127,14 @@ def find_periods(text: str, clock: Clock) -> list[tuple[int, str]]:
         add(m, f"{_year_of(m.group(1) or '', clock)}-Q{_cn_int(m.group(2))}")
     for m in re.finditer(r"(20\d{2})\s*[-年]?\s*q([1-4])(?!\d)", low):
         add(m, f"{m.group(1)}-Q{m.group(2)}")
-    for m in re.finditer(r"\bq([1-4])(?:\s*(?:of\s*)?(20\d{2}|this year|last year|next year))?(?![\w])", low):
+    for m in re.finditer(
+        r"(20\d{2}\s*年?|今年|本年|去年|明年|this year's|next year's|last year's)\s*的?\s*q([1-4])(?!\d)", low
+    ):
+        year = _year_of(m.group(1).replace("'s", ""), clock)
+        add(m, f"{year}-Q{m.group(2)}")
+    for m in re.finditer(
+        r"(?<![a-z0-9])q([1-4])(?:\s*(?:of\s*)?(20\d{2}|this year|last year|next year))?(?![a-z0-9])", low
+    ):
         add(m, f"{_year_of(m.group(2) or '', clock)}-Q{m.group(1)}")
     # months: 2026年9月, 今年9月, 9月份, 十月, 2026-09, September 2026, in September
     for m in re.finditer(year_word + r"?\s*(\d{1,2}|十[一二]?|[一二三四五六七八九十])\s*月(?:份)?", low):
@@ -142,6 +149,15 @@ def find_periods(text: str, clock: Clock) -> list[tuple[int, str]]:
         if m.group(1) == "may" and not m.group(2):
             continue  # "may" is usually the verb
         add(m, f"{_year_of(m.group(2) or '', clock)}-{idx + 1:02d}")
+    # shopping festivals name their month: 双十一 / 双11 → November, 双十二 → December, 618 → June
+    for pattern, month in (
+        (r"双十一|双11|double 11|singles'? day", 11),
+        (r"双十二|双12|double 12", 12),
+        (r"(?<!\d)618(?!\d)", 6),
+    ):
+        for m in re.finditer(pattern, low):
+            year = clock.today.year + (1 if month < clock.today.month else 0)
+            add(m, f"{year}-{month:02d}")
     # whole years: 2025, 2027年, 明年全年, 今年, next year
     for m in re.finditer(
         r"(?<![\d.-])(20\d{2})(?![\d.-])(?!\s*(?:万|亿|千|百|块|元|million|k\b))\s*(?:年)?(?:全年|年度)?", low
@@ -211,12 +227,12 @@ def _rank_slots(text: str) -> tuple[str | None, str | None]:
     low = text.lower()
     by = None
     if re.search(
-        r"哪个区域|哪个地区|哪些区域|各区域|各个区域|分区域|区域.{0,4}(排|最)|哪个市场|which regions?|by region|regions? rank|each region|across regions",
+        r"哪个区域|哪个地区|哪些区域|各区域|各个区域|分区域|按区域|按地区|区域.{0,4}(排|最)|哪个市场|which regions?|by region|regions? rank|each region|across regions",
         low,
     ):
         by = "region"
     if re.search(
-        r"哪个渠道|哪些渠道|各渠道|各个渠道|分渠道|渠道.{0,4}(排|最)|which channels?|by channel|channels? by|rank channels|each channel|across channels",
+        r"哪个渠道|哪些渠道|各渠道|各个渠道|分渠道|按渠道|渠道.{0,4}(排|最)|which channels?|by channel|channels? by|rank channels|each channel|across channels",
         low,
     ):
         by = "channel"
