@@ -22,7 +22,6 @@ from assistant.engine.lexicon import (
     extract_amount,
     extract_horizon,
     find,
-    mentions,
 )
 
 _CN = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
@@ -340,25 +339,17 @@ def follow(previous: Intent | None, text: str, vocabulary: Vocabulary, today: da
         merged.period_said = True
     if isinstance(current.compare, float) or current.compare in ("previous", "year_earlier"):
         merged.compare = current.compare
-    # naming a region in a follow-up about a channel (or the reverse) moves the slice, unless both are named
-    if current.region and not current.channel and previous.channel and previous.kind != "rank":
-        merged.channel = None if _replaces(text, vocabulary) == "region" else merged.channel
-    if current.channel and not current.region and previous.region and previous.kind != "rank":
-        merged.region = None if _replaces(text, vocabulary) == "channel" else merged.region
+    # "那下沉市场呢" after a question about one channel asks about the region instead (and the
+    # reverse); after a question about a region × channel cell it replaces only the region
+    if current.region and not current.channel and previous.channel and not previous.region:
+        merged.channel = None if previous.kind != "rank" else merged.channel
+    if current.channel and not current.region and previous.region and not previous.channel:
+        merged.region = None if previous.kind != "rank" else merged.region
     if current.kind not in ("knowledge",) and current.kind != previous.kind and _asks_new_question(current):
         merged.kind = current.kind
     if isinstance(current.compare, float) and merged.kind not in ("status",):
         merged.kind = "status"
     return merged
-
-
-def _replaces(text: str, vocabulary: Vocabulary) -> str | None:
-    regions, channels = mentions(vocabulary.regions, text), mentions(vocabulary.channels, text)
-    if regions and not channels:
-        return "region"
-    if channels and not regions:
-        return "channel"
-    return None
 
 
 def _asks_new_question(intent: Intent) -> bool:
