@@ -124,7 +124,7 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
                 year before), or a number the planner named, e.g. "120".
         """
         ctx = context()
-        base = _compare_arg(compare)
+        base = kpis.parse_compare(compare)
         result = kpis.lookup(ctx, metric=metric, period=period, region=region, channel=channel, compare=base)
         out = result.model_dump()
         inputs = {
@@ -321,22 +321,6 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
         t.func = _as_tool_errors(t.func)  # type: ignore[attr-defined]
         t.handle_tool_error = True
     return tools
-
-
-def _compare_arg(compare: str | float | None) -> Any:
-    """target / previous / year_earlier, or a number the planner named."""
-    if compare is None or compare == "":
-        return "target"
-    if isinstance(compare, int | float):
-        return float(compare)
-    if compare in ("target", "previous", "year_earlier"):
-        return compare
-    try:
-        return float(str(compare).replace(",", ""))
-    except ValueError:
-        raise ToolException(
-            f"compare must be target, previous, year_earlier or a number, got {compare!r}"
-        ) from None
 
 
 def _as_tool_errors(func: Any) -> Any:

@@ -290,12 +290,15 @@ def kpi_lookup(
     ] = None,
     region: str | None = None,
     channel: str | None = None,
+    compare: Annotated[
+        str | None, typer.Option(help="target (default), previous, year_earlier, or a number to compare with")
+    ] = None,
     workspace: Workspace = "default",
     facts: FactsFile = None,
     targets: TargetsFile = None,
     json_out: JsonOut = False,
 ) -> None:
-    """Actual vs target for a metric, period and slice."""
+    """A metric for a period and slice, against its target or another base."""
     from assistant.usecases import kpis
 
     if legacy:
@@ -306,17 +309,61 @@ def kpi_lookup(
     if not metric:
         raise InvalidArgument("give --metric (e.g. --metric cac)")
     r = kpis.lookup(
-        _context(workspace, facts, targets), metric=metric, period=period, region=region, channel=channel
+        _context(workspace, facts, targets),
+        metric=metric,
+        period=period,
+        region=region,
+        channel=channel,
+        compare=kpis.parse_compare(compare),
     )
+    c = r.comparison
     _print_json(r.model_dump()) if json_out else typer.echo(
-        f"{r.metric_name} {r.period}: {r.actual} vs {r.target} ({r.deviation_pct}%) {r.status}"
+        f"{r.metric_name} {r.period}{' (partial)' if r.partial else ''}: {r.actual} vs "
+        f"{c.kind} {c.period or ''} {c.value} ({c.change_pct}%) {r.status}"
     )
+
+
+@kpi_app.command("rank")
+def kpi_rank(
+    metric: Annotated[str, typer.Option(help="cac, roi, revenue …")],
+    by: Annotated[str, typer.Option(help="region or channel")] = "region",
+    period: Annotated[str | None, typer.Option(help="default the latest complete month")] = None,
+    region: Annotated[str | None, typer.Option(help="rank channels inside this region")] = None,
+    channel: Annotated[str | None, typer.Option(help="rank regions inside this channel")] = None,
+    order: Annotated[str | None, typer.Option(help="desc or asc; default best first")] = None,
+    workspace: Workspace = "default",
+    facts: FactsFile = None,
+    targets: TargetsFile = None,
+    json_out: JsonOut = False,
+) -> None:
+    """Regions or channels ranked by a metric, with their targets."""
+    from assistant.usecases import kpis
+
+    if by not in ("region", "channel") or order not in (None, "desc", "asc"):
+        raise InvalidArgument("--by is region or channel; --order is desc or asc")
+    k = kpis.rank(
+        _context(workspace, facts, targets),
+        metric=metric,
+        by=by,  # type: ignore[arg-type]
+        period=period,
+        region=region,
+        channel=channel,
+        order=order,  # type: ignore[arg-type]
+    )
+    if json_out:
+        _print_json(k.model_dump())
+        return
+    typer.echo(f"{k.metric_name} {k.period} by {k.by} ({k.order})")
+    for i, row in enumerate(k.rows, 1):
+        typer.echo(f"  {i}. {row.name:10} {row.actual}  target {row.target}  {row.status}")
 
 
 @kpi_app.command("diagnose")
 def kpi_diagnose(
     metric: Annotated[str, typer.Option(help="cac, roi, revenue …")],
     period: Annotated[str | None, typer.Option(help="default the latest complete quarter")] = None,
+    region: Annotated[str | None, typer.Option(help="explain this region (drivers: its channels)")] = None,
+    channel: Annotated[str | None, typer.Option(help="explain this channel (drivers: its regions)")] = None,
     workspace: Workspace = "default",
     facts: FactsFile = None,
     targets: TargetsFile = None,
@@ -328,7 +375,13 @@ def kpi_diagnose(
     from assistant.usecases import diagnosis
 
     d = diagnosis.diagnose(
-        _context(workspace, facts, targets), metric=metric, period=period, top=top, lang=lang
+        _context(workspace, facts, targets),
+        metric=metric,
+        period=period,
+        region=region,
+        channel=channel,
+        top=top,
+        lang=lang,
     )
     if json_out:
         _print_json(d.model_dump())
@@ -345,6 +398,9 @@ def forecast(
         Path | None, typer.Option(help="ad-hoc CSV with date, metric, value (region/channel optional)")
     ] = None,
     horizon: int = 12,
+    period: Annotated[
+        str | None, typer.Option(help="summarise over this period (2027-Q1): its total and interval")
+    ] = None,
     region: str | None = None,
     channel: str | None = None,
     workspace: Workspace = "default",
@@ -352,6 +408,20 @@ def forecast(
 ) -> None:
     """Forecast a metric with intervals, backtest and base/stretch targets."""
     from assistant.usecases import forecasts
+
+    if period:
+        total = forecasts.forecast_period(
+            _context(workspace, data), metric=metric, period=period, region=region, channel=channel
+        )
+        if json_out:
+            _print_json(total.model_dump())
+            return
+        typer.echo(
+            f"{total.metric} {total.period} ({total.aggregate}): {total.value:,.2f} "
+            f"[{total.lower:,.2f}, {total.upper:,.2f}] at {total.level:.0%}; "
+            f"base {total.base_target:,.2f}, stretch {total.stretch_target:,.2f}"
+        )
+        return
 
     result = forecasts.forecast(
         _context(workspace, data), metric=metric, horizon=horizon, region=region, channel=channel
@@ -370,8 +440,12 @@ def forecast(
 @budget_app.command("allocate")
 def budget_allocate(
     total: Annotated[float | None, typer.Option(help="default: the workspace's annual budget")] = None,
-    period: Annotated[str | None, typer.Option(help="the quarter whose ROI plan is checked")] = None,
+    period: Annotated[
+        str | None, typer.Option(help="the period the money is for (2027-Q1, 2026-12 …)")
+    ] = None,
     region: str | None = None,
+    channel: Annotated[str | None, typer.Option(help="a budget for one channel, split by region")] = None,
+    by: Annotated[str, typer.Option(help="channel, or region to also split across regions")] = "channel",
     workspace: Workspace = "default",
     facts: FactsFile = None,
     targets: TargetsFile = None,
@@ -380,7 +454,16 @@ def budget_allocate(
     """Allocate a budget: 40/30/30 by category, channels by response curves, ROI reallocations."""
     from assistant.usecases import budgets
 
-    a = budgets.allocate(_context(workspace, facts, targets), total=total, period=period, region=region)
+    if by not in ("channel", "region"):
+        raise InvalidArgument("--by is channel or region")
+    a = budgets.allocate(
+        _context(workspace, facts, targets),
+        total=total,
+        period=period,
+        region=region,
+        channel=channel,
+        by=by,  # type: ignore[arg-type]
+    )
     if json_out:
         _print_json(a.model_dump())
         return
@@ -390,6 +473,8 @@ def budget_allocate(
         typer.echo(f"  {ch.channel:8} {ch.amount:>14,.2f}  ROI {ch.historical_roi}")
     for r in a.reallocations:
         typer.echo(f"  move {r.amount:,.2f} from {r.from_channel} to {r.to_channel}: {r.reason}")
+    for share in a.by_region:
+        typer.echo(f"  {share['region']:8} {float(share['amount']):>14,.2f}")
 
 
 @app.command()

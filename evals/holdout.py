@@ -180,7 +180,7 @@ async def _run_case(services: Services, case: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-FILES = ("requests_holdout.jsonl", "requests_holdout_b.jsonl")  # h-cases, then the fresh b-cases
+FILES = tuple(f"requests_holdout{s}.jsonl" for s in ("", "_b", "_c", "_d"))  # h-, b-, c- and d-cases
 
 
 def load_cases(files: tuple[str, ...] = FILES) -> list[dict[str, Any]]:

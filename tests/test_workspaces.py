@@ -135,6 +135,77 @@ def test_lookup_diagnosis_forecast_and_budget_agree_across_entry_points(
     assert any(r["from_channel"] == company.planted for r in via_tool["reallocations"])
 
 
+def test_scoped_questions_agree_across_entry_points(north, services: Services, company: Company) -> None:
+    """Ranking, comparisons, scoped diagnosis, period forecasts and scoped budgets: one answer."""
+    headers = {"X-Workspace": WS}
+    with signed_in(north) as api:
+        via_tool = tool_result(services, "kpi_rank", metric="cac", by="channel", period="2026-Q3")
+        via_api = api.get(
+            "/api/kpis/rank", params={"metric": "cac", "by": "channel", "period": "2026-Q3"}, headers=headers
+        ).json()
+        via_cli = cli_json(
+            "kpi", "rank", "--metric", "cac", "--by", "channel", "--period", "2026-Q3", "-w", WS
+        )
+        assert via_tool == via_api == via_cli
+        assert [r["name"] for r in via_tool["rows"]][-1] == company.planted  # its CPC rose: costliest
+
+        args = {"metric": "cac", "period": "2026-09", "region": "华南", "compare": "previous"}
+        via_tool = tool_result(services, "kpi_lookup", **args)
+        via_api = api.get("/api/kpis/lookup", params=args, headers=headers).json()
+        via_cli = cli_json(
+            *[
+                "kpi",
+                "lookup",
+                "--metric",
+                "cac",
+                "--period",
+                "2026-09",
+                "--region",
+                "华南",
+                "--compare",
+                "previous",
+            ],
+            "-w",
+            WS,
+        )
+        assert via_tool == via_api == via_cli and via_tool["comparison"]["period"] == "2026-08"
+
+        via_tool = tool_result(
+            services, "kpi_diagnose", metric="cac", period="2026-Q3", channel=company.planted
+        )
+        via_api = api.get(
+            "/api/kpis/diagnose",
+            params={"metric": "cac", "period": "2026-Q3", "channel": company.planted},
+            headers=headers,
+        ).json()
+        assert via_tool == via_api and {d["dimension"] for d in via_tool["drivers"]} == {"region"}
+
+        via_tool = tool_result(services, "forecast", metric="revenue", period="2026-Q4", region="华东")
+        via_api = api.post(
+            "/api/forecast",
+            json={"metric": "revenue", "period": "2026-Q4", "region": "华东"},
+            headers=headers,
+        ).json()
+        via_cli = cli_json(
+            "forecast", "--metric", "revenue", "--period", "2026-Q4", "--region", "华东", "-w", WS
+        )
+        assert {k: via_tool[k] for k in via_api} == via_api == via_cli
+        assert via_api["period"] == "2026-Q4" and via_api["lower"] < via_api["value"] < via_api["upper"]
+
+        body = {"total": 6_000_000, "period": "2027-Q1", "region": "华东"}
+        via_tool = tool_result(services, "budget_allocate", **body)
+        via_api = api.post("/api/budget/allocate", json=body, headers=headers).json()
+        via_cli = cli_json(
+            *["budget", "allocate", "--total", "6000000", "--period", "2027-Q1", "--region", "华东"], "-w", WS
+        )
+        assert via_tool == via_api == via_cli
+        assert (via_api["period"], via_api["review_period"], via_api["total"]) == (
+            "2027-Q1",
+            "2026-Q3",
+            6_000_000,
+        )
+
+
 def test_regional_draft_names_the_workspaces_own_regions_with_real_figures(north, company: Company) -> None:
     draft = cli_json("draft", "--kind", "regional", "-w", WS)
     table = next(s for s in draft["sections"] if s["id"] == "table")["blocks"][0]

@@ -64,6 +64,10 @@ def allocate(
         quarter = window.latest_quarter
     annual = ctx.profile.annual_budget
     share = None
+    if channel and total is None:
+        raise InvalidArgument(
+            f"give the amount to allocate for {channel} (the annual budget is the company's)"
+        )
     if total is not None:
         basis = "given"
     elif annual is None:

@@ -5,9 +5,26 @@ from __future__ import annotations
 from typing import Literal
 
 from assistant.usecases.context import WorkspaceContext
+from tools.errors import InvalidArgument
 from tools.kpi import CompareKind, KpiResult, Ranking
 from tools.kpi import kpi_lookup as _kpi_lookup
 from tools.kpi import kpi_rank as _kpi_rank
+
+
+def parse_compare(value: str | float | None) -> CompareKind | float:
+    """target (default), previous, year_earlier, or a number the planner named ("120")."""
+    if value is None or value == "":
+        return "target"
+    if isinstance(value, int | float):
+        return float(value)
+    if value in ("target", "previous", "year_earlier"):
+        return value  # type: ignore[return-value]
+    try:
+        return float(str(value).replace(",", ""))
+    except ValueError:
+        raise InvalidArgument(
+            f"compare must be target, previous, year_earlier or a number, got {value!r}"
+        ) from None
 
 
 def lookup(

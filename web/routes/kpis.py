@@ -108,10 +108,30 @@ def get_kpi(
     period: str | None = Query(None, min_length=4, max_length=10),
     region: str | None = Query(None, max_length=64),
     channel: str | None = Query(None, max_length=64),
+    compare: str | None = Query(
+        None, max_length=32, description="target, previous, year_earlier or a number"
+    ),
     lang: Literal["zh", "en"] = "zh",
 ) -> dict[str, Any]:
+    base = kpis.parse_compare(compare)
     return kpis.lookup(
-        ctx, metric=metric, period=period, region=region, channel=channel, lang=lang
+        ctx, metric=metric, period=period, region=region, channel=channel, compare=base, lang=lang
+    ).model_dump()
+
+
+@router.get("/kpis/rank")
+def get_ranking(
+    ctx: ContextDep,
+    metric: str = Query(min_length=2, max_length=32),
+    by: Literal["region", "channel"] = "region",
+    period: str | None = Query(None, min_length=4, max_length=10),
+    region: str | None = Query(None, max_length=64),
+    channel: str | None = Query(None, max_length=64),
+    order: Literal["desc", "asc"] | None = None,
+    lang: Literal["zh", "en"] = "zh",
+) -> dict[str, Any]:
+    return kpis.rank(
+        ctx, metric=metric, by=by, period=period, region=region, channel=channel, order=order, lang=lang
     ).model_dump()
 
 
@@ -120,28 +140,39 @@ def get_diagnosis(
     ctx: ContextDep,
     metric: str = Query(min_length=2, max_length=32),
     period: str | None = Query(None, min_length=4, max_length=10),
+    region: str | None = Query(None, max_length=64),
+    channel: str | None = Query(None, max_length=64),
     top: int = Query(5, ge=1, le=20),
     lang: Literal["zh", "en"] = "zh",
 ) -> dict[str, Any]:
-    return diagnosis.diagnose(ctx, metric=metric, period=period, top=top, lang=lang).model_dump()
+    return diagnosis.diagnose(
+        ctx, metric=metric, period=period, region=region, channel=channel, top=top, lang=lang
+    ).model_dump()
 
 
 class ForecastRequest(BaseModel):
     metric: str = Field(min_length=2, max_length=32)
     horizon: int = Field(12, ge=1, le=104)
+    period: str | None = Field(
+        None, min_length=4, max_length=10, description="a period to summarise (2027-Q1); overrides horizon"
+    )
     region: str | None = Field(None, max_length=64)
     channel: str | None = Field(None, max_length=64)
 
 
 @router.post("/forecast")
 def post_forecast(body: ForecastRequest, ctx: ContextDep) -> dict[str, Any]:
-    return forecasts.forecast(ctx, **body.model_dump()).model_dump()
+    if body.period:
+        return forecasts.forecast_period(ctx, **body.model_dump(exclude={"horizon"})).model_dump()
+    return forecasts.forecast(ctx, **body.model_dump(exclude={"period"})).model_dump()
 
 
 class BudgetRequest(BaseModel):
     total: float | None = Field(None, gt=0, le=1e13, description="default: the workspace's annual budget")
     period: str | None = Field(None, min_length=4, max_length=10)
     region: str | None = Field(None, max_length=64)
+    channel: str | None = Field(None, max_length=64, description="a budget for one channel, split by region")
+    by: Literal["channel", "region"] = "channel"
     min_share: float = Field(0.05, ge=0, le=0.5)
     max_share: float = Field(0.4, gt=0, le=1)
 
