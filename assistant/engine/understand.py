@@ -339,7 +339,7 @@ def follow(previous: Intent | None, text: str, vocabulary: Vocabulary, today: da
         merged.period_said = True
     if isinstance(current.compare, float) or current.compare in ("previous", "year_earlier"):
         merged.compare = current.compare
-    # "那下沉市场呢" after a question about one channel asks about the region instead (and the
+    # "那华东呢" after a question about one channel asks about the region instead (and the
     # reverse); after a question about a region × channel cell it replaces only the region
     if current.region and not current.channel and previous.channel and not previous.region:
         merged.channel = None if previous.kind != "rank" else merged.channel
