@@ -201,8 +201,10 @@ budget(
 mt()
 budget(
     "en",
-    ["We've got 12 million yuan for live commerce in December, how should we split it across regions?",
-     "Make it 15 million."],
+    [
+        "We've got 12 million yuan for live commerce in December, how should we split it across regions?",
+        "Make it 15 million.",
+    ],
     15_000_000,
     "2026-12",
     channel="直播电商",
