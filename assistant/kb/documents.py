@@ -50,14 +50,14 @@ class Chunk(BaseModel):
     key_points_en: list[str] = []
 
     def index_text(self) -> str:
-        """What retrieval sees: the passage plus its titles, tags and key points in both languages.
+        """What the dense embedding sees: the passage plus its titles and tags in both languages.
 
-        Titles, bilingual tags and the English key points are what let an English query reach a
-        Chinese passage.
+        Titles and bilingual tags let an English query reach a Chinese passage. The English key
+        points go to the lexical index only (`KnowledgeIndex._index_text`): in the hashing
+        embedding they diluted Chinese queries (zh MRR@10 0.867 → 0.830), in BM25 they lift
+        English ones (en MRR@10 0.852 → 0.868) and leave Chinese ones as they were.
         """
-        return "\n".join(
-            [self.title, self.title_en, " ".join(self.tags), self.heading, self.text, *self.key_points_en]
-        )
+        return "\n".join([self.title, self.title_en, " ".join(self.tags), self.heading, self.text])
 
 
 class Document(BaseModel):
