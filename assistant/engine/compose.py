@@ -41,8 +41,10 @@ def fmt_num(v: float | None, unit: str = "", digits: int = 2, lang: str = "zh") 
         return f"RMB {text}" if money else text
     if abs(v) >= 1e8:
         return f"{v / 1e8:,.2f}亿{unit}"
-    if abs(v) >= 1e4:
+    if abs(v) >= 1e6:
         return f"{v / 1e4:,.1f}万{unit}"
+    if abs(v) >= 1e4:  # 22,416次, not 2.2万次: four significant figures at least
+        return f"{v:,.0f}{unit}"
     return f"{v:,.{digits}f}{unit}"
 
 
