@@ -51,6 +51,9 @@ class KpiResult(BaseModel):
     calendar_days: int = 0
     partial: bool = False  # the data does not reach the period's end (or start)
     comparison: Comparison | None = None
+    # a ratio metric's company-wide target, shown as a reference when the slice has none of its own
+    company_target: float | None = None
+    company_deviation_pct: float | None = None
     trend: list[TrendPoint] = []
 
 
@@ -267,6 +270,9 @@ def kpi_lookup(
     target = find_target(targets, m, p, region=region, channel=channel, days=days)
     deviation, status = deviation_and_status(actual, target, m, threshold)
     comparison = compare_with(facts, targets, m, p, actual, days, compare, region=region, channel=channel)
+    company_target = (
+        find_target(targets, m, p) if target is None and (region or channel) and m.derived else None
+    )
     trend, q = [], p
     for _ in range(trend_periods):
         v = actual_value(facts, m, q, region=region, channel=channel)
@@ -289,6 +295,8 @@ def kpi_lookup(
         calendar_days=p.days,
         partial=_partial(facts, p, days),
         comparison=comparison,
+        company_target=company_target,
+        company_deviation_pct=deviation_and_status(actual, company_target, m, threshold)[0],
         trend=list(reversed(trend)),
     )
 
