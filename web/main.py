@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy.exc
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.drafts.store import DraftStore
 from assistant.errors import PlannerError
@@ -21,20 +26,66 @@ from web.routes import api
 STATIC = Path(__file__).parent / "static"
 
 
-class BodySizeLimit(BaseHTTPMiddleware):
-    """Reject bodies over the limit before reading them (413)."""
+class _TooLarge(HTTPException):
+    """Raised from the counted stream; FastAPI passes HTTPExceptions from body reading through, so
+    the client gets 413 (not "error parsing the body")."""
 
-    def __init__(self, app: object, max_bytes: int) -> None:
-        super().__init__(app)  # type: ignore[arg-type]
+
+class BodySizeLimit:
+    """Refuse request bodies over the limit (413), counting the bytes actually received.
+
+    A pure ASGI middleware: Content-Length is checked first, and the stream is counted as it
+    arrives, so a chunked body without Content-Length cannot get past the limit either.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
         self.max_bytes = max_bytes
 
-    async def dispatch(self, request: Request, call_next):
-        length = request.headers.get("content-length")
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers", [])).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            return JSONResponse(
-                {"detail": f"request body larger than {self.max_bytes // (1024 * 1024)} MB"}, status_code=413
-            )
-        return await call_next(request)
+            await self._refuse(send)
+            return
+        received, started = 0, False
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _TooLarge(413, f"request body larger than {self.max_bytes // (1024 * 1024)} MB")
+            return message
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, tracked)
+        except _TooLarge:
+            if not started:
+                await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        await JSONResponse(
+            {"detail": f"request body larger than {self.max_bytes // (1024 * 1024)} MB"}, status_code=413
+        )({"type": "http"}, _nothing, send)
+
+
+async def _nothing() -> Message:
+    return {"type": "http.disconnect"}
+
+
+def _without_input(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """Validation errors as the client may see them: where and what, never the submitted value
+    (a password, or megabytes of it)."""
+    return [{k: v for k, v in dict(e).items() if k in ("type", "loc", "msg")} for e in errors]
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
@@ -62,6 +113,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         if getattr(exc, "problems", None):
             body["errors"] = exc.problems  # type: ignore[attr-defined]
         return JSONResponse(body, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": jsonable_encoder(_without_input(exc.errors()))}, status_code=422)
 
     @app.exception_handler(sqlalchemy.exc.DataError)
     async def data_error(_: Request, exc: sqlalchemy.exc.DataError) -> JSONResponse:
