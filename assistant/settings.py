@@ -15,6 +15,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tools.files import Limits
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -73,6 +75,16 @@ class Settings(BaseSettings):
     rate_limit_upload: str = "20/minute"
     rate_limit_storage: str = "memory://"  # e.g. redis://127.0.0.1:6379 to share limits across workers
     max_request_bytes: int = 25 * 1024 * 1024
+    # Uploads: parsed in worker threads (this many at once, one per user), within these limits.
+    heavy_workers: int = 2
+    upload_max_rows: int = 500_000
+    upload_max_unzipped_mb: int = 100
+    upload_max_chunks: int = 3000  # knowledge chunks one document may add
+
+    def upload_limits(self) -> Limits:
+        return Limits(
+            max_rows=self.upload_max_rows, max_unzipped_bytes=self.upload_max_unzipped_mb * 1024 * 1024
+        )
 
     def base_url(self) -> str:
         return self.public_url or f"http://{self.host}:{self.port}"

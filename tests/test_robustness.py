@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import io
+import threading
+import time
+import zipfile
+
 import httpx
+import pandas as pd
 import pytest
 
+from assistant.services import Services
 from assistant.settings import Settings
-from tests.utils import live_server
+from tests.utils import live_server, signed_in, token_for
 from web.main import create_app
 
 
@@ -52,3 +59,158 @@ def test_validation_errors_never_echo_the_submitted_values(settings: Settings) -
     for r in (res, nested):
         assert secret not in r.text and "input" not in r.text
         assert all({"loc", "msg"} <= set(e) for e in r.json()["detail"])
+
+
+# -- uploads ------------------------------------------------------------------------------------
+def _facts_csv(rows: int) -> bytes:
+    lines = ["date,region,channel,metric,value"]
+    day = 0
+    while len(lines) <= rows:
+        week = pd.Timestamp("2020-01-06") + pd.Timedelta(weeks=day)
+        for region in ("华东", "华南", "华北", "西部"):
+            for channel in ("直播电商", "搜索广告", "短视频", "经销商", "门店"):
+                for metric, value in (("spend", 5000), ("revenue", 30000), ("conversions", 40)):
+                    lines.append(f"{week.date()},{region},{channel},{metric},{value}")
+        day += 1
+    return ("\n".join(lines[: rows + 1]) + "\n").encode()
+
+
+def _bomb(inner: str, size: int = 60 * 1024 * 1024) -> bytes:
+    """A tiny zip whose one part declares `size` bytes of spaces: what a decompression bomb looks like."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr(inner, b" " * size)
+    return buf.getvalue()
+
+
+class HealthWatch:
+    """Polls /api/health while something else runs and keeps the slowest answer."""
+
+    def __init__(self, base: str) -> None:
+        self.base, self.worst, self.count, self._stop = base, 0.0, 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        with httpx.Client() as client:
+            while not self._stop.is_set():
+                t = time.perf_counter()
+                client.get(f"{self.base}/api/health", timeout=30)
+                self.worst = max(self.worst, time.perf_counter() - t)
+                self.count += 1
+                time.sleep(0.05)
+
+    def __enter__(self) -> HealthWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(30)
+
+
+@pytest.fixture
+def upload_app(settings: Settings):
+    if settings.database_url:
+        pytest.skip("upload limits are checked on SQLite; the import itself is tested on both")
+    return create_app(
+        settings.model_copy(
+            update={
+                "upload_max_rows": 20_000,
+                "upload_max_unzipped_mb": 20,
+                "rate_limit_upload": "100/minute",
+            }
+        )
+    )
+
+
+def test_a_large_import_runs_off_the_event_loop(upload_app) -> None:
+    services: Services = upload_app.state.services
+    body = _facts_csv(19_000)  # within the limit, but seconds of validation and inserts
+    before = services.kpis.load("default").version
+    token = {"Authorization": f"Bearer {token_for(services, 'admin')}"}
+    with live_server(upload_app) as base, HealthWatch(base) as watch:
+        res = httpx.post(
+            f"{base}/api/kpis/import",
+            files={"facts": ("big.csv", body, "text/csv")},
+            data={"replace": "true"},
+            headers=token,
+            timeout=120,
+        )
+    assert res.status_code == 201, res.text
+    assert res.json()["facts"] == 19_000 and services.kpis.load("default").version > before
+    assert watch.count >= 3 and watch.worst < 1.0
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "message"),
+    [
+        ("many.csv", _facts_csv(25_000), "rows"),
+        ("bomb.xlsx", _bomb("xl/worksheets/sheet1.xml"), "expands"),
+        ("wide.csv", ("," * 80 + "\n" + "1," * 80 + "\n").encode(), "columns"),
+        (
+            "label.csv",
+            b"date,region,channel,metric,value\n2026-01-05," + b"R" * 5000 + b",c,spend,1\n",
+            "row 2",
+        ),
+    ],
+)
+def test_oversized_or_malformed_tables_are_refused_before_they_cost_anything(
+    upload_app, name: str, body: bytes, message: str
+) -> None:
+    services: Services = upload_app.state.services
+    before = services.kpis.load("default").version
+    with signed_in(upload_app) as client:
+        check = client.post("/api/kpis/validate", files={"file": (name, body, "text/csv")})
+        res = client.post("/api/kpis/import", files={"facts": (name, body, "text/csv")})
+    assert check.status_code == res.status_code == 422
+    assert message in res.json()["detail"] and message in check.json()["detail"]
+    assert services.kpis.load("default").version == before  # nothing imported
+
+
+def test_a_gbk_csv_is_read_and_says_so(upload_app) -> None:
+    body = "date,region,channel,metric,value\n2026-01-05,华东,直播电商,spend,5000\n".encode("gbk")
+    with signed_in(upload_app) as client:
+        res = client.post("/api/kpis/validate", files={"file": ("gbk.csv", body, "text/csv")})
+    assert res.status_code == 200 and res.json()["ok"] and res.json()["read_as"] == "gb18030"
+    assert res.json()["preview"][0]["region"] == "华东"
+
+
+@pytest.mark.parametrize("name", ["bomb.docx", "bomb.xlsx"])
+def test_a_knowledge_bomb_is_refused_and_leaves_no_chunk_or_file(upload_app, name: str) -> None:
+    services: Services = upload_app.state.services
+    chunks = services.index.count()
+    inner = "word/document.xml" if name.endswith("docx") else "xl/worksheets/sheet1.xml"
+    with signed_in(upload_app) as client:
+        res = client.post("/api/knowledge/documents", files={"file": (name, _bomb(inner), "application/zip")})
+    assert res.status_code == 400 and "expands" in res.json()["detail"]
+    assert "/tmp" not in res.text  # no temp paths leak
+    assert services.index.count() == chunks
+    assert not (services.settings.var_dir / "uploads" / "default" / name).exists()
+
+
+def test_a_document_with_too_many_passages_indexes_nothing(settings: Settings) -> None:
+    if settings.database_url:
+        pytest.skip("index behaviour does not depend on the database")
+    app = create_app(settings.model_copy(update={"upload_max_chunks": 5}))
+    services: Services = app.state.services
+    chunks = services.index.count()
+    text = "\n\n".join(f"## 第{i}节\n\n" + "预算分配要看投产比。" * 30 for i in range(12))
+    with signed_in(app) as client:
+        res = client.post(
+            "/api/knowledge/documents", files={"file": ("long.md", text.encode(), "text/markdown")}
+        )
+    assert res.status_code == 400 and "passages" in res.json()["detail"]
+    assert services.index.count() == chunks
+    assert not (services.settings.var_dir / "uploads" / "default" / "long.md").exists()
+
+
+def test_one_user_gets_one_heavy_job_at_a_time(upload_app) -> None:
+    heavy = upload_app.state.heavy
+    heavy.busy.add("admin")  # as if an upload of theirs were being processed
+    try:
+        with signed_in(upload_app) as client:
+            res = client.post("/api/kpis/validate", files={"file": ("f.csv", _facts_csv(10), "text/csv")})
+        assert res.status_code == 429 and "still being processed" in res.json()["detail"]
+    finally:
+        heavy.busy.discard("admin")

@@ -40,3 +40,9 @@ class InvalidArgument(PlannerError):
     region or channel the workspace does not have, a non-positive budget."""
 
     status_code = 422
+
+
+class Busy(PlannerError):
+    """The caller already has heavy work running (an upload being parsed or indexed): retry when it ends."""
+
+    status_code = 429

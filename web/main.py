@@ -20,6 +20,7 @@ from assistant.errors import PlannerError
 from assistant.logs import configure_logging
 from assistant.services import Services
 from assistant.settings import Settings, get_settings
+from web.heavy import HeavyWork
 from web.ratelimit import RateLimits
 from web.routes import api
 
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         services.settings.rate_limit_storage,
         {"chat": services.settings.rate_limit_chat, "upload": services.settings.rate_limit_upload},
     )
+    app.state.heavy = HeavyWork(total=services.settings.heavy_workers)
     app.add_middleware(BodySizeLimit, max_bytes=services.settings.max_request_bytes)
 
     @app.exception_handler(PlannerError)

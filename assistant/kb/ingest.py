@@ -131,10 +131,19 @@ def _index_docs(
             report.unchanged += 1
         else:
             chunks = chunk_document(doc, max_tokens=index.settings.chunk_tokens)
+            limit = index.settings.upload_max_chunks
+            if origin == "upload" and len(chunks) > limit:
+                raise DocumentError(
+                    f"{doc.path}: {len(chunks):,} passages; the limit is {limit:,} per document; nothing was indexed"
+                )
             new_ids = [c.chunk_id for c in chunks]
+            try:  # a document is indexed whole or not at all
+                index.upsert(chunks)
+            except Exception:
+                index.delete(set(new_ids) - set(old["chunks"] if old else []))  # type: ignore[arg-type]
+                raise
             if old:
                 index.delete(set(old["chunks"]) - set(new_ids))  # type: ignore[arg-type]
-            index.upsert(chunks)
             manifest[doc.path] = {"sha": doc.sha, "doc_id": doc.meta.id, "chunks": new_ids, "origin": origin}
             (report.updated if old else report.added).append(doc.path)
             report.chunks_written += len(chunks)

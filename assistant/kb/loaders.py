@@ -14,8 +14,11 @@ from pathlib import Path
 
 from assistant.errors import DocumentError
 from assistant.kb.documents import DocMeta, Document, parse_document
+from tools.errors import DataError
+from tools.files import check_zip
 
 SUPPORTED = {".md", ".markdown", ".txt", ".pdf", ".docx", ".xlsx"}
+MAX_TEXT_CHARS = 3_000_000  # about 1,500 pages: beyond it a "document" is a data dump
 
 
 def _doc_id(path: Path) -> str:
@@ -96,6 +99,11 @@ def load_file(path: Path, *, type: str = "playbook", tags: list[str] | None = No
     if not path.is_file():
         raise DocumentError(f"{path}: file not found")
     raw = path.read_bytes()
+    if suffix in (".docx", ".xlsx"):  # zips: their declared sizes are checked before parsing
+        try:
+            check_zip(raw, path.name)
+        except DataError as e:
+            raise DocumentError(str(e)) from e
     if suffix in (".md", ".markdown") and raw.startswith(b"---"):
         return parse_document(path)
     if suffix in (".md", ".markdown", ".txt"):
@@ -114,6 +122,10 @@ def load_file(path: Path, *, type: str = "playbook", tags: list[str] | None = No
         body = _xlsx(path)
     if not body.strip():
         raise DocumentError(f"{path.name}: no text found")
+    if len(body) > MAX_TEXT_CHARS:
+        raise DocumentError(
+            f"{path.name}: {len(body):,} characters of text; the limit is {MAX_TEXT_CHARS:,} per document"
+        )
     heading = re.search(r"^#\s+(.+)$", body, re.M)
     title = heading.group(1).strip() if heading else path.stem
     meta = DocMeta(

@@ -63,13 +63,29 @@ async def upload_document(
     data = await file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         raise DocumentError(f"{file.filename}: larger than {MAX_UPLOAD // (1024 * 1024)} MB")
-    with tempfile.TemporaryDirectory() as tmp:  # parse first: a bad file changes nothing
+    report = await request.app.state.heavy.run(admin.username, _store_and_index, services, path, data, type)
+    services.accounts.audit("knowledge_upload", principal=admin, target=path.name)
+    return report | {"path": path.name}
+
+
+def _store_and_index(services: Any, path: Path, data: bytes, type: str) -> dict[str, Any]:
+    """Parse first (a bad file changes nothing), then store and index; if indexing fails the stored
+    copy is removed too. Runs in a worker thread."""
+    with tempfile.TemporaryDirectory() as tmp:
         staged = Path(tmp) / path.name
         staged.write_bytes(data)
-        load_file(staged, type=type)
+        try:
+            load_file(staged, type=type)
+        except DocumentError as e:
+            raise DocumentError(str(e).replace(str(staged), path.name)) from None
+    existed = path.exists()
     path.write_bytes(data)
-    services.accounts.audit("knowledge_upload", principal=admin, target=path.name)
-    return ingest_files(services.index, [path], type=type).as_dict() | {"path": path.name}
+    try:
+        return ingest_files(services.index, [path], type=type).as_dict()
+    except Exception:
+        if not existed:
+            path.unlink(missing_ok=True)
+        raise
 
 
 @router.delete("/knowledge/documents/{name}", summary="Remove a department document from the knowledge base")

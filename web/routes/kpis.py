@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pandas as pd
@@ -11,7 +9,9 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from pydantic import BaseModel, Field
 
 from assistant.errors import DataError
+from assistant.services import Services
 from assistant.usecases import budgets, diagnosis, forecasts, kpis
+from tools.files import read_table_bytes
 from tools.kpi_data import validate_facts, validate_targets
 from web.deps import ContextDep, PlannerDep, ServicesDep, WorkspaceDep
 
@@ -19,19 +19,27 @@ router = APIRouter(tags=["kpis"])
 MAX_UPLOAD = 20 * 1024 * 1024
 
 
-async def _read_upload(file: UploadFile) -> pd.DataFrame:
+async def _read_bytes(file: UploadFile) -> tuple[bytes, str]:
     data = await file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         raise DataError(f"{file.filename}: larger than {MAX_UPLOAD // (1024 * 1024)} MB")
-    suffix = Path(file.filename or "").suffix.lower()
-    try:
-        if suffix in (".xlsx", ".xlsm"):
-            return pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False)
-        return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except Exception as e:  # pandas raises many parser error classes
-        raise DataError(
-            f"{file.filename}: cannot read as {'Excel' if suffix.startswith('.xls') else 'CSV'}: {e}"
-        ) from e
+    return data, file.filename or "upload.csv"
+
+
+def _import(
+    services: Services,
+    facts: tuple[bytes, str] | None,
+    targets: tuple[bytes, str] | None,
+    *,
+    workspace: str,
+    replace: bool,
+) -> tuple[int, pd.DataFrame | None, pd.DataFrame | None]:
+    """Parse, validate and import in one go (in a worker thread): a bad file imports nothing."""
+    limits = services.settings.upload_limits()
+    f = read_table_bytes(*facts, limits)[0] if facts else None
+    t = read_table_bytes(*targets, limits)[0] if targets else None
+    source = " + ".join(name for _, name in (x for x in (facts, targets) if x is not None))
+    return services.kpis.import_frames(f, t, workspace=workspace, source=source, replace=replace), f, t
 
 
 @router.post(
@@ -51,10 +59,12 @@ async def import_kpis(
     request.app.state.limits.hit("upload", principal.username)
     if facts is None and targets is None:
         raise DataError("send a facts file, a targets file, or both")
-    f = await _read_upload(facts) if facts else None
-    t = await _read_upload(targets) if targets else None
+    f_bytes = await _read_bytes(facts) if facts else None
+    t_bytes = await _read_bytes(targets) if targets else None
+    version, f, t = await request.app.state.heavy.run(
+        principal.username, _import, services, f_bytes, t_bytes, workspace=workspace, replace=replace
+    )
     source = " + ".join(x.filename or "upload" for x in (facts, targets) if x is not None)
-    version = services.kpis.import_frames(f, t, workspace=workspace, source=source, replace=replace)
     services.accounts.audit(
         "data_import",
         principal=principal,
@@ -69,36 +79,31 @@ async def import_kpis(
     }
 
 
+def _validate(data: bytes, name: str, kind: str, services: Services) -> dict[str, Any]:
+    raw, how = read_table_bytes(data, name, services.settings.upload_limits())
+    preview = raw.head(10).to_dict("records")
+    summary = {"rows": len(raw), "columns": list(raw.columns), "preview": preview, "read_as": how}
+    try:
+        (validate_facts if kind == "facts" else validate_targets)(raw, what=name)
+    except DataError as e:
+        return {"ok": False, **summary, "errors": e.problems, "detail": str(e)}
+    return {"ok": True, **summary, "errors": [], "detail": ""}
+
+
 @router.post(
     "/kpis/validate",
     summary="Check a facts or targets file without importing it: a preview and every problem by row and column",
 )
 async def validate_kpis(
-    _: PlannerDep,
+    services: ServicesDep,
+    request: Request,
+    principal: PlannerDep,
     file: Annotated[UploadFile, File()],
     kind: Annotated[Literal["facts", "targets"], Form()] = "facts",
 ) -> dict[str, Any]:
-    raw = await _read_upload(file)
-    preview = raw.head(10).to_dict("records")
-    try:
-        (validate_facts if kind == "facts" else validate_targets)(raw, what=file.filename or kind)
-    except DataError as e:
-        return {
-            "ok": False,
-            "rows": len(raw),
-            "columns": list(raw.columns),
-            "preview": preview,
-            "errors": e.problems,
-            "detail": str(e),
-        }
-    return {
-        "ok": True,
-        "rows": len(raw),
-        "columns": list(raw.columns),
-        "preview": preview,
-        "errors": [],
-        "detail": "",
-    }
+    request.app.state.limits.hit("upload", principal.username)
+    data, name = await _read_bytes(file)
+    return await request.app.state.heavy.run(principal.username, _validate, data, name, kind, services)
 
 
 @router.get("/kpis/lookup")
