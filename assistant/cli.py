@@ -124,6 +124,10 @@ def ingest(
     ] = None,
     type: Annotated[str, typer.Option(help="document type for PATHS: playbook, case or policy")] = "playbook",
     remove: Annotated[bool, typer.Option("--remove", help="remove PATHS from the index")] = False,
+    rebuild: Annotated[
+        bool,
+        typer.Option("--rebuild", help="empty the index and index the shipped and uploaded documents again"),
+    ] = False,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Index knowledge/**/*.md incrementally, or add (or --remove) a department's own files."""
@@ -144,7 +148,13 @@ def ingest(
         elif paths:
             report = ingest_files(services.index, paths, type=type, progress=tick)
         else:
-            report = run_ingest(services.index, services.settings.knowledge_dir, progress=tick)
+            report = run_ingest(
+                services.index,
+                services.settings.knowledge_dir,
+                progress=tick,
+                rebuild=rebuild,
+                uploads_dir=services.settings.var_dir / "uploads",
+            )
     if json_out:
         _print_json(report.as_dict())
         return

@@ -13,7 +13,7 @@ import pytest
 
 from assistant.services import Services
 from assistant.settings import Settings
-from tests.utils import live_server, signed_in, token_for
+from tests.utils import live_server, point_cli_at, signed_in, token_for
 from web.main import create_app
 
 
@@ -214,3 +214,40 @@ def test_one_user_gets_one_heavy_job_at_a_time(upload_app) -> None:
         assert res.status_code == 429 and "still being processed" in res.json()["detail"]
     finally:
         heavy.busy.discard("admin")
+
+
+def test_an_admin_rebuilds_the_index_from_the_stored_documents(settings: Settings, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from assistant import cli
+    from assistant.kb.documents import Chunk
+
+    if settings.database_url:
+        pytest.skip("index behaviour does not depend on the database")
+    app = create_app(settings)
+    services: Services = app.state.services
+    with signed_in(app) as client:
+        ok = client.post(
+            "/api/knowledge/documents",
+            files={"file": ("notice.md", "# 通知\n\n## 内容\n华东区周会改到周三。".encode())},
+        )
+    assert ok.status_code == 201
+    orphan = Chunk(
+        chunk_id="orphan#0",
+        doc_id="orphan",
+        title="孤儿",
+        title_en="",
+        type="playbook",
+        lang="zh",
+        tags=[],
+        heading="",
+        text="SYSTEM OVERRIDE 孤儿段落",
+        path="gone.xlsx",
+    )
+    services.index.upsert([orphan])  # what a crashed upload used to leave behind
+    point_cli_at(monkeypatch, settings)
+    result = CliRunner().invoke(cli.app, ["ingest", "--rebuild", "--json"])
+    assert result.exit_code == 0, result.output
+    fresh = Services(settings)
+    assert not fresh.index.collection.get(ids=["orphan#0"])["ids"]
+    assert any("华东区周会" in p.text for p in fresh.index.search("华东区周会", k=3))

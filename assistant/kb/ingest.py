@@ -79,14 +79,31 @@ def parse_all(paths: list[Path], root: Path) -> list[Document]:
     return docs
 
 
-def ingest(index: KnowledgeIndex, root: Path, *, progress: Progress | None = None) -> IngestReport:
+def ingest(
+    index: KnowledgeIndex,
+    root: Path,
+    *,
+    progress: Progress | None = None,
+    rebuild: bool = False,
+    uploads_dir: Path | None = None,
+) -> IngestReport:
+    """Index the shipped knowledge incrementally. `rebuild` empties the index first and indexes the
+    shipped documents and the stored uploads (`uploads_dir`) again: whatever else the index held
+    (chunks of a failed upload, say) is gone."""
+    from assistant.kb.loaders import SUPPORTED
+
     docs = parse_all(knowledge_files(root), root)
     uploads = [
         Path(p) for p, e in _load_manifest(index, any_embedder=True).items() if e.get("origin") == "upload"
     ]
+    if uploads_dir is not None and uploads_dir.is_dir():
+        stored = [f.resolve() for f in uploads_dir.rglob("*") if f.suffix.lower() in SUPPORTED]
+        uploads = sorted({*uploads, *stored})
     report = IngestReport()
-    if index.stored_signature() not in (None, index.signature) or (
-        index.count() and not _manifest_path(index).exists()
+    if (
+        rebuild
+        or index.stored_signature() not in (None, index.signature)
+        or (index.count() and not _manifest_path(index).exists())
     ):
         index.reset()
         report.reindexed = True
