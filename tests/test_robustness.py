@@ -251,3 +251,56 @@ def test_an_admin_rebuilds_the_index_from_the_stored_documents(settings: Setting
     fresh = Services(settings)
     assert not fresh.index.collection.get(ids=["orphan#0"])["ids"]
     assert any("华东区周会" in p.text for p in fresh.index.search("华东区周会", k=3))
+
+
+def test_a_reviewer_cannot_create_drafts_through_the_chat(settings: Settings) -> None:
+    from tests.utils import make_user
+
+    app = create_app(settings)
+    make_user(app.state.services, "rev", "reviewer", ["default"])
+    with signed_in(app, "rev") as client:
+        before = client.get("/api/drafts").json()
+        stream = client.post("/api/chat", json={"message": "写一份2026年9月的计划调整报告"}).text
+        after = client.get("/api/drafts").json()
+    assert "create_draft" in stream and "needs the planner role" in stream
+    assert len(after["drafts"] if isinstance(after, dict) else after) == len(
+        before["drafts"] if isinstance(before, dict) else before
+    )
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("2026-01-05,华东,直播电商,spend,inf", "row 2, column value: 'inf' is not a finite number"),
+        ("2026-01-05,华东,直播电商,spend,1e308", "row 2, column value: '1e308' is not a finite number"),
+        ("2026-01-05,华东,直播电商,spend,NaN", "row 2, column value: 'NaN' is not a number"),
+    ],
+)
+def test_non_finite_values_are_refused_with_row_and_column(
+    settings: Settings, row: str, message: str
+) -> None:
+    app = create_app(settings)
+    before = app.state.services.kpis.load("default").version
+    with signed_in(app) as client:
+        res = client.post(
+            "/api/kpis/import",
+            files={"facts": ("f.csv", f"date,region,channel,metric,value\n{row}\n".encode(), "text/csv")},
+        )
+    assert res.status_code == 422 and message in res.json()["detail"]
+    assert app.state.services.kpis.load("default").version == before
+
+
+def test_a_workspace_without_revenue_gets_a_dashboard_error_naming_the_metric(settings: Settings) -> None:
+    app = create_app(settings)
+    app.state.services.accounts.create_workspace("spend-only")
+    facts = "date,region,channel,metric,value\n" + "".join(
+        f"2026-0{m}-0{d},华东,直播电商,spend,500\n" for m in (1, 2, 3) for d in (5, 6)
+    )
+    with signed_in(app) as client:
+        client.post(
+            "/api/kpis/import",
+            files={"facts": ("f.csv", facts.encode(), "text/csv")},
+            headers={"X-Workspace": "spend-only"},
+        )
+        res = client.get("/api/dashboard", headers={"X-Workspace": "spend-only"})
+    assert res.status_code == 422 and "has no data for cac; its metrics are: spend" in res.json()["detail"]

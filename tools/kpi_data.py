@@ -21,6 +21,8 @@ from tools.periods import DataWindow, data_window, parse_period
 FACT_COLUMNS = ["date", "region", "channel", "metric", "value"]
 TARGET_COLUMNS = ["period", "metric", "target", "region", "channel"]
 MAX_REPORTED = 20
+MAX_LABEL = 64  # characters in a region, channel or metric name
+MAX_VALUE = 1e15  # no marketing figure is larger; inf and 1e308 are refused
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -57,6 +59,15 @@ def _control_characters(df: pd.DataFrame, columns: list[str]) -> list[str]:
     return problems
 
 
+def _long_labels(df: pd.DataFrame, columns: list[str]) -> list[str]:
+    """Region, channel and metric names are labels: a 10 MB one would ride along in every answer."""
+    out = []
+    for c in columns:
+        too_long = df.index[df[c].str.len() > MAX_LABEL]
+        out += [f"row {i + 2}, column {c}: longer than {MAX_LABEL} characters" for i in too_long[:MAX_REPORTED]]
+    return out
+
+
 def _structured(problem: str) -> dict[str, object]:
     m = re.match(r"row (\d+), column (\w+): (.*)", problem)
     return (
@@ -85,13 +96,17 @@ def validate_facts(raw: pd.DataFrame, *, what: str = "facts") -> pd.DataFrame:
     df["metric"] = df["metric"].str.lower()
     dates = pd.to_datetime(df["date"].astype(str).str.strip(), errors="coerce", format="mixed")
     values = pd.to_numeric(df["value"].astype(str).str.strip().str.replace(",", ""), errors="coerce")
-    problems = _control_characters(df, ["region", "channel", "metric"])
+    problems = _control_characters(df, ["region", "channel", "metric"]) + _long_labels(
+        df, ["region", "channel", "metric"]
+    )
     for i in range(len(df)):
         row = i + 2
         if pd.isna(dates.iat[i]):
             problems.append(f"row {row}, column date: {df['date'].iat[i]!r} is not a date (use YYYY-MM-DD)")
         if pd.isna(values.iat[i]):
             problems.append(f"row {row}, column value: {df['value'].iat[i]!r} is not a number")
+        elif not abs(values.iat[i]) <= MAX_VALUE:
+            problems.append(f"row {row}, column value: {df['value'].iat[i]!r} is not a finite number up to 1e15")
         elif values.iat[i] < 0:
             problems.append(f"row {row}, column value: {values.iat[i]} is negative")
         metric = df["metric"].iat[i]
@@ -113,7 +128,9 @@ def validate_targets(raw: pd.DataFrame, *, what: str = "targets") -> pd.DataFram
         df[c] = df[c].astype(str).str.strip()
     df["metric"] = df["metric"].str.lower()
     values = pd.to_numeric(df["target"].astype(str).str.strip().str.replace(",", ""), errors="coerce")
-    problems = _control_characters(df, ["period", "region", "channel", "metric"])
+    problems = _control_characters(df, ["period", "region", "channel", "metric"]) + _long_labels(
+        df, ["region", "channel", "metric"]
+    )
     for i in range(len(df)):
         row = i + 2
         try:
@@ -124,6 +141,8 @@ def validate_targets(raw: pd.DataFrame, *, what: str = "targets") -> pd.DataFram
             problems.append(f"row {row}, column metric: unknown metric {df['metric'].iat[i]!r}")
         if pd.isna(values.iat[i]):
             problems.append(f"row {row}, column target: {df['target'].iat[i]!r} is not a number")
+        elif not abs(values.iat[i]) <= MAX_VALUE:
+            problems.append(f"row {row}, column target: {df['target'].iat[i]!r} is not a finite number up to 1e15")
     _raise(problems, what)
     df["target"] = values.astype(float)
     return df.reset_index(drop=True)
