@@ -304,3 +304,18 @@ def test_a_workspace_without_revenue_gets_a_dashboard_error_naming_the_metric(se
         )
         res = client.get("/api/dashboard", headers={"X-Workspace": "spend-only"})
     assert res.status_code == 422 and "has no data for cac; its metrics are: spend" in res.json()["detail"]
+
+
+def test_anonymous_health_says_only_whether_the_server_is_up(settings: Settings) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.utils import make_user
+
+    app = create_app(settings)
+    make_user(app.state.services, "plan", "planner", ["default"])
+    with TestClient(app) as anonymous:
+        assert anonymous.get("/api/health").json() == {"status": "ok"}
+    with signed_in(app, "plan") as planner:
+        assert set(planner.get("/api/health").json()) == {"status", "engine", "model"}
+    with signed_in(app) as admin:
+        assert {"worker_pid", "index_chunks", "database"} <= set(admin.get("/api/health").json())

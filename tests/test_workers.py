@@ -38,7 +38,7 @@ def test_two_workers_serve_the_same_conversations(settings: Settings, tmp_path: 
         deadline = time.monotonic() + 90
         while len(pids) < 2 and time.monotonic() < deadline:
             try:
-                pids.add(httpx.get(f"{base}/api/health", timeout=2).json()["worker_pid"])
+                pids.add(httpx.get(f"{base}/api/health", headers=headers, timeout=2).json()["worker_pid"])
             except (httpx.HTTPError, ValueError):
                 time.sleep(0.3)
         assert len(pids) == 2, "both workers should answer"
@@ -52,7 +52,7 @@ def test_two_workers_serve_the_same_conversations(settings: Settings, tmp_path: 
         for _ in range(30):
             r = httpx.get(f"{base}/api/conversations/{cid}", headers=headers, timeout=10)
             assert r.status_code == 200 and len(r.json()["messages"]) == 2
-            seen_by.add(httpx.get(f"{base}/api/health", timeout=5).json()["worker_pid"])
+            seen_by.add(httpx.get(f"{base}/api/health", headers=headers, timeout=5).json()["worker_pid"])
         assert len(seen_by) == 2
     finally:
         proc.terminate()

@@ -4,17 +4,20 @@ import logging
 import os
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from sqlalchemy import text
 
-from web.deps import ServicesDep
+from assistant.errors import PlannerError
+from web.deps import ServicesDep, get_principal
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger("planner.health")
 
 
 @router.get("/health")
-def get_health(services: ServicesDep) -> dict[str, Any]:
+def get_health(services: ServicesDep, request: Request) -> dict[str, Any]:
+    """Anyone sees whether the server is up; a signed-in user also sees the engine (the UI shows
+    it); an admin sees the index size, the database and the worker."""
     db_ok = True
     try:
         with services.sessions() as s:
@@ -22,11 +25,16 @@ def get_health(services: ServicesDep) -> dict[str, Any]:
     except Exception:  # any database failure is reported, not raised: this is the health check
         log.exception("health check: the database did not answer")
         db_ok = False
-    return {
-        "status": "ok" if db_ok else "degraded",
-        "engine": services.engine,
-        "model": services.model_name,
-        "index_chunks": services.index.count(),
-        "database": {"ok": db_ok, "dialect": services.settings.db_url.split(":", 1)[0]},
-        "worker_pid": os.getpid(),
-    }
+    out: dict[str, Any] = {"status": "ok" if db_ok else "degraded"}
+    try:
+        principal = get_principal(request)
+    except PlannerError:
+        return out
+    out |= {"engine": services.engine, "model": services.model_name}
+    if principal.can("admin"):
+        out |= {
+            "index_chunks": services.index.count(),
+            "database": {"ok": db_ok, "dialect": services.settings.db_url.split(":", 1)[0]},
+            "worker_pid": os.getpid(),
+        }
+    return out
