@@ -319,3 +319,29 @@ def test_anonymous_health_says_only_whether_the_server_is_up(settings: Settings)
         assert set(planner.get("/api/health").json()) == {"status", "engine", "model"}
     with signed_in(app) as admin:
         assert {"worker_pid", "index_chunks", "database"} <= set(admin.get("/api/health").json())
+
+
+def test_a_cross_site_form_cannot_use_the_session_cookie(settings: Settings) -> None:
+    from fastapi.testclient import TestClient
+
+    app = create_app(settings)
+    with TestClient(app, base_url="http://127.0.0.1:8000") as browser:
+        signed = browser.post("/api/auth/login", json={"username": "admin", "password": "x"})
+        link = app.state.services.accounts.signin_link("admin", "http://127.0.0.1:8000")
+        browser.get(link.replace("http://127.0.0.1:8000", ""))  # the session cookie is set
+        assert browser.cookies.get("planner_session") and signed.status_code in (401, 200)
+        before = app.state.services.kpis.load("default").version
+        evil = {"Origin": "http://127.0.0.1:9999"}  # another port on the same host: same site
+        planted = browser.post(
+            "/api/kpis/import",
+            files={"facts": ("f.csv", b"date,region,channel,metric,value\n", "text/csv")},
+            data={"replace": "true"},
+            headers=evil,
+        )
+        out = browser.post("/api/auth/logout", headers={"Referer": "http://evil.example/page"})
+        own = browser.post(
+            "/api/chat", json={"message": "预算分配原则"}, headers={"Origin": "http://127.0.0.1:8000"}
+        )
+    assert planted.status_code == 403 and out.status_code == 403
+    assert app.state.services.kpis.load("default").version == before
+    assert own.status_code == 200  # the app's own pages work as before

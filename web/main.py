@@ -20,6 +20,8 @@ from assistant.errors import PlannerError
 from assistant.logs import configure_logging
 from assistant.services import Services
 from assistant.settings import Settings, get_settings
+from web.csrf import OriginCheck
+from web.deps import SESSION_COOKIE
 from web.heavy import HeavyWork
 from web.ratelimit import RateLimits
 from web.routes import api
@@ -108,6 +110,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     )
     app.state.heavy = HeavyWork(total=services.settings.heavy_workers)
     app.add_middleware(BodySizeLimit, max_bytes=services.settings.max_request_bytes)
+    app.add_middleware(OriginCheck, cookie=SESSION_COOKIE, public_url=services.settings.public_url)
 
     @app.exception_handler(PlannerError)
     async def planner_error(_: Request, exc: PlannerError) -> JSONResponse:
