@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -27,6 +28,10 @@ ROLES: tuple[str, ...] = ("planner", "reviewer", "admin")
 SESSION_TTL = timedelta(hours=12)
 SIGNIN_TTL = timedelta(hours=24)
 _hasher = PasswordHasher()
+# Argon2 takes ~64 MB and tens of milliseconds per check: at most this many at once, so a burst
+# of logins queues instead of taking the process's memory.
+_HASHING = threading.BoundedSemaphore(4)
+_DUMMY_HASH = _hasher.hash("no such user: checked anyway so the answer takes as long")
 NAME_PATTERN = r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,64}$"
 _NAME = re.compile(NAME_PATTERN)
 
@@ -167,10 +172,11 @@ class Accounts:
         about which part was wrong."""
         with self.sessions() as s:
             user = s.scalar(select(User).where(User.username == username))
-            ok = False
-            if user is not None and user.active and user.password_hash:
+            real = user is not None and user.active and bool(user.password_hash)
+            stored = user.password_hash if real else _DUMMY_HASH  # type: ignore[union-attr]
+            with _HASHING:
                 try:
-                    ok = _hasher.verify(user.password_hash, password)
+                    ok = _hasher.verify(stored, password) and real
                 except (VerificationError, InvalidHashError):
                     ok = False
             user_id = user.id if user is not None else None

@@ -277,7 +277,9 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
         user_id = getattr(getattr(runtime, "context", None), "user_id", None)
         author = services.accounts.principal(user_id) if user_id else None
         if author is not None and not author.can("planner"):  # the same rule as POST /api/drafts
-            raise ToolException(f"creating a draft needs the planner role; {author.username} is a {author.role}")
+            raise ToolException(
+                f"creating a draft needs the planner role; {author.username} is a {author.role}"
+            )
         doc, stored = drafts.create_draft(
             services,
             context(),

@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     cookie_secure: bool = False  # set true behind HTTPS
     rate_limit_chat: str = "30/minute"
     rate_limit_upload: str = "20/minute"
+    rate_limit_login_user: str = "10/minute"  # failed sign-ins per account
+    rate_limit_login_address: str = "30/minute"  # failed sign-ins per client address
     rate_limit_storage: str = "memory://"  # e.g. redis://127.0.0.1:6379 to share limits across workers
     max_request_bytes: int = 25 * 1024 * 1024
     # Uploads: parsed in worker threads (this many at once, one per user), within these limits.

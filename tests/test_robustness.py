@@ -345,3 +345,27 @@ def test_a_cross_site_form_cannot_use_the_session_cookie(settings: Settings) -> 
     assert planted.status_code == 403 and out.status_code == 403
     assert app.state.services.kpis.load("default").version == before
     assert own.status_code == 200  # the app's own pages work as before
+
+
+def test_failed_sign_ins_are_throttled_and_unknown_users_take_as_long(settings: Settings) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.utils import make_user
+
+    app = create_app(settings.model_copy(update={"rate_limit_login_user": "5/minute"}))
+    make_user(app.state.services, "plan", "planner", ["default"])
+    make_user(app.state.services, "plan2", "planner", ["default"])
+    with TestClient(app) as client:
+        codes = [
+            client.post("/api/auth/login", json={"username": "plan", "password": f"guess {i}"}).status_code
+            for i in range(6)
+        ]
+        right = client.post("/api/auth/login", json={"username": "plan", "password": "correct horse battery"})
+        timings = {}
+        for name in ("plan2", "nobody"):
+            t = time.perf_counter()
+            client.post("/api/auth/login", json={"username": name, "password": "wrong"})
+            timings[name] = time.perf_counter() - t
+    assert codes[:5] == [401] * 5 and codes[5] == 429
+    assert right.status_code == 429 and right.headers["Retry-After"] == "60"  # even the right one waits
+    assert timings["nobody"] > 0.3 * timings["plan2"]  # an unknown name is hashed too

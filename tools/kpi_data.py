@@ -64,7 +64,9 @@ def _long_labels(df: pd.DataFrame, columns: list[str]) -> list[str]:
     out = []
     for c in columns:
         too_long = df.index[df[c].str.len() > MAX_LABEL]
-        out += [f"row {i + 2}, column {c}: longer than {MAX_LABEL} characters" for i in too_long[:MAX_REPORTED]]
+        out += [
+            f"row {i + 2}, column {c}: longer than {MAX_LABEL} characters" for i in too_long[:MAX_REPORTED]
+        ]
     return out
 
 
@@ -106,7 +108,9 @@ def validate_facts(raw: pd.DataFrame, *, what: str = "facts") -> pd.DataFrame:
         if pd.isna(values.iat[i]):
             problems.append(f"row {row}, column value: {df['value'].iat[i]!r} is not a number")
         elif not abs(values.iat[i]) <= MAX_VALUE:
-            problems.append(f"row {row}, column value: {df['value'].iat[i]!r} is not a finite number up to 1e15")
+            problems.append(
+                f"row {row}, column value: {df['value'].iat[i]!r} is not a finite number up to 1e15"
+            )
         elif values.iat[i] < 0:
             problems.append(f"row {row}, column value: {values.iat[i]} is negative")
         metric = df["metric"].iat[i]
@@ -142,7 +146,9 @@ def validate_targets(raw: pd.DataFrame, *, what: str = "targets") -> pd.DataFram
         if pd.isna(values.iat[i]):
             problems.append(f"row {row}, column target: {df['target'].iat[i]!r} is not a number")
         elif not abs(values.iat[i]) <= MAX_VALUE:
-            problems.append(f"row {row}, column target: {df['target'].iat[i]!r} is not a finite number up to 1e15")
+            problems.append(
+                f"row {row}, column target: {df['target'].iat[i]!r} is not a finite number up to 1e15"
+            )
     _raise(problems, what)
     df["target"] = values.astype(float)
     return df.reset_index(drop=True)

@@ -106,7 +106,12 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.state.drafts = DraftStore(services.sessions, services.accounts)
     app.state.limits = RateLimits(
         services.settings.rate_limit_storage,
-        {"chat": services.settings.rate_limit_chat, "upload": services.settings.rate_limit_upload},
+        {
+            "chat": services.settings.rate_limit_chat,
+            "upload": services.settings.rate_limit_upload,
+            "login_user": services.settings.rate_limit_login_user,
+            "login_address": services.settings.rate_limit_login_address,
+        },
     )
     app.state.heavy = HeavyWork(total=services.settings.heavy_workers)
     app.add_middleware(BodySizeLimit, max_bytes=services.settings.max_request_bytes)
@@ -117,7 +122,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         body: dict[str, object] = {"detail": str(exc)}
         if getattr(exc, "problems", None):
             body["errors"] = exc.problems  # type: ignore[attr-defined]
-        return JSONResponse(body, status_code=exc.status_code)
+        return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:

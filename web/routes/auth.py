@@ -8,7 +8,9 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
+from assistant.accounts import AuthError
 from web.deps import SESSION_COOKIE, PrincipalDep, ServicesDep
+from web.ratelimit import RateLimited
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -31,8 +33,21 @@ def _set_cookie(response: Response, token: str, services: Any) -> None:
 
 
 @router.post("/login")
-def post_login(body: LoginRequest, response: Response, services: ServicesDep) -> dict[str, Any]:
-    token, principal = services.accounts.login(body.username, body.password)
+def post_login(
+    body: LoginRequest, request: Request, response: Response, services: ServicesDep
+) -> dict[str, Any]:
+    """Failed attempts are throttled per account and per client address (429 with Retry-After)."""
+    limits = request.app.state.limits
+    address = request.client.host if request.client else "unknown"
+    keys = (("login_user", body.username.lower()), ("login_address", address))
+    if not all(limits.allowed(name, key) for name, key in keys):
+        raise RateLimited("too many failed sign-ins; wait a minute and try again")
+    try:
+        token, principal = services.accounts.login(body.username, body.password)
+    except AuthError:
+        for name, key in keys:
+            limits.count(name, key)
+        raise
     _set_cookie(response, token, services)
     return {"username": principal.username, "role": principal.role, "workspaces": list(principal.workspaces)}
 
