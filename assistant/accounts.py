@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.db import AuditEvent, AuthToken, Membership, User, Workspace
@@ -225,7 +225,16 @@ class Accounts:
                 raise AuthError(
                     "this sign-in link is invalid, used or expired; run `planner user signin-link NAME` for a new one"
                 )
-            row.used_at = _now()
+            used = s.execute(  # consumed atomically: a link opened twice at once makes one session
+                update(AuthToken)
+                .where(AuthToken.id == row.id, AuthToken.used_at.is_(None))
+                .values(used_at=_now())
+                .execution_options(synchronize_session=False)
+            )
+            if used.rowcount != 1:  # type: ignore[attr-defined]
+                raise AuthError(
+                    "this sign-in link was just used; run `planner user signin-link NAME` for a new one"
+                )
             user_id = row.user_id
         principal = self.principal(user_id)
         self.audit("login", principal=principal, detail={"method": "signin-link"})

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,8 @@ from assistant.services import Services
 from assistant.usecases import workspace_context
 
 log = logging.getLogger("planner.chat")
+# one lock per conversation with a turn running or waiting (weak: a finished conversation's goes away)
+_TURN_LOCKS: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
 
 @dataclass
@@ -165,6 +168,20 @@ class ChatService:
     # -- the turn ---------------------------------------------------------------------------
     async def stream(
         self, text: str, *, conversation_id: str | None = None, user_id: int | None = None
+    ) -> AsyncIterator[Event]:
+        """One turn. Turns in the same conversation run one after another (a double-clicked send
+        waits for the first), so messages keep their order and sequence numbers."""
+        if conversation_id is None:
+            async for event in self._turn(text, conversation_id=None, user_id=user_id):
+                yield event
+            return
+        lock = _TURN_LOCKS.setdefault(conversation_id, asyncio.Lock())
+        async with lock:
+            async for event in self._turn(text, conversation_id=conversation_id, user_id=user_id):
+                yield event
+
+    async def _turn(
+        self, text: str, *, conversation_id: str | None, user_id: int | None
     ) -> AsyncIterator[Event]:
         # database work runs in a thread so the event loop keeps streaming other turns meanwhile
         conversation_id, messages = await asyncio.to_thread(self._history, conversation_id, text, user_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import threading
 import time
@@ -369,3 +370,79 @@ def test_failed_sign_ins_are_throttled_and_unknown_users_take_as_long(settings: 
     assert codes[:5] == [401] * 5 and codes[5] == 429
     assert right.status_code == 429 and right.headers["Retry-After"] == "60"  # even the right one waits
     assert timings["nobody"] > 0.3 * timings["plan2"]  # an unknown name is hashed too
+
+
+# -- races ------------------------------------------------------------------------------------------
+def _at_once(*calls) -> list[object]:
+    """Run the calls in parallel threads, released together; each result or the exception raised."""
+    barrier = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+
+    def run(i: int, call) -> None:
+        barrier.wait()
+        try:
+            results[i] = call()
+        except Exception as e:  # the loser's error is the point
+            results[i] = e
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+def test_concurrent_reviews_leave_exactly_one_winner(settings: Settings) -> None:
+    from assistant.drafts.builder import build_draft
+    from assistant.errors import PlannerError
+    from tests.utils import make_user
+
+    app = create_app(settings)
+    services: Services = app.state.services
+    store = app.state.drafts
+    for name in ("rev1", "rev2"):
+        make_user(services, name, "reviewer", ["default"])
+    with services.sessions() as s:
+        ids = {n: services.accounts._user(s, n).id for n in ("rev1", "rev2", "admin")}
+    rev1, rev2, admin = (services.accounts.principal(ids[n]) for n in ("rev1", "rev2", "admin"))
+    doc = build_draft(services, lang="zh", kind="section", section="goals")
+    for trial in range(4):
+        draft = store.create(doc, workspace="default", author=admin)
+        store.transition(draft["id"], "submit", workspace="default", by=admin)
+        second = "approve" if trial % 2 else "request_changes"
+        results = _at_once(
+            functools.partial(store.transition, draft["id"], "approve", workspace="default", by=rev1),
+            functools.partial(store.transition, draft["id"], second, workspace="default", by=rev2),
+        )
+        wins = [r for r in results if isinstance(r, dict)]
+        assert len(wins) == 1, results
+        assert all(isinstance(r, PlannerError) and r.status_code == 409 for r in results if r not in wins)
+        assert store.get(draft["id"], workspace="default")["state"] == wins[0]["state"]
+
+
+def test_a_sign_in_link_opened_at_once_makes_one_session(settings: Settings) -> None:
+    from assistant.accounts import AuthError
+
+    app = create_app(settings)
+    accounts = app.state.services.accounts
+    token = accounts.signin_link("admin", "http://x").rsplit("token=", 1)[1]
+    results = _at_once(*[lambda: accounts.redeem_signin(token) for _ in range(6)])
+    assert sum(isinstance(r, tuple) for r in results) == 1
+    assert all(isinstance(r, AuthError) for r in results if not isinstance(r, tuple))
+
+
+async def test_concurrent_turns_in_one_conversation_keep_their_order(settings: Settings) -> None:
+    import asyncio
+
+    from assistant.chat import ChatService, get_conversation
+
+    services = Services(settings)
+    chat = ChatService(services)
+    first = await chat.ask("预算分配原则")
+    await asyncio.gather(
+        *(chat.ask(f"第{i}个问题：复购率多少", conversation_id=first.conversation_id) for i in range(4))
+    )
+    messages = get_conversation(services, first.conversation_id)["messages"]
+    assert [m["seq"] for m in messages] == list(range(10))
+    assert [m["role"] for m in messages] == ["user", "assistant"] * 5

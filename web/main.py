@@ -128,6 +128,13 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": jsonable_encoder(_without_input(exc.errors()))}, status_code=422)
 
+    @app.exception_handler(sqlalchemy.exc.IntegrityError)
+    async def integrity_error(_: Request, exc: sqlalchemy.exc.IntegrityError) -> JSONResponse:
+        # two requests changed the same thing at once; the loser is told to reload, not given a 500
+        return JSONResponse(
+            {"detail": "a concurrent change got there first: reload and try again"}, status_code=409
+        )
+
     @app.exception_handler(sqlalchemy.exc.DataError)
     async def data_error(_: Request, exc: sqlalchemy.exc.DataError) -> JSONResponse:
         # the database refused a value (PostgreSQL rejects NUL characters, over-long strings)

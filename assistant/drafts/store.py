@@ -11,8 +11,8 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.accounts import Accounts, Forbidden, Principal
 from assistant.db import Draft, DraftComment, DraftVersion
@@ -30,6 +30,19 @@ TRANSITIONS = {
 
 class InvalidTransition(PlannerError):
     status_code = 409
+
+
+def _compare_and_set(s: Session, d: Draft, *, version: int, state: str) -> None:
+    """Move the draft to `state` and `version` only if nobody changed it since it was read: two
+    reviewers approving at once, or approve against request changes, leave exactly one winner."""
+    done = s.execute(
+        update(Draft)
+        .where(Draft.id == d.id, Draft.state == d.state, Draft.version == d.version)
+        .values(state=state, version=version)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("the draft changed while you were working on it (another review or edit): reload it")
 
 
 class DraftStore:
@@ -168,19 +181,18 @@ class DraftStore:
                 raise Conflict(
                     f"draft changed since version {base_version} (now version {d.version}): reload and apply your edit again"
                 )
-            d.version += 1
-            if d.state == "changes_requested":
-                d.state = "draft"
+            new_state = "draft" if d.state == "changes_requested" else d.state
+            _compare_and_set(s, d, version=base_version + 1, state=new_state)
             s.add(
                 DraftVersion(
                     draft_id=d.id,
-                    version=d.version,
+                    version=base_version + 1,
                     document=doc.model_dump_json(),
                     author_id=by.id if by else None,
                     note=note[:200],
                 )
             )
-            new_version = d.version
+            new_version = base_version + 1
         self.accounts.audit(
             "draft_edited",
             principal=by,
@@ -251,7 +263,7 @@ class DraftStore:
             if action in ("submit", "withdraw") and not by.can("planner") and d.author_id != by.id:
                 raise Forbidden("only the author or a planner can submit or withdraw")
             before = d.state
-            d.state = target
+            _compare_and_set(s, d, version=d.version, state=target)
             if comment:
                 s.add(
                     DraftComment(
