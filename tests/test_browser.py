@@ -121,7 +121,7 @@ def test_dashboard_shows_a_chart_with_data(server, browser, lang: str) -> None:
     )
     assert points >= 40
     assert page.locator("#dash-alerts li").count() >= 1
-    page.wait_for_function("window.__trendDrawn === true")
+    page.wait_for_selector("#trend-chart[data-drawn='1']")  # no wait_for_function: the CSP forbids eval
     _shot(page, f"dashboard-{lang}")
 
 
@@ -171,3 +171,35 @@ def test_language_switch_is_remembered(server, browser) -> None:
     page.wait_for_selector("#engine-badge:not(:empty)")
     assert page.inner_text("[data-tab=drafts]") == "Drafts"
     assert "offline engine" in page.inner_text("#engine-badge")
+
+
+def test_markdown_is_sanitised_with_an_allow_list_under_a_strict_csp(server, browser) -> None:
+    base, app = server
+    page = _page(browser, base, app, "admin")
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    hostile = (
+        "**数字 1.2亿**\n\n<form action='http://evil.example'><input name=password></form>"
+        "<style>body{display:none}</style><img src='http://evil.example/beacon.png'>"
+        "<img src='/static/x.png'><a href='javascript:alert(1)'>x</a><script>window.pwned=1</script>"
+    )
+    html = page.evaluate("(t) => md(t)", hostile)
+    for bad in ("<form", "<input", "<style", "evil.example", "javascript:", "<script"):
+        assert bad not in html
+    assert "<strong>数字 1.2亿</strong>" in html and 'src="/static/x.png"' in html
+    # the audit's unsupported figures are marked on the DOM, leaving attributes intact
+    marked = page.evaluate(
+        """() => { const d = document.createElement('div');
+        d.innerHTML = md('成本 <span class="x" title="12 元">12 元</span> 与 12 元');
+        highlightUnsupported(d, [{text: '12 元'}]); return d.innerHTML; }"""
+    )
+    assert marked.count('<mark class="unsupported"') == 2 and 'title="12 元"' in marked
+    csp = page.evaluate("async () => (await fetch('/')).headers.get('content-security-policy')")
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert not violations  # the app itself runs under the policy
+    login = browser.new_context().new_page()
+    login.goto(base + "/login")
+    login.fill("#username", "admin")
+    login.fill("#password", "wrong password")
+    login.click("button[type=submit]")
+    login.wait_for_selector("#login-error:not([hidden])")  # the form works without inline script

@@ -1,6 +1,18 @@
 // Shell and chat. Streams /api/chat over SSE (fetch + ReadableStream, since it is a POST).
 const $ = (sel, root = document) => root.querySelector(sel);
-const md = (text) => DOMPurify.sanitize(marked.parse(text || ""));
+// Markdown is rendered, then sanitised with an allow-list of what Markdown produces: no forms, no
+// styles, no scripts; images only from this server or data: URLs; links open safely.
+const MD_TAGS = ["p", "br", "hr", "strong", "em", "b", "i", "del", "code", "pre", "blockquote", "ul", "ol", "li",
+  "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "a", "img", "mark", "div", "span", "sup", "sub", "details", "summary"];
+const MD_ATTRS = ["href", "title", "alt", "src", "class", "colspan", "rowspan", "align", "data-chart"];
+DOMPurify.addHook("uponSanitizeAttribute", (node, data) => {
+  if (data.attrName === "src" && !/^(\/(?!\/)|data:image\/)/i.test(data.attrValue)) data.keepAttr = false;
+  if (data.attrName === "href" && !/^(https?:|mailto:|\/|#)/i.test(data.attrValue)) data.keepAttr = false;
+});
+DOMPurify.addHook("afterSanitizeAttributes", (node) => {
+  if (node.tagName === "A") { node.setAttribute("target", "_blank"); node.setAttribute("rel", "noopener noreferrer"); }
+});
+const md = (text) => DOMPurify.sanitize(marked.parse(text || ""), { ALLOWED_TAGS: MD_TAGS, ALLOWED_ATTR: [...MD_ATTRS, "target", "rel"] });
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 let conversationId = null;
 let controller = null;

@@ -55,9 +55,10 @@ function renderDashboard() {
   const pad = (arr, n) => [...arr, ...Array(n).fill(null)];
   const lead = Array(tr.dates.length).fill(null);
   const alerts = data.alerts.filter((a) => a.metric === tr.metric && tr.dates.includes(a.date));
-  window.__trendDrawn = false;
+  const box = $("#trend-chart");
+  box.dataset.drawn = "";
   chart.off("finished");
-  chart.on("finished", () => (window.__trendDrawn = true));
+  chart.on("finished", () => { box.dataset.drawn = "1"; });
   chart.setOption({
     animationDuration: 400,
     tooltip: { trigger: "axis" },

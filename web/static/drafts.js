@@ -19,10 +19,31 @@ async function loadDrafts() {
   }
 }
 
-function highlightUnsupported(html, unsupported) {
-  let out = html;
-  for (const u of unsupported || []) out = out.split(esc(u.text)).join(`<mark class="unsupported" title="${esc(t("unsupported"))}">${esc(u.text)}</mark>`);
-  return out;
+// Marks the figures the number audit could not trace, on the rendered DOM (text nodes only), so
+// sanitised HTML is never rewritten as a string.
+function highlightUnsupported(root, unsupported) {
+  const texts = (unsupported || []).map((u) => u.text).filter(Boolean);
+  if (!texts.length) return;
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const nodes = [];
+  while (walker.nextNode()) nodes.push(walker.currentNode);
+  for (const node of nodes) {
+    let rest = node.nodeValue;
+    const parts = [];
+    for (;;) {
+      const hits = texts.map((s) => [rest.indexOf(s), s]).filter(([i]) => i >= 0).sort((a, b) => a[0] - b[0]);
+      if (!hits.length) break;
+      const [i, s] = hits[0];
+      if (i) parts.push(document.createTextNode(rest.slice(0, i)));
+      const mark = document.createElement("mark");
+      mark.className = "unsupported"; mark.title = t("unsupported"); mark.textContent = s;
+      parts.push(mark);
+      rest = rest.slice(i + s.length);
+    }
+    if (!parts.length) continue;
+    if (rest) parts.push(document.createTextNode(rest));
+    node.replaceWith(...parts);
+  }
 }
 
 function sectionMarkdown(s) {
@@ -51,7 +72,7 @@ function renderDraft() {
   }[d.state];
   view.innerHTML = `
     <div class="draft-head">
-      <h2 style="margin:0"></h2><em class="state ${d.state}">${esc(t(`state.${d.state}`))}</em>
+      <h2 class="flush"></h2><em class="state ${d.state}">${esc(t(`state.${d.state}`))}</em>
       <span class="meta">v${d.version} · ${esc(d.engine)} · ${esc(d.model)}</span>
     </div>
     <p class="${audit.unsupported.length ? "audit-bad" : "audit-ok"}" id="audit-line">${esc(t("audit"))}: ${audit.supported}/${audit.checked} ${audit.unsupported.length ? "— " + esc(t("unsupported")) + ": " + audit.unsupported.map((u) => esc(u.text)).join(", ") : "— " + esc(t("allSupported"))}</p>
@@ -79,7 +100,9 @@ function renderDraft() {
     sec.className = "draft-section"; sec.dataset.section = s.id;
     sec.innerHTML = `<h3></h3><div class="content"></div><div class="comments"></div><div class="actions"></div>`;
     sec.querySelector("h3").textContent = s.title;
-    sec.querySelector(".content").innerHTML = highlightUnsupported(md(sectionMarkdown(s)), audit.unsupported);
+    const content = sec.querySelector(".content");
+    content.innerHTML = md(sectionMarkdown(s));
+    highlightUnsupported(content, audit.unsupported);
     for (const c of d.comments.filter((c) => c.section_id === s.id || (c.section_id === "" && s === d.sections[0]))) {
       const p = document.createElement("p"); p.className = "comment"; p.textContent = `${c.author}: ${c.text}`; sec.querySelector(".comments").appendChild(p);
     }
