@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.db import AuditEvent, AuthToken, Membership, User, Workspace
@@ -27,6 +27,8 @@ Role = Literal["planner", "reviewer", "admin"]
 ROLES: tuple[str, ...] = ("planner", "reviewer", "admin")
 SESSION_TTL = timedelta(hours=12)
 SIGNIN_TTL = timedelta(hours=24)
+API_TTL = timedelta(days=90)  # API tokens expire too; a script's owner mints a new one
+MAX_API_TTL = timedelta(days=365)
 _hasher = PasswordHasher()
 # Argon2 takes ~64 MB and tens of milliseconds per check: at most this many at once, so a burst
 # of logins queues instead of taking the process's memory.
@@ -134,9 +136,61 @@ class Accounts:
             ):
                 s.add(Membership(user_id=user.id, workspace=workspace))
 
-    def set_password(self, username: str, password: str) -> None:
+    def set_password(self, username: str, password: str, *, keep: str | None = None) -> int:
+        """Set a password and sign the user out everywhere: every session, API token and sign-in
+        link is revoked (except the session `keep`, the one changing it). Returns how many."""
         with self.sessions.begin() as s:
-            self._user(s, username).password_hash = _hasher.hash(check_password(password))
+            user = self._user(s, username)
+            user.password_hash = _hasher.hash(check_password(password))
+            return self._revoke_all(s, user.id, keep=keep)
+
+    def set_active(self, username: str, active: bool) -> int:
+        """Disable (or enable) a user; disabling revokes every session and token they hold."""
+        with self.sessions.begin() as s:
+            user = self._user(s, username)
+            user.active = active
+            return 0 if active else self._revoke_all(s, user.id)
+
+    @staticmethod
+    def _revoke_all(s: Session, user_id: int, *, keep: str | None = None) -> int:
+        q = delete(AuthToken).where(AuthToken.user_id == user_id)
+        if keep:
+            q = q.where(AuthToken.digest != _digest(keep))
+        return s.execute(q).rowcount  # type: ignore[attr-defined]
+
+    def tokens(self, user_id: int | None = None) -> list[dict[str, Any]]:
+        """API tokens (never their values): who holds them, what for, until when."""
+        with self.sessions() as s:
+            q = (
+                select(AuthToken, User.username)
+                .join(User, User.id == AuthToken.user_id)
+                .where(AuthToken.kind == "api")
+            )
+            if user_id is not None:
+                q = q.where(AuthToken.user_id == user_id)
+            return [
+                {
+                    "id": t.id,
+                    "user": name,
+                    "label": t.label,
+                    "created_at": _aware(t.created_at).isoformat(),  # type: ignore[union-attr]
+                    "expires_at": None if t.expires_at is None else _aware(t.expires_at).isoformat(),  # type: ignore[union-attr]
+                }
+                for t, name in s.execute(q.order_by(AuthToken.id))
+            ]
+
+    def revoke_token(self, token_id: int, *, by: Principal) -> None:
+        """Revoke an API token: its owner's, or anyone's for an admin."""
+        with self.sessions.begin() as s:
+            row = s.get(AuthToken, token_id)
+            if row is None or row.kind != "api" or (row.user_id != by.id and not by.can("admin")):
+                raise NotFound(f"no API token {token_id}")
+            s.delete(row)
+
+    def has_password(self, username: str) -> bool:
+        with self.sessions() as s:
+            user = s.scalar(select(User).where(User.username == username))
+            return bool(user and user.password_hash)
 
     def has_users(self) -> bool:
         with self.sessions() as s:
@@ -190,7 +244,8 @@ class Accounts:
 
     def issue(self, user_id: int, kind: str, *, label: str = "", ttl: timedelta | None = None) -> str:
         token = secrets.token_urlsafe(32)
-        ttl = ttl if ttl is not None else {"session": SESSION_TTL, "signin": SIGNIN_TTL}.get(kind)
+        ttl = ttl if ttl is not None else {"session": SESSION_TTL, "signin": SIGNIN_TTL, "api": API_TTL}[kind]
+        ttl = min(ttl, MAX_API_TTL)
         with self.sessions.begin() as s:
             s.add(
                 AuthToken(

@@ -107,10 +107,13 @@ def serve(
         typer.echo("Created the first account: admin (role admin), workspace 'default'.")
     base = s.public_url or f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     typer.echo(f"Planner assistant on {base}  (engine: {s.engine})")
-    typer.echo(
-        f"Sign in as admin with this one-time link (valid 24 h):\n    {services.accounts.signin_link('admin', base)}"
-    )
-    typer.echo("Set a password for later: planner user set-password admin")
+    if not services.accounts.has_password("admin"):  # once a password is set, no link is printed
+        typer.echo(
+            f"Sign in as admin with this one-time link (valid 24 h):\n    {services.accounts.signin_link('admin', base)}"
+        )
+        typer.echo("Set a password for later: planner user set-password admin")
+    else:
+        typer.echo("Sign in with your password (a one-time link: planner user signin-link NAME)")
     os.environ.setdefault("PLANNER_HOST", host)
     os.environ.setdefault("PLANNER_PORT", str(port))
     uvicorn.run("web.app:app", host=host, port=port, workers=workers, log_level="info")
@@ -565,9 +568,58 @@ def user_set_password(
     services = _services()
     if password is None:
         password = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
-    services.accounts.set_password(username, password)
-    services.accounts.audit("password_set", username="cli", target=username)
-    typer.echo(f"password set for {username}")
+    revoked = services.accounts.set_password(username, password)
+    services.accounts.audit("password_set", username="cli", target=username, detail={"revoked": revoked})
+    typer.echo(f"password set for {username}; {revoked} session(s) and token(s) revoked")
+
+
+@user_app.command("disable")
+def user_disable(username: str) -> None:
+    """Disable a user: they cannot sign in, and every session and token of theirs is revoked."""
+    services = _services()
+    revoked = services.accounts.set_active(username, False)
+    services.accounts.audit("user_disabled", username="cli", target=username, detail={"revoked": revoked})
+    typer.echo(f"{username} disabled; {revoked} session(s) and token(s) revoked")
+
+
+@user_app.command("enable")
+def user_enable(username: str) -> None:
+    """Enable a disabled user again."""
+    services = _services()
+    services.accounts.set_active(username, True)
+    services.accounts.audit("user_enabled", username="cli", target=username)
+    typer.echo(f"{username} enabled")
+
+
+@user_app.command("tokens")
+def user_tokens(username: Annotated[str | None, typer.Argument(help="omit for everyone's")] = None) -> None:
+    """List API tokens (label, created, expires; never their values)."""
+    from sqlalchemy import select
+
+    from assistant.db import User
+
+    services = _services()
+    uid = None
+    if username:
+        with services.sessions() as s:
+            uid = s.scalar(select(User.id).where(User.username == username))
+        if uid is None:
+            raise NotFound(f"no user {username!r}")
+    for t in services.accounts.tokens(uid):
+        typer.echo(
+            f"{t['id']:>5}  {t['user']:12} {t['label']:20} created {t['created_at'][:10]}  expires {(t['expires_at'] or '-')[:10]}"
+        )
+
+
+@user_app.command("revoke-token")
+def user_revoke_token(token_id: int) -> None:
+    """Revoke an API token by its id (see `planner user tokens`)."""
+    from assistant.accounts import Principal
+
+    services = _services()
+    services.accounts.revoke_token(token_id, by=Principal(id=0, username="cli", role="admin", workspaces=()))
+    services.accounts.audit("token_revoked", username="cli", target=str(token_id))
+    typer.echo(f"token {token_id} revoked")
 
 
 @user_app.command("signin-link")
@@ -577,8 +629,8 @@ def user_signin_link(username: str) -> None:
 
 
 @user_app.command("token")
-def user_token(username: str, label: str = "script") -> None:
-    """Create an API token for scripts (printed once)."""
+def user_token(username: str, label: str = "script", days: int = 90) -> None:
+    """Create an API token for scripts (printed once; expires after DAYS, at most 365)."""
     from sqlalchemy import select
 
     from assistant.db import User
@@ -588,7 +640,9 @@ def user_token(username: str, label: str = "script") -> None:
         uid = s.scalar(select(User.id).where(User.username == username))
     if uid is None:
         raise NotFound(f"no user {username!r}")
-    typer.echo(services.accounts.issue(uid, "api", label=label))
+    from datetime import timedelta
+
+    typer.echo(services.accounts.issue(uid, "api", label=label, ttl=timedelta(days=max(1, min(days, 365)))))
 
 
 @workspace_app.command("create")

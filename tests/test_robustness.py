@@ -446,3 +446,102 @@ async def test_concurrent_turns_in_one_conversation_keep_their_order(settings: S
     messages = get_conversation(services, first.conversation_id)["messages"]
     assert [m["seq"] for m in messages] == list(range(10))
     assert [m["role"] for m in messages] == ["user", "assistant"] * 5
+
+
+# -- sessions and tokens -------------------------------------------------------------------------------
+def test_tokens_expire_can_be_listed_and_revoked(settings: Settings) -> None:
+    from datetime import UTC, datetime
+
+    app = create_app(settings)
+    with signed_in(app) as admin:
+        made = admin.post("/api/auth/tokens", json={"label": "nightly export", "expires_days": 7}).json()
+        listed = admin.get("/api/auth/tokens").json()
+        mine = next(t for t in listed if t["label"] == "nightly export")
+        days = (datetime.fromisoformat(mine["expires_at"]) - datetime.now(UTC)).days
+        assert 6 <= days <= 7 and made["token"] not in str(listed)  # values are never listed
+        script = {"Authorization": f"Bearer {made['token']}"}
+        assert admin.get("/api/auth/me", headers=script).status_code == 200
+        assert admin.delete(f"/api/auth/tokens/{mine['id']}").status_code == 200
+        assert admin.get("/api/auth/me", headers=script).status_code == 401
+        assert admin.post("/api/auth/tokens", json={"expires_days": 3650}).status_code == 422
+
+
+def test_a_password_change_signs_the_user_out_everywhere_else(settings: Settings) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.utils import make_user
+
+    app = create_app(settings)
+    make_user(app.state.services, "plan", "planner", ["default"])
+    token = token_for(app.state.services, "plan")
+    with TestClient(app) as laptop, TestClient(app) as phone:
+        for c in (laptop, phone):
+            assert (
+                c.post(
+                    "/api/auth/login", json={"username": "plan", "password": "correct horse battery"}
+                ).status_code
+                == 200
+            )
+        changed = laptop.post(
+            "/api/auth/password", json={"current": "correct horse battery", "new": "a new long passphrase"}
+        )
+        assert changed.status_code == 200 and changed.json()["revoked"] >= 2
+        assert laptop.get("/api/auth/me").status_code == 200  # the session that changed it stays
+        assert phone.get("/api/auth/me").status_code == 401
+        assert laptop.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+        wrong = laptop.post("/api/auth/password", json={"current": "not it", "new": "another passphrase"})
+        assert wrong.status_code == 401
+
+
+def test_a_disabled_user_is_signed_out_and_cannot_sign_in(settings: Settings) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.utils import make_user
+
+    app = create_app(settings)
+    services: Services = app.state.services
+    make_user(services, "plan", "planner", ["default"])
+    token = token_for(services, "plan")
+    assert services.accounts.set_active("plan", False) >= 1
+    with TestClient(app) as client:
+        assert client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+        assert (
+            client.post(
+                "/api/auth/login", json={"username": "plan", "password": "correct horse battery"}
+            ).status_code
+            == 401
+        )
+
+
+def test_tokens_never_reach_the_access_log() -> None:
+    import logging
+
+    from web.main import RedactTokens
+
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        "",
+        0,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5", "GET", "/api/auth/signin?token=abcDEF123_secret", "1.1", 303),
+        None,
+    )
+    RedactTokens().filter(record)
+    assert "abcDEF123_secret" not in record.getMessage() and "token=[redacted]" in record.getMessage()
+
+
+def test_serve_prints_a_sign_in_link_only_while_the_admin_has_no_password(
+    settings: Settings, monkeypatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from assistant import cli
+
+    point_cli_at(monkeypatch, settings)
+    monkeypatch.setattr("uvicorn.run", lambda *a, **k: None)
+    first = CliRunner().invoke(cli.app, ["serve"])
+    assert first.exit_code == 0 and "/api/auth/signin?token=" in first.output
+    Services(settings).accounts.set_password("admin", "a long admin passphrase")
+    later = CliRunner().invoke(cli.app, ["serve"])
+    assert later.exit_code == 0 and "token=" not in later.output

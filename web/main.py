@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -123,8 +125,27 @@ def _without_input(errors: Sequence[Any]) -> list[dict[str, Any]]:
     return [{k: v for k, v in dict(e).items() if k in ("type", "loc", "msg")} for e in errors]
 
 
+class RedactTokens(logging.Filter):
+    """Sign-in links and tokens never reach the access log (`?token=…` is replaced)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.args = tuple(
+                _TOKEN.sub(r"\1=[redacted]", a) if isinstance(a, str) else a
+                for a in record.args  # type: ignore[union-attr]
+            )
+        record.msg = _TOKEN.sub(r"\1=[redacted]", str(record.msg))
+        return True
+
+
+_TOKEN = re.compile(r"(token|api_key|key)=[^&\s\"']+", re.I)
+
+
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
     configure_logging()
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactTokens) for f in access.filters):
+        access.addFilter(RedactTokens())
     services = services or Services(settings or get_settings())
     app = FastAPI(
         title="Planner assistant",

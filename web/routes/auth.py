@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -76,10 +77,41 @@ def get_me(principal: PrincipalDep) -> dict[str, Any]:
 
 class TokenRequest(BaseModel):
     label: str = Field("script", max_length=100)
+    expires_days: int = Field(90, ge=1, le=365)
 
 
-@router.post("/tokens", status_code=201, summary="Create an API token for scripts (shown once)")
-def post_token(body: TokenRequest, principal: PrincipalDep, services: ServicesDep) -> dict[str, str]:
-    token = services.accounts.issue(principal.id, "api", label=body.label)
+@router.post("/tokens", status_code=201, summary="Create an API token for scripts (shown once; expires)")
+def post_token(body: TokenRequest, principal: PrincipalDep, services: ServicesDep) -> dict[str, Any]:
+    token = services.accounts.issue(
+        principal.id, "api", label=body.label, ttl=timedelta(days=body.expires_days)
+    )
     services.accounts.audit("token_created", principal=principal, target=body.label)
-    return {"token": token, "label": body.label}
+    return {"token": token, "label": body.label, "expires_days": body.expires_days}
+
+
+@router.get("/tokens", summary="Your API tokens (an admin sees everyone's); never their values")
+def get_tokens(principal: PrincipalDep, services: ServicesDep) -> list[dict[str, Any]]:
+    return services.accounts.tokens(None if principal.can("admin") else principal.id)
+
+
+@router.delete("/tokens/{token_id}", summary="Revoke an API token")
+def delete_token(token_id: int, principal: PrincipalDep, services: ServicesDep) -> dict[str, str]:
+    services.accounts.revoke_token(token_id, by=principal)
+    services.accounts.audit("token_revoked", principal=principal, target=str(token_id))
+    return {"status": "revoked"}
+
+
+class PasswordChange(BaseModel):
+    current: str = Field(min_length=1, max_length=200)
+    new: str = Field(min_length=1, max_length=200)
+
+
+@router.post("/password", summary="Change your password: every other session and token is revoked")
+def post_password(
+    body: PasswordChange, request: Request, principal: PrincipalDep, services: ServicesDep
+) -> dict[str, Any]:
+    services.accounts.login(principal.username, body.current)  # the current password, checked
+    keep = request.cookies.get(SESSION_COOKIE)
+    revoked = services.accounts.set_password(principal.username, body.new, keep=keep)
+    services.accounts.audit("password_changed", principal=principal, detail={"revoked": revoked})
+    return {"status": "changed", "revoked": revoked}
