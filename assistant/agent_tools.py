@@ -90,7 +90,7 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
         offset = _citation_offset(runtime)
         passages = [
             p.as_dict() | {"n": offset + i + 1}
-            for i, p in enumerate(services.index.search(query, k=k, type=type))
+            for i, p in enumerate(services.index.search(query, k=k, type=type, workspace=workspace))
         ]
         content = (
             "\n\n".join(f"[{p['n']}] {p['title']}（{p['heading']}）\n{p['text']}" for p in passages)

@@ -149,7 +149,7 @@ def ingest(
         if paths and remove:
             report = remove_files(services.index, paths)
         elif paths:
-            report = ingest_files(services.index, paths, type=type, progress=tick)
+            report = ingest_files(services.index, paths, type=type, progress=tick, workspace=workspace)
         else:
             report = run_ingest(
                 services.index,

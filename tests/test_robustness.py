@@ -6,6 +6,7 @@ import functools
 import io
 import threading
 import time
+import urllib.parse
 import zipfile
 
 import httpx
@@ -251,7 +252,9 @@ def test_an_admin_rebuilds_the_index_from_the_stored_documents(settings: Setting
     assert result.exit_code == 0, result.output
     fresh = Services(settings)
     assert not fresh.index.collection.get(ids=["orphan#0"])["ids"]
-    assert any("华东区周会" in p.text for p in fresh.index.search("华东区周会", k=3))
+    found = fresh.index.search("华东区周会", k=3, workspace="default")
+    assert any("华东区周会" in p.text for p in found)  # back, and still the default workspace's own
+    assert not any("华东区周会" in p.text for p in fresh.index.search("华东区周会", k=3, workspace="north"))
 
 
 def test_a_reviewer_cannot_create_drafts_through_the_chat(settings: Settings) -> None:
@@ -545,3 +548,46 @@ def test_serve_prints_a_sign_in_link_only_while_the_admin_has_no_password(
     Services(settings).accounts.set_password("admin", "a long admin passphrase")
     later = CliRunner().invoke(cli.app, ["serve"])
     assert later.exit_code == 0 and "token=" not in later.output
+
+
+# -- knowledge per workspace ----------------------------------------------------------------------------
+def test_a_workspaces_documents_are_searched_only_inside_it(settings: Settings) -> None:
+    from tests.utils import make_user
+
+    app = create_app(settings)
+    services: Services = app.state.services
+    make_user(services, "north_planner", "planner", ["north"])
+    note = "# 北方区通知\n\n## 渠道\n北方区经销商返点政策调整为季度结算。".encode()
+    with signed_in(app, "north_planner") as north:
+        up = north.post(
+            "/api/knowledge/documents", files={"file": ("rebate.md", note)}, headers={"X-Workspace": "north"}
+        )
+        assert up.status_code == 201 and up.json()["scope"] == "workspace"
+        hits = north.get(
+            "/api/search", params={"q": "经销商返点 季度结算"}, headers={"X-Workspace": "north"}
+        ).json()
+        assert hits and "返点" in hits[0]["text"]
+        chunk = urllib.parse.quote(hits[0]["chunk_id"], safe="")
+        shared = north.post(
+            "/api/knowledge/documents",
+            files={"file": ("x.md", note)},
+            data={"scope": "company"},
+            headers={"X-Workspace": "north"},
+        )
+        assert shared.status_code == 403
+    with signed_in(app) as admin:  # the default workspace does not see north's document
+        hits = admin.get("/api/search", params={"q": "经销商返点 季度结算"}).json()
+        assert all("返点" not in h["text"] for h in hits)
+        assert admin.get(f"/api/chunks/{chunk}").status_code == 404
+        assert admin.get(f"/api/chunks/{chunk}", headers={"X-Workspace": "north"}).status_code == 200
+        company = admin.post(
+            "/api/knowledge/documents",
+            files={"file": ("all.md", "# 全员通知\n\n## 规则\n所有区域季度复盘统一在季末第二周。".encode())},
+            data={"scope": "company"},
+        )
+        assert company.status_code == 201
+    with signed_in(app, "north_planner") as north:
+        hits = north.get(
+            "/api/search", params={"q": "季度复盘 季末第二周"}, headers={"X-Workspace": "north"}
+        ).json()
+        assert hits and "季末第二周" in hits[0]["text"]  # company knowledge reaches every workspace

@@ -86,7 +86,7 @@ class Ctx:
 
     def cite(self, query: str, k: int = 2) -> list[Citation]:
         found = []
-        for p in self.services.index.search(query, k=k):
+        for p in self.services.index.search(query, k=k, workspace=self.ws.name):
             existing = next((c for c in self.citations if c.chunk_id == p.chunk_id), None)
             if existing is None:
                 existing = Citation(

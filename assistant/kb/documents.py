@@ -48,6 +48,7 @@ class Chunk(BaseModel):
     text: str
     path: str
     key_points_en: list[str] = []
+    workspace: str = ""  # "" for company knowledge, searched everywhere; else only in that workspace
 
     def index_text(self) -> str:
         """What the dense embedding sees: the passage plus its titles and tags in both languages.

@@ -135,6 +135,7 @@ class KnowledgeIndex:
                         "heading": c.heading,
                         "path": c.path,
                         "key_points_en": "\n".join(c.key_points_en),
+                        "workspace": c.workspace,
                     }
                     for c in part
                 ],
@@ -204,13 +205,16 @@ class KnowledgeIndex:
         type: str | None = None,
         lang: str | None = None,
         tags: Sequence[str] | None = None,
+        workspace: str | None = None,
     ) -> list[Passage]:
+        """The best passages for a query. With `workspace`, company knowledge plus that
+        workspace's own documents; without, company knowledge only."""
         self._load_lexical()
         if not self._meta:
             return []
         query = expand_query(query)
         depth = max(k * 4, 20)
-        allowed = self._filter_mask(type=type, lang=lang, tags=tags)
+        allowed = self._filter_mask(type=type, lang=lang, tags=tags, workspace=workspace)
         lexical = self._lexical_ranking(query, depth, allowed)
         dense = self._dense_ranking(query, depth, type=type, lang=lang, allowed=allowed)
         by_id = self._by_id
@@ -237,13 +241,16 @@ class KnowledgeIndex:
         return out
 
     def _filter_mask(
-        self, *, type: str | None, lang: str | None, tags: Sequence[str] | None
+        self, *, type: str | None, lang: str | None, tags: Sequence[str] | None, workspace: str | None = None
     ) -> np.ndarray | None:
-        if not (type or lang or tags):
+        scoped = any(m.get("workspace") for m in self._meta)
+        if not (type or lang or tags or scoped):
             return None
         wanted = {t.lower() for t in tags or ()}
 
         def keep(m: dict[str, Any]) -> bool:
+            if m.get("workspace") and m.get("workspace") != workspace:
+                return False
             if type and m["type"] != type:
                 return False
             if lang and m.get("lang") != lang:
@@ -277,7 +284,13 @@ class KnowledgeIndex:
             include=["distances"],
         )
         ids = res["ids"][0]
-        if allowed is not None:  # tag filters are applied here: Chroma stores tags as one string
+        if allowed is not None:  # tag and workspace filters: applied here, over what Chroma returns
             ok = {m["chunk_id"] for m, a in zip(self._meta, allowed, strict=True) if a}
             ids = [i for i in ids if i in ok]
         return ids
+
+    def workspace_of(self, chunk_id: str) -> str | None:
+        """The workspace a chunk belongs to ("" for company knowledge); None when unknown."""
+        self._load_lexical()
+        m = self._by_id.get(chunk_id)
+        return None if m is None else m.get("workspace", "")

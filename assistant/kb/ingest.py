@@ -93,12 +93,15 @@ def ingest(
     from assistant.kb.loaders import SUPPORTED
 
     docs = parse_all(knowledge_files(root), root)
-    uploads = [
-        Path(p) for p, e in _load_manifest(index, any_embedder=True).items() if e.get("origin") == "upload"
-    ]
+    uploads = {
+        Path(p): str(e.get("workspace", ""))
+        for p, e in _load_manifest(index, any_embedder=True).items()
+        if e.get("origin") == "upload"
+    }
     if uploads_dir is not None and uploads_dir.is_dir():
-        stored = [f.resolve() for f in uploads_dir.rglob("*") if f.suffix.lower() in SUPPORTED]
-        uploads = sorted({*uploads, *stored})
+        for f in uploads_dir.rglob("*"):
+            if f.suffix.lower() in SUPPORTED and f.resolve() not in uploads:
+                uploads[f.resolve()] = upload_workspace(uploads_dir, f)
     report = IngestReport()
     if (
         rebuild
@@ -118,17 +121,20 @@ def ingest(
         index.delete(manifest.pop(path)["chunks"])  # type: ignore[arg-type]
         report.deleted.append(path)
     _index_docs(index, docs, manifest, report, origin="shipped", progress=progress)
-    if report.reindexed:  # the embedder changed: bring the department's own files along
+    if report.reindexed:  # the embedder changed or a rebuild: bring the uploaded files along
         from assistant.kb.loaders import load_file
 
-        _index_docs(
-            index,
-            [load_file(p) for p in uploads if p.is_file()],
-            manifest,
-            report,
-            origin="upload",
-            progress=None,
-        )
+        for path, workspace in sorted(uploads.items()):
+            if path.is_file():
+                _index_docs(
+                    index,
+                    [load_file(path)],
+                    manifest,
+                    report,
+                    origin="upload",
+                    progress=None,
+                    workspace=workspace,
+                )
     _finish(index, manifest, report)
     return report
 
@@ -141,13 +147,17 @@ def _index_docs(
     *,
     origin: str,
     progress: Progress | None,
+    workspace: str = "",
 ) -> None:
     for n, doc in enumerate(docs, start=1):
         old = manifest.get(doc.path)
-        if old and old["sha"] == doc.sha:
+        if old and old["sha"] == doc.sha and old.get("workspace", "") == workspace:
             report.unchanged += 1
         else:
-            chunks = chunk_document(doc, max_tokens=index.settings.chunk_tokens)
+            chunks = [
+                c.model_copy(update={"workspace": workspace})
+                for c in chunk_document(doc, max_tokens=index.settings.chunk_tokens)
+            ]
             limit = index.settings.upload_max_chunks
             if origin == "upload" and len(chunks) > limit:
                 raise DocumentError(
@@ -161,7 +171,13 @@ def _index_docs(
                 raise
             if old:
                 index.delete(set(old["chunks"]) - set(new_ids))  # type: ignore[arg-type]
-            manifest[doc.path] = {"sha": doc.sha, "doc_id": doc.meta.id, "chunks": new_ids, "origin": origin}
+            manifest[doc.path] = {
+                "sha": doc.sha,
+                "doc_id": doc.meta.id,
+                "chunks": new_ids,
+                "origin": origin,
+                "workspace": workspace,
+            }
             (report.updated if old else report.added).append(doc.path)
             report.chunks_written += len(chunks)
         if progress:
@@ -176,13 +192,29 @@ def _finish(index: KnowledgeIndex, manifest: dict[str, dict[str, object]], repor
     _save_manifest(index, manifest)
 
 
+COMPANY = "_company"  # the uploads folder of company-wide documents (searched in every workspace)
+
+
+def upload_workspace(uploads_dir: Path, path: Path) -> str:
+    """The workspace of a stored upload, from its folder: uploads/<workspace>/file."""
+    folder = path.resolve().relative_to(uploads_dir.resolve()).parts[0] if path.parent != uploads_dir else ""
+    return "" if folder in ("", COMPANY) else folder
+
+
 def ingest_files(
-    index: KnowledgeIndex, paths: list[Path], *, type: str = "playbook", progress: Progress | None = None
+    index: KnowledgeIndex,
+    paths: list[Path],
+    *,
+    type: str = "playbook",
+    progress: Progress | None = None,
+    workspace: str = "",
 ) -> IngestReport:
     """Index a department's own files (MD, TXT, PDF, DOCX, XLSX; folders are searched).
 
     Every file is parsed first; if any fails, nothing is indexed and the error names each file.
-    Re-ingesting an unchanged file is a no-op; a changed file replaces its chunks.
+    Re-ingesting an unchanged file is a no-op; a changed file replaces its chunks. With
+    `workspace`, the documents are that workspace's own (searched only there); without, company
+    knowledge.
     """
     from assistant.kb.loaders import SUPPORTED, load_file
 
@@ -199,7 +231,7 @@ def ingest_files(
         raise DocumentError("; ".join(errors) + "; nothing was indexed")
     report = IngestReport()
     manifest = _load_manifest(index)
-    _index_docs(index, docs, manifest, report, origin="upload", progress=progress)
+    _index_docs(index, docs, manifest, report, origin="upload", progress=progress, workspace=workspace)
     _finish(index, manifest, report)
     return report
 

@@ -7,10 +7,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 
+from assistant.accounts import Forbidden
 from assistant.errors import DocumentError, NotFound
-from assistant.kb.ingest import ingest_files, remove_files
+from assistant.kb.ingest import COMPANY, ingest_files, remove_files
 from assistant.kb.loaders import SUPPORTED, load_file
-from web.deps import AdminDep, PrincipalDep, ServicesDep
+from web.deps import PlannerDep, PrincipalDep, ServicesDep, WorkspaceDep
 
 router = APIRouter(tags=["knowledge"])
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -20,26 +21,34 @@ MAX_UPLOAD = 20 * 1024 * 1024
 def search_knowledge(
     services: ServicesDep,
     _: PrincipalDep,
+    workspace: WorkspaceDep,
     q: str = Query(min_length=1, max_length=500),
     k: int = Query(5, ge=1, le=20),
     type: Literal["playbook", "case", "policy"] | None = None,
     lang: Literal["zh", "en"] | None = None,
     tag: Annotated[list[str] | None, Query(max_length=10)] = None,
 ) -> list[dict[str, Any]]:
-    return [p.as_dict() for p in services.index.search(q, k=k, type=type, lang=lang, tags=tag)]
+    return [
+        p.as_dict()
+        for p in services.index.search(q, k=k, type=type, lang=lang, tags=tag, workspace=workspace)
+    ]
 
 
 @router.get("/chunks/{chunk_id:path}")
-def get_chunk(chunk_id: str, services: ServicesDep, _: PrincipalDep) -> dict[str, Any]:
+def get_chunk(
+    chunk_id: str, services: ServicesDep, _: PrincipalDep, workspace: WorkspaceDep
+) -> dict[str, Any]:
     got = services.index.collection.get(ids=[chunk_id], include=["documents", "metadatas"])
-    if not got["ids"]:
+    owner = got["metadatas"][0].get("workspace", "") if got["ids"] else None
+    if not got["ids"] or owner not in ("", workspace):  # another workspace's document: not found
         raise NotFound(f"chunk {chunk_id} not found")
     return {"chunk_id": chunk_id, "text": got["documents"][0], **got["metadatas"][0]}
 
 
-def _upload_path(services: Any, filename: str) -> Path:
+def _upload_path(services: Any, filename: str, workspace: str) -> Path:
+    """Where an upload is stored: uploads/<workspace>/, or uploads/_company/ for company knowledge."""
     name = re.sub(r"[^\w.\-]+", "_", filename or "").strip("._") or "document"
-    folder = services.settings.var_dir / "uploads" / "default"
+    folder = services.settings.var_dir / "uploads" / (workspace or COMPANY)
     folder.mkdir(parents=True, exist_ok=True)
     return folder / name
 
@@ -47,28 +56,36 @@ def _upload_path(services: Any, filename: str) -> Path:
 @router.post(
     "/knowledge/documents",
     status_code=201,
-    summary="Add a department document (MD, TXT, PDF, DOCX, XLSX) to the knowledge base",
+    summary="Add a document (MD, TXT, PDF, DOCX, XLSX): to this workspace, or (admins) to company knowledge",
 )
 async def upload_document(
     services: ServicesDep,
     request: Request,
-    admin: AdminDep,
+    admin: PlannerDep,
+    workspace: WorkspaceDep,
     file: Annotated[UploadFile, File()],
     type: Annotated[Literal["playbook", "case", "policy"], Form()] = "playbook",
+    scope: Annotated[Literal["workspace", "company"], Form()] = "workspace",
 ) -> dict[str, Any]:
+    """A workspace's own documents are searched only inside it; company knowledge everywhere."""
+    if scope == "company" and not admin.can("admin"):
+        raise Forbidden("only an admin adds company-wide knowledge; upload to your workspace instead")
     request.app.state.limits.hit("upload", admin.username)
-    path = _upload_path(services, file.filename or "")
+    owner = "" if scope == "company" else workspace
+    path = _upload_path(services, file.filename or "", owner)
     if path.suffix.lower() not in SUPPORTED:
         raise DocumentError(f"{file.filename}: unsupported file type; use {', '.join(sorted(SUPPORTED))}")
     data = await file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         raise DocumentError(f"{file.filename}: larger than {MAX_UPLOAD // (1024 * 1024)} MB")
-    report = await request.app.state.heavy.run(admin.username, _store_and_index, services, path, data, type)
-    services.accounts.audit("knowledge_upload", principal=admin, target=path.name)
-    return report | {"path": path.name}
+    report = await request.app.state.heavy.run(
+        admin.username, _store_and_index, services, path, data, type, owner
+    )
+    services.accounts.audit("knowledge_upload", principal=admin, workspace=owner, target=path.name)
+    return report | {"path": path.name, "scope": scope}
 
 
-def _store_and_index(services: Any, path: Path, data: bytes, type: str) -> dict[str, Any]:
+def _store_and_index(services: Any, path: Path, data: bytes, type: str, workspace: str) -> dict[str, Any]:
     """Parse first (a bad file changes nothing), then store and index; if indexing fails the stored
     copy is removed too. Runs in a worker thread."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -81,16 +98,24 @@ def _store_and_index(services: Any, path: Path, data: bytes, type: str) -> dict[
     existed = path.exists()
     path.write_bytes(data)
     try:
-        return ingest_files(services.index, [path], type=type).as_dict()
+        return ingest_files(services.index, [path], type=type, workspace=workspace).as_dict()
     except Exception:
         if not existed:
             path.unlink(missing_ok=True)
         raise
 
 
-@router.delete("/knowledge/documents/{name}", summary="Remove a department document from the knowledge base")
-def delete_document(name: str, services: ServicesDep, admin: AdminDep) -> dict[str, Any]:
-    path = _upload_path(services, name)
+@router.delete("/knowledge/documents/{name}", summary="Remove an uploaded document from the knowledge base")
+def delete_document(
+    name: str,
+    services: ServicesDep,
+    admin: PlannerDep,
+    workspace: WorkspaceDep,
+    scope: Literal["workspace", "company"] = "workspace",
+) -> dict[str, Any]:
+    if scope == "company" and not admin.can("admin"):
+        raise Forbidden("only an admin removes company-wide knowledge")
+    path = _upload_path(services, name, "" if scope == "company" else workspace)
     report = remove_files(services.index, [path])
     path.unlink(missing_ok=True)
     services.accounts.audit("knowledge_delete", principal=admin, target=path.name)
