@@ -131,6 +131,9 @@ def ingest(
         bool,
         typer.Option("--rebuild", help="empty the index and index the shipped and uploaded documents again"),
     ] = False,
+    workspace: Annotated[
+        str, typer.Option(help="index PATHS as this workspace's own documents (default: company knowledge)")
+    ] = "",
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Index knowledge/**/*.md incrementally, or add (or --remove) a department's own files."""
