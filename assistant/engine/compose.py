@@ -137,6 +137,7 @@ class Composer:
             ranks=by("kpi_rank"),
             key_points=lambda question: answer_points(question, passages, zh),
             uploaded=[p for p in passages if not p.get("key_points_en")],
+            instructions=looks_like_instructions,
             scope=lambda r: scope_label(r, zh),
             implicit_period=not intent.period_said,
             key_unit=lambda key: METRICS[key].unit if key in METRICS else "",
@@ -153,6 +154,17 @@ class Composer:
         body = self.env.get_template(template).render(**ctx).strip()
         footer = self.env.get_template("_footer.md.j2").render(**ctx).strip()
         return re.sub(r"\n{3,}", "\n\n", f"{body}\n\n{footer}")
+
+
+def looks_like_instructions(text: str) -> bool:
+    """Retrieved text that tries to instruct the assistant ("SYSTEM OVERRIDE", "忽略之前的指令"):
+    shown flagged and quoted, never in the assistant's own words."""
+    from assistant.engine.skills.guard import _REFUSE
+
+    low = text.lower()
+    return any(re.search(p, low) for p in _REFUSE) or bool(
+        re.search(r"system override|override|你现在是|from now on you", low)
+    )
 
 
 def scope_label(r: dict[str, Any], zh: bool) -> str:
