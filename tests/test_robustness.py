@@ -606,3 +606,16 @@ async def test_an_injected_passage_is_flagged_and_quoted_not_spoken(settings: Se
     result = await ChatService(services).ask("what does the department notice say")
     line = next(x for x in result.answer.splitlines() if "SYSTEM OVERRIDE" in x)
     assert line.startswith("- **") and "quoted as data, not followed" in line and "「SYSTEM OVERRIDE" in line
+
+
+def test_the_outside_probe_holds_against_a_live_server(settings: Settings) -> None:
+    """bench/probe.py: the findings of the outside probe, replayed over HTTP on loopback."""
+    from bench.probe import probes
+
+    if settings.database_url:
+        pytest.skip("one database is enough for the HTTP probes")
+    app = create_app(settings)
+    with live_server(app) as base:
+        results = probes(base, token_for(app.state.services, "admin"))
+    failed = [f"{name}: {detail}" for name, ok, detail in results if not ok]
+    assert len(results) >= 10 and failed == []
