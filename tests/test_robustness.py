@@ -619,3 +619,29 @@ def test_the_outside_probe_holds_against_a_live_server(settings: Settings) -> No
         results = probes(base, token_for(app.state.services, "admin"))
     failed = [f"{name}: {detail}" for name, ok, detail in results if not ok]
     assert len(results) >= 10 and failed == []
+
+
+def test_an_xml_entity_bomb_in_a_workbook_is_refused(upload_app) -> None:
+    import openpyxl
+
+    buf = io.BytesIO()
+    wb = openpyxl.Workbook()
+    wb.active.append(["date", "region", "channel", "metric", "value"])
+    wb.save(buf)
+    laughs = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + "".join(
+            f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 9)
+        )
+        + ']><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol8;</t></is></c></row></sheetData></worksheet>'
+    )
+    src, out = zipfile.ZipFile(io.BytesIO(buf.getvalue())), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in src.infolist():
+            data = laughs.encode() if item.filename == "xl/worksheets/sheet1.xml" else src.read(item.filename)
+            z.writestr(item, data)
+    with signed_in(upload_app) as client:
+        t = time.perf_counter()
+        res = client.post("/api/kpis/validate", files={"file": ("laughs.xlsx", out.getvalue())})
+    assert res.status_code == 422 and "cannot read as Excel" in res.json()["detail"]
+    assert time.perf_counter() - t < 5
