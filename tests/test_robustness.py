@@ -645,3 +645,17 @@ def test_an_xml_entity_bomb_in_a_workbook_is_refused(upload_app) -> None:
         res = client.post("/api/kpis/validate", files={"file": ("laughs.xlsx", out.getvalue())})
     assert res.status_code == 422 and "cannot read as Excel" in res.json()["detail"]
     assert time.perf_counter() - t < 5
+
+
+def test_the_cli_imports_a_gbk_csv_too(settings: Settings, tmp_path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from assistant import cli
+
+    point_cli_at(monkeypatch, settings)
+    path = tmp_path / "gbk.csv"
+    path.write_bytes("date,region,channel,metric,value\n2026-01-05,华东,直播电商,spend,5000\n".encode("gbk"))
+    Services(settings).accounts.create_workspace("gbk")
+    result = CliRunner().invoke(cli.app, ["kpi", "import", "--workspace", "gbk", "--facts", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "华东" in Services(settings).kpis.load("gbk").facts["region"].tolist()

@@ -26,18 +26,13 @@ MAX_VALUE = 1e15  # no marketing figure is larger; inf and 1e308 are refused
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
+    """A facts or targets file (CSV in UTF-8 or GBK, or XLSX), within the upload limits."""
+    from tools.files import read_table_bytes
+
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: file not found")
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".xlsx", ".xlsm"):
-            return pd.read_excel(path, dtype=str, keep_default_na=False)
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError, ValueError) as e:
-        raise DataError(
-            f"{path.name}: cannot read as {'Excel' if suffix.startswith('.xls') else 'CSV'}: {e}"
-        ) from e
+    return read_table_bytes(path.read_bytes(), path.name)[0]
 
 
 def _check_columns(df: pd.DataFrame, required: list[str], optional: set[str], what: str) -> pd.DataFrame:
