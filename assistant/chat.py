@@ -49,6 +49,7 @@ class TurnResult:
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     citations: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    audit: dict[str, Any] | None = None  # an LLM answer's figures checked against its tools and citations
 
 
 def _summary(artifact: Any) -> dict[str, Any]:
@@ -62,6 +63,19 @@ def _summary(artifact: Any) -> dict[str, Any]:
             ]
         }
     return {"result": artifact.get("result"), "provenance": artifact.get("provenance")}
+
+
+def _numbers_in(value: Any) -> list[float]:
+    """Every number in a tool result (nested dicts and lists), for the audit of an LLM answer."""
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int | float):
+        return [float(value)]
+    if isinstance(value, dict):
+        return [n for v in value.values() for n in _numbers_in(v)]
+    if isinstance(value, list | tuple):
+        return [n for v in value for n in _numbers_in(v)]
+    return []
 
 
 def cited_numbers(answer: str) -> set[int]:
@@ -187,6 +201,7 @@ class ChatService:
         conversation_id, messages = await asyncio.to_thread(self._history, conversation_id, text, user_id)
         result = TurnResult(conversation_id=conversation_id)
         passages: dict[int, dict[str, Any]] = {}
+        artifacts: list[Any] = []
         final_text = ""
         limit = 2 * self.services.settings.agent_max_steps + 1
         try:
@@ -221,6 +236,8 @@ class ChatService:
                                     else str(msg.content)
                                 )
                         elif isinstance(msg, ToolMessage):
+                            if isinstance(msg.artifact, dict):
+                                artifacts.append(msg.artifact.get("result"))
                             summary = _summary(msg.artifact)
                             for p in (
                                 (msg.artifact or {}).get("passages", [])
@@ -262,9 +279,12 @@ class ChatService:
             for n, p in sorted(passages.items())
             if n in cited_numbers(final_text)
         ]
+        result.audit = self._audit(result, artifacts)
         await asyncio.to_thread(self._store_answer, result)
         for c in result.citations:
             yield Event("citation", c)
+        if result.audit is not None:
+            yield Event("audit", result.audit)
         if result.error:
             yield Event("error", {"message": result.error, "conversation_id": conversation_id})
         yield Event(
@@ -275,8 +295,22 @@ class ChatService:
                 "model": self.services.model_name,
                 "answer": result.answer,
                 "error": result.error,
+                "audit": result.audit,
             },
         )
+
+    def _audit(self, result: TurnResult, artifacts: list[Any]) -> dict[str, Any] | None:
+        """An LLM's figures against the tool results and cited passages of the turn (the offline
+        engine only copies figures, so its answers are not audited)."""
+        if self.services.engine != "llm" or not result.answer:
+            return None
+        from assistant.drafts.numbers import NumberRef, NumberSource, audit_text
+
+        src = NumberSource(type="tool")
+        numbers = [NumberRef(text=repr(v), value=v, source=src) for v in _numbers_in(artifacts)]
+        cited = {c["n"]: f"{c['title']} {c.get('heading', '')} {c['text']}" for c in result.citations}
+        checked, _ = audit_text(result.answer, numbers, cited)
+        return checked.model_dump()
 
     async def ask(
         self, text: str, *, conversation_id: str | None = None, user_id: int | None = None
@@ -293,6 +327,7 @@ class ChatService:
                     ev.data["answer"],
                     ev.data["error"],
                 )
+                out.audit = ev.data.get("audit")
         return out
 
 

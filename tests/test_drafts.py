@@ -92,7 +92,7 @@ async def test_llm_invented_figure_is_flagged_by_the_audit(settings: Settings) -
     assert revised.engine == "llm"
     assert {u["text"] for u in revised.audit.unsupported} == {"37.5%"}
     supported = {n.text for n in revised.numbers}
-    assert {"139.18", "+16.0%"} <= supported
+    assert {"139.18元", "+16.0%"} <= supported
 
 
 @pytest.fixture
@@ -245,3 +245,26 @@ def test_regional_budget_section_takes_the_regions_share_of_the_annual_budget(se
     total = next(n for n in doc.numbers if n.source.tool == "budget_allocate").source.inputs["total"]
     assert 0.15 * 150_000_000 < total < 0.4 * 150_000_000
     assert doc.audit.unsupported == []
+
+
+@pytest.mark.parametrize(
+    ("text", "known", "supported"),
+    [
+        ("预算 1亿", [("1.40亿元", 1.4e8)], False),  # 1亿 is not 1.4亿
+        ("预算 1.4亿", [("1.40亿元", 1.4e8)], True),
+        ("成本 12 元", [("12.00%", 12.0)], False),  # a percentage does not support a price
+        ("成本 12 元", [("12.00元", 12.0)], True),
+        ("ROI 8", [], False),  # ratios are figures, not list numbering
+        ("提升到9倍", [], False),
+        ("提升到9倍", [("9.00", 9.0)], True),
+        ("转化率降了三成", [("30.0%", 30.0)], True),  # Chinese numerals and 成 normalised
+        ("偏差超过百分之十", [("10%", 10.0)], True),
+        ("共5个渠道，第3季度", [], True),  # counts and ordinals are not figures
+    ],
+)
+def test_the_audit_catches_its_former_blind_spots(text: str, known: list, supported: bool) -> None:
+    from assistant.drafts.numbers import NumberRef, NumberSource, audit_text
+
+    src = NumberSource(type="tool", tool="kpi_lookup")
+    result, _ = audit_text(text, [NumberRef(text=t, value=v, source=src) for t, v in known], {})
+    assert (not result.unsupported) is supported, result

@@ -163,3 +163,21 @@ async def test_runaway_tool_loop_is_stopped_by_the_step_limit(llm_settings: Sett
         )
         result = await chat.ask("预算？")
     assert result.error and "too many steps" in result.error
+
+
+async def test_an_llm_answers_figures_are_audited_against_its_tools(llm_settings: Settings) -> None:
+    model = ChatOpenAI(
+        model="fake-model", base_url=BASE_URL, api_key="sk-test", max_retries=0, disable_streaming=True
+    )
+    chat = ChatService(Services(llm_settings, chat_model=model))
+    with respx.mock() as mock:
+        mock.post(f"{BASE_URL}/chat/completions").mock(
+            side_effect=[
+                completion_tool_call("kpi_lookup", {"metric": "cac", "period": "2026-Q3"}),
+                completion_text("三季度获客成本 132.32元，比目标高 10.3%；预计下季度降到 98 元。"),
+            ]
+        )
+        result = await chat.ask("三季度获客成本多少？")
+    assert result.audit is not None
+    assert [u["text"] for u in result.audit["unsupported"]] == ["98 元"]  # invented; the rest are the tool's
+    assert result.audit["checked"] == 3

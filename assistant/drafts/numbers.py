@@ -2,9 +2,11 @@
 
 A figure is *supported* when it matches a number some tool produced for this draft (with its
 inputs, data set version and time) or a number in a passage the draft cites. Matching is on the
-normalised value (万 and 亿 expanded, thousands separators dropped), within the rounding the text
-shows. Years, period labels (2026-Q3, 2026-09), citation markers [n] and list numbering are not
-figures and are skipped.
+normalised value (万 and 亿 expanded, thousands separators dropped, Chinese numerals, 成 and 百分之
+converted with cn2an) and on the unit (a 12% figure does not support "12 元"), within the
+rounding the text shows but never more than 5% off (so "1亿" does not pass for 1.4亿). Years, period
+labels (2026-Q3, 2026-09), citation markers [n] and list numbering are not figures and are
+skipped; ratios ("ROI 8", "9倍") are figures.
 """
 
 from __future__ import annotations
@@ -22,10 +24,23 @@ _SKIP = re.compile(
     r"|\bQ[1-4]\b"
     r"|(?<![\d.])\d{1,2}\.\s|^\s*#+\s*\d+[.、]"  # list and heading numbering
     r"|\b(?:ETS|YoY|Harmonic)\([^)]*\)"  # model names
-    r"|\b(?:1|2|3|4|5|6|7|8|9|10)\s*(?:个|名|项|条|步|期|周|月|季度|年|次|折|倍)?(?=[、，。；：\s)|）]|$)",
+    r"|第\s*\d+"  # ordinals
+    r"|(?<![0-9.])(?:[1-9]|10|1[1-2])\s*(?:个|名|项|条|步|期|周|月|季度|年|次|折|大|类|家|种|层|级|轮)"  # counts
+    r"|(?<!ROI )(?<!ROI)(?<!roi )(?<!roi)(?<!投产比 )(?<!投产比)(?<![0-9.])(?:1|2|3|4|5|6|7|8|9|10)(?=[、，。；：\s)|）]|$)",
     re.M,
 )
-_NUMBER = re.compile(r"(?<![\w.])([-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?)\s*(%|万|亿)?")
+_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9_.])([-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?)\s*(%|万|亿)?\s*(元|块|倍|x(?![a-z])|次|人)?"
+)
+_UNIT = {
+    "%": "percent",
+    "元": "money",
+    "块": "money",
+    "倍": "ratio",
+    "x": "ratio",
+    "次": "count",
+    "人": "count",
+}
 _YEAR = re.compile(r"^20\d{2}$")
 
 
@@ -34,6 +49,41 @@ class Figure:
     text: str
     value: float
     decimals: int
+    unit: str = ""  # percent | money | ratio | count, when the text says
+
+
+_CN_DIGITS = "零〇一二两三四五六七八九十百千点"
+
+
+def _cn(numeral: str) -> float | None:
+    import cn2an
+
+    try:
+        return float(cn2an.cn2an(numeral, "smart"))
+    except (ValueError, KeyError):
+        return None
+
+
+def normalise(text: str) -> str:
+    """Chinese numerals written as figures become digits: 百分之十 → 10%, 三成 → 30%, 九倍 → 9倍,
+    一点五亿 → 1.5亿 (cn2an). Numerals in names stay (二线城市, 双十一): only a numeral followed by a
+    unit, or after 百分之, is a figure."""
+
+    def percent(m: re.Match[str]) -> str:
+        v = _cn(m.group(1))
+        return m.group(0) if v is None else f"{v:g}%"
+
+    def with_unit(m: re.Match[str]) -> str:
+        v = _cn(m.group(1))
+        if v is None:
+            return m.group(0)
+        return f"{v * 10:g}%" if m.group(2) == "成" else f"{v:g}{m.group(2)}"
+
+    text = re.sub(f"百分之([{_CN_DIGITS}]+)", percent, text)
+    text = re.sub(f"([{_CN_DIGITS}]+)(成|倍|亿|万元|元|块)(?![本交员果])", with_unit, text)
+    return re.sub(
+        r"(?<![\d.])(\d+(?:\.\d+)?)\s*成(?![本交员果])", lambda m: f"{float(m.group(1)) * 10:g}%", text
+    )
 
 
 def _decimals(raw: str) -> int:
@@ -42,10 +92,10 @@ def _decimals(raw: str) -> int:
 
 def parse_figures(text: str) -> list[Figure]:
     """Every figure in a text, normalised (万 → ×1e4, 亿 → ×1e8, % kept as the percent number)."""
-    cleaned = _SKIP.sub(" ", text)
+    cleaned = _SKIP.sub(" ", normalise(text))
     out = []
     for m in _NUMBER.finditer(cleaned):
-        raw, unit = m.group(1), m.group(2) or ""
+        raw, unit, measure = m.group(1), m.group(2) or "", m.group(3) or ""
         if _YEAR.match(raw) and not unit:
             continue
         value = float(raw.replace(",", ""))
@@ -55,9 +105,16 @@ def parse_figures(text: str) -> list[Figure]:
                 text=m.group(0).strip(),
                 value=value * scale,
                 decimals=_decimals(raw) - (4 if unit == "万" else 8 if unit == "亿" else 0),
+                unit="percent" if unit == "%" else _UNIT.get(measure, ""),
             )
         )
     return out
+
+
+def unit_of(text: str) -> str:
+    """The unit a formatted figure states ("12.00%" → percent, "132.32元" → money), or ""."""
+    figures = parse_figures(text)
+    return figures[0].unit if figures else ""
 
 
 class NumberSource(BaseModel):
@@ -82,11 +139,14 @@ class Audit(BaseModel):
     checked: int
 
 
-def _matches(fig: Figure, value: float) -> bool:
-    """Equal within the rounding the text shows (e.g. 6,000.0万 matches 60,001,234). The half-unit
-    edge counts as a match (-19.25 shown as -19.2% under round-half-even), with a hair of slack for
-    binary floating point."""
-    tolerance = max(0.5 * 10 ** (-fig.decimals) * (1 + 1e-9) + 1e-12, abs(value) * 1e-9)
+def _matches(fig: Figure, value: float, unit: str = "") -> bool:
+    """Same unit (when both say) and equal within the rounding the text shows (6,000.0万 matches
+    60,001,234), but never more than 5% off: "1亿" is not 1.4亿. The half-unit edge counts as a
+    match (-19.25 shown as -19.2% under round-half-even), with a hair of slack for floating point."""
+    if fig.unit and unit and fig.unit != unit:
+        return False
+    rounding = 0.5 * 10 ** (-fig.decimals) * (1 + 1e-9) + 1e-12
+    tolerance = max(min(rounding, abs(value) * 0.05), abs(value) * 1e-9, 1e-12)
     return abs(fig.value - value) <= tolerance or abs(abs(fig.value) - abs(value)) <= tolerance
 
 
@@ -97,18 +157,19 @@ def audit_text(
 
     Returns the audit and the numbers with provenance found in the text (those from passages
     are added with their citation)."""
-    known = [(n, n.value) for n in numbers]
-    passage_figures = {k: [f.value for f in parse_figures(t)] for k, t in cited_texts.items()}
+    known = [(n, n.value, unit_of(n.text)) for n in numbers]
+    passage_figures = {k: parse_figures(t) for k, t in cited_texts.items()}
     found: list[NumberRef] = []
     unsupported = []
     figures = parse_figures(markdown)
     for fig in figures:
-        hit = next((n for n, v in known if _matches(fig, v)), None)
+        hit = next((n for n, v, u in known if _matches(fig, v, u)), None)
         if hit is not None:
             found.append(NumberRef(text=fig.text, value=fig.value, source=hit.source))
             continue
         cite = next(
-            (k for k, values in passage_figures.items() if any(_matches(fig, v) for v in values)), None
+            (k for k, figs in passage_figures.items() if any(_matches(fig, f.value, f.unit) for f in figs)),
+            None,
         )
         if cite is not None:
             found.append(

@@ -226,7 +226,10 @@ async function send(text) {
         else if (event === "tool_end") addTool(div, { ...d, args: undefined }, true);
         else if (event === "citation") addCitation(div, d);
         else if (event === "error") body.insertAdjacentHTML("beforeend", `<p class="error">${esc(d.message)}</p>`);
-        else if (event === "done") { conversationId = d.conversation_id; if (d.answer && d.answer !== answer) answer = d.answer; render(); }
+        else if (event === "done") {
+          conversationId = d.conversation_id; if (d.answer && d.answer !== answer) answer = d.answer; render();
+          if (d.audit?.unsupported?.length) highlightUnsupported(body, d.audit.unsupported);  // an LLM's untraced figures
+        }
       }
     }
     const conv = await apiJson(`/api/conversations/${conversationId}`);
