@@ -48,8 +48,18 @@ def test_adjustment_report_names_feed_cpc_and_recommends_the_budget_tools_reallo
     assert "信息流广告" in analysis.split("| 渠道 |")[1][:20]  # the first driver row is the feed channel
     recs = next(s for s in doc.sections if s.id == "recommendations").markdown()
     assert "从信息流广告调出" in recs
-    budget_numbers = [n for n in doc.numbers if n.source.tool == "budget_allocate"]
-    assert budget_numbers and all(n.text in recs for n in budget_numbers)
+    budget_numbers = [n for n in doc.numbers if n.source.tool == "budget_adjustments"]
+    assert budget_numbers and all(n.text in recs + doc.markdown_body() for n in budget_numbers)
+    # sized to matter: a real share of the feed channel's September spend, with its expected effect
+    from assistant.usecases import budgets, workspace_context
+
+    adj = budgets.adjustments(workspace_context(services), period="2026-09")
+    feed = next(m for m in adj.moves if m.from_channel == "信息流广告")
+    assert feed.status == "move" and 0.1 <= feed.share_of_source <= 0.2
+    assert feed.expected_low < feed.expected_revenue_change < feed.expected_high
+    assert "2026-10-01 起生效" in recs and "负责人" in recs
+    risks = next(s for s in doc.sections if s.id == "risks").markdown()
+    assert "花费集中在成本上升的信息流广告" in risks  # a risk read from the data, not a generic passage
     chart = next(b for s in doc.sections for b in s.blocks if b.type == "chart")
     assert chart.chart["actual"] and any(v is not None for v in chart.chart["forecast"])
 

@@ -170,3 +170,19 @@ def test_reallocation_proposed_when_period_roi_misses_plan_by_more_than_10_perce
     assert [r.from_channel for r in a.reallocations] == ["信息流广告"]
     r = a.reallocations[0]
     assert r.to_channel != "信息流广告" and r.amount > 0 and r.expected_revenue_change > 0
+
+
+def test_a_move_too_small_to_matter_is_no_change_and_a_real_one_stops_where_returns_meet() -> None:
+    from tools.budget import MOVE_CAP, Curve, propose_reallocations
+
+    same = dict(a=50.0, b=0.7, hist_spend=1e6, hist_revenue=5e6, max_weekly_spend=1e5, sigma=0.1)
+    twins = [Curve(channel="A", **same), Curve(channel="B", **same)]
+    moves = propose_reallocations(twins, {"A": 4e5, "B": 4e5}, {"A": 6.0}, actual_roi={"A": 4.0}, weeks=4)
+    assert [m.status for m in moves] == ["no_change"] and moves[0].amount == 0
+    better = [Curve(channel="A", **same), Curve(channel="B", **(same | {"a": 80.0}))]
+    move = propose_reallocations(better, {"A": 4e5, "B": 4e5}, {"A": 6.0}, actual_roi={"A": 4.0}, weeks=4)[0]
+    assert move.status == "move" and 0 < move.share_of_source <= MOVE_CAP
+    assert move.expected_low < move.expected_revenue_change < move.expected_high
+    b, a = better[1], better[0]
+    if move.share_of_source < MOVE_CAP:  # stopped inside the cap: the marginal returns met
+        assert abs(b.marginal_roi(4e5 + move.amount, 4) - a.marginal_roi(4e5 - move.amount, 4)) < 0.05

@@ -26,21 +26,26 @@ DEPARTMENT_WEIGHTS = {"business": 0.40, "technology": 0.20, "finance": 0.20, "ma
 
 
 class Curve(BaseModel):
+    """A channel's weekly response curve, revenue = a * spend^b, and the range it was fitted on."""
+
     channel: str
     a: float
     b: float
     hist_spend: float
     hist_revenue: float
+    max_weekly_spend: float = 0.0
+    sigma: float = 0.0  # residual spread of log revenue: the curve's own uncertainty
 
     @property
     def roi(self) -> float:
         return self.hist_revenue / self.hist_spend if self.hist_spend else 0.0
 
-    def revenue(self, spend: float) -> float:
-        return self.a * max(spend, 0.0) ** self.b
+    def revenue(self, spend: float, weeks: float = 1.0) -> float:
+        """Revenue from `spend` spread evenly over `weeks` weeks."""
+        return weeks * self.a * (max(spend, 0.0) / weeks) ** self.b
 
-    def marginal_roi(self, spend: float) -> float:
-        return self.a * self.b * max(spend, 1.0) ** (self.b - 1)
+    def marginal_roi(self, spend: float, weeks: float = 1.0) -> float:
+        return self.a * self.b * max(spend / weeks, 1.0) ** (self.b - 1)
 
 
 class CategoryLine(BaseModel):
@@ -69,6 +74,11 @@ class Reallocation(BaseModel):
     amount: float
     reason: str
     expected_revenue_change: float | None
+    status: str = "move"  # move | no_change (the best move gains less than the threshold)
+    share_of_source: float | None = None  # the amount as a share of the source's period budget
+    expected_low: float | None = None  # an 80% range for the change, from the curves' residual spread
+    expected_high: float | None = None
+    beyond_fitted_range: bool = False  # the receiving channel would spend more than it ever has
 
 
 class Allocation(BaseModel):
@@ -102,6 +112,8 @@ def fit_curves(facts: pd.DataFrame, *, min_points: int = 8) -> list[Curve]:
                 b=b,
                 hist_spend=float(g["spend"].sum()),
                 hist_revenue=float(g["revenue"].sum()),
+                max_weekly_spend=float(g["spend"].max()),
+                sigma=float(np.std(y - (np.log(a) + b * x))),
             )
         )
     return curves
@@ -141,9 +153,10 @@ def _exact_sum(amounts: np.ndarray, total: float, bounds: list[tuple[float, floa
 
 
 def optimise_channels(
-    curves: list[Curve], pool: float, *, min_share: float = 0.05, max_share: float = 0.4
+    curves: list[Curve], pool: float, *, min_share: float = 0.05, max_share: float = 0.4, weeks: float = 13.0
 ) -> np.ndarray:
-    """Split `pool` over channels to maximise sum of a_i * x_i^b_i within bounds."""
+    """Split `pool`, spent over `weeks` weeks, over channels to maximise the sum of their revenue
+    curves within bounds."""
     n = len(curves)
     if n == 0:
         return np.array([])
@@ -156,7 +169,7 @@ def optimise_channels(
     x0 = np.clip(np.full(n, scale), [lo for lo, _ in bounds], [hi for _, hi in bounds])
 
     def neg(x: np.ndarray) -> float:
-        return -sum(c.revenue(v * scale) for c, v in zip(curves, x, strict=True)) / max(pool, 1.0)
+        return -sum(c.revenue(v * scale, weeks) for c, v in zip(curves, x, strict=True)) / max(pool, 1.0)
 
     res = minimize(
         neg,
@@ -179,6 +192,7 @@ def budget_allocate(
     max_share: float = 0.4,
     plan_roi: dict[str, float] | None = None,
     actual_roi: dict[str, float] | None = None,
+    weeks: float = 13.0,
 ) -> Allocation:
     """Allocate `total` (元) over categories and, within the channel category, over channels.
 
@@ -190,6 +204,7 @@ def budget_allocate(
         max_share: largest share of the channel pool a channel may take (raised 25% above ROI 6).
         plan_roi: planned ROI per channel, for the >10% miss reallocation rule.
         actual_roi: the channels' ROI in the period under review (default: over the whole history).
+        weeks: how many weeks the budget is spent over (the curves are weekly: 13 for a quarter).
     """
     if not total or total <= 0 or not np.isfinite(total):
         raise InvalidArgument("the budget total must be a positive amount")
@@ -212,11 +227,11 @@ def budget_allocate(
             channels=[],
             expected_revenue=None,
         )
-    amounts = optimise_channels(curves, pool, min_share=min_share, max_share=max_share)
+    amounts = optimise_channels(curves, pool, min_share=min_share, max_share=max_share, weeks=weeks)
     bounds = _bounds(curves, pool, min(min_share, 1 / len(curves)), max(max_share, 1 / len(curves)))
     lines = []
     for c, amt, (lo, hi) in zip(curves, amounts, bounds, strict=True):
-        rev = c.revenue(float(amt))
+        rev = c.revenue(float(amt), weeks)
         note = (
             f"历史 ROI {c.roi:.2f} 低于门槛 {ROI_FLOOR:g}，仅保留最低投入"
             if c.roi < ROI_FLOOR
@@ -232,7 +247,7 @@ def budget_allocate(
                 historical_roi=round(c.roi, 3),
                 expected_revenue=round(rev, 2),
                 expected_roi=round(rev / amt, 3) if amt else None,
-                marginal_roi=round(c.marginal_roi(float(amt)), 3),
+                marginal_roi=round(c.marginal_roi(float(amt), weeks), 3),
                 lower_bound=round(lo, 2),
                 upper_bound=round(hi, 2),
                 note=note,
@@ -249,6 +264,7 @@ def budget_allocate(
             dict(zip([c.channel for c in curves], amounts, strict=True)),
             plan_roi or {},
             actual_roi=actual_roi,
+            weeks=weeks,
         ),
     )
 
@@ -288,6 +304,39 @@ def region_share(targets: pd.DataFrame, region: str) -> float | None:
     return mine / total if total and mine else None
 
 
+MOVE_CAP = 0.20  # policy: one adjustment moves at most 20% of a channel's period budget
+MIN_GAIN = 0.005  # a move must gain at least 0.5% of the source channel's period revenue
+
+
+def size_move(
+    source: Curve,
+    target: Curve,
+    source_spend: float,
+    target_spend: float,
+    *,
+    weeks: float,
+    cap: float = MOVE_CAP,
+) -> tuple[float, float]:
+    """The amount to move from `source` to `target` (spent over `weeks`) that gains the most revenue
+    on their response curves: where their marginal returns meet, or the policy cap. Returns
+    (amount, expected revenue change)."""
+    from scipy.optimize import minimize_scalar
+
+    def gain(x: float) -> float:
+        return (target.revenue(target_spend + x, weeks) - target.revenue(target_spend, weeks)) - (
+            source.revenue(source_spend, weeks) - source.revenue(source_spend - x, weeks)
+        )
+
+    top = cap * source_spend
+    if top <= 0:
+        return 0.0, 0.0
+    best = minimize_scalar(
+        lambda x: -gain(x), bounds=(0.0, top), method="bounded", options={"xatol": top * 1e-4}
+    )
+    x = float(best.x) if gain(float(best.x)) > gain(top) else top
+    return x, gain(x)
+
+
 def propose_reallocations(
     curves: list[Curve],
     budget: dict[str, float],
@@ -295,35 +344,64 @@ def propose_reallocations(
     *,
     actual_roi: dict[str, float] | None = None,
     threshold: float = 0.10,
-    move_share: float = 0.10,
+    weeks: float = 13.0,
+    cap: float = MOVE_CAP,
+    min_gain: float = MIN_GAIN,
 ) -> list[Reallocation]:
-    """When a channel's ROI misses plan by more than `threshold`, move `move_share` of its budget
-    to the channel with the highest marginal ROI (the snack case moved 10% of budget). The
-    expected effect comes from the two channels' response curves."""
+    """When a channel's ROI misses plan by more than `threshold`, move money to the channel with
+    the highest marginal return, sized on both channels' curves (until their marginal returns
+    meet, at most `cap` of the source's period budget). A move that would gain less than
+    `min_gain` of the source's period revenue is reported as "no change", not proposed as noise.
+
+    `budget` is each channel's budget (or spend) for the period, spent over `weeks` weeks.
+    """
     by = {c.channel: c for c in curves}
+    budget = dict(budget)  # moves are applied in turn: a second move sees the first
     out = []
-    for ch, plan in plan_roi.items():
+    for ch, plan in sorted(plan_roi.items(), key=lambda kv: -budget.get(kv[0], 0.0)):
         c = by.get(ch)
-        if c is None or not plan:
+        if c is None or not plan or not budget.get(ch):
             continue
         roi = (actual_roi or {}).get(ch, c.roi)
         if (plan - roi) / plan <= threshold:
             continue
-        others = [o for o in curves if o.channel != ch]
+        others = [o for o in curves if o.channel != ch and o.channel in budget]
         if not others:
             continue
-        best = max(others, key=lambda o: o.marginal_roi(budget.get(o.channel, 0.0)))
-        amount = round(budget.get(ch, 0.0) * move_share, 2)
-        change = (
-            best.revenue(budget.get(best.channel, 0.0) + amount) - best.revenue(budget.get(best.channel, 0.0))
-        ) - (c.revenue(budget.get(ch, 0.0)) - c.revenue(budget.get(ch, 0.0) - amount))
+        spend = budget[ch]
+        best = max(others, key=lambda o: o.marginal_roi(budget[o.channel], weeks))
+        amount, change = size_move(c, best, spend, budget[best.channel], weeks=weeks, cap=cap)
+        received = best.revenue(budget[best.channel] + amount, weeks) - best.revenue(
+            budget[best.channel], weeks
+        )
+        lost = c.revenue(spend, weeks) - c.revenue(spend - amount, weeks)
+        spread = 1.2816 * (best.sigma * abs(received) + c.sigma * abs(lost))
+        reason = f"{ch} ROI {roi:.2f} 低于计划 {plan:.2f} 超过 {threshold:.0%}"
+        if change < min_gain * c.revenue(spend, weeks):
+            out.append(
+                Reallocation(
+                    from_channel=ch,
+                    to_channel=best.channel,
+                    amount=0.0,
+                    reason=reason + "；最优调整的预期增益低于门槛，不调整",
+                    expected_revenue_change=round(change, 2),
+                    status="no_change",
+                )
+            )
+            continue
+        beyond = (budget[best.channel] + amount) / weeks > best.max_weekly_spend * 1.05
+        budget[ch], budget[best.channel] = spend - amount, budget[best.channel] + amount
         out.append(
             Reallocation(
                 from_channel=ch,
                 to_channel=best.channel,
-                amount=amount,
-                reason=f"{ch} ROI {roi:.2f} 低于计划 {plan:.2f} 超过 {threshold:.0%}",
+                amount=round(amount, -2) if amount >= 1e4 else round(amount, 2),
+                reason=reason,
                 expected_revenue_change=round(change, 2),
+                share_of_source=round(amount / spend, 4),
+                expected_low=round(change - spread, 2),
+                expected_high=round(change + spread, 2),
+                beyond_fitted_range=beyond,
             )
         )
     return out

@@ -17,16 +17,17 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from assistant.drafts import risks
 from assistant.drafts.document import Block, Citation, DraftDoc, Section
 from assistant.drafts.numbers import NumberRef, NumberSource, audit_text
 from assistant.engine.compose import excerpt, fmt_num, fmt_pct
 from assistant.services import Services
 from assistant.usecases import WorkspaceContext, budgets, diagnosis, forecasts, kpis, workspace_context
-from tools.budget import Allocation
+from tools.budget import MOVE_CAP, Allocation
 from tools.errors import DataError, PlannerError
 from tools.kpi import STATUS_ZH, KpiResult, actual_value
 from tools.metrics import METRICS, get_metric
-from tools.periods import parse_period, quarter_of
+from tools.periods import parse_period
 from tools.segments import region_focus
 
 SECTIONS = ("goals", "market", "strategy", "budget", "monitoring", "responsibilities")
@@ -198,13 +199,64 @@ def _allocation_blocks(ctx: Ctx, a: Allocation, src: NumberSource) -> list[Block
     return [cats, chans] if a.channels else [cats]
 
 
-def _realloc_lines(ctx: Ctx, a: Allocation, src: NumberSource) -> Block:
+def _realloc_lines(
+    ctx: Ctx,
+    moves: list,
+    src: NumberSource,
+    *,
+    spend: dict[str, float] | None = None,
+    period: str | None = None,
+    effective_from: str | None = None,
+) -> Block:
+    """Each move with its size against the source's budget, its expected effect and range, the
+    owner and the date; a move too small to matter is stated as "no change"."""
     lines = []
-    for r in a.reallocations:
+    for r in moves:
+        if r.status == "no_change":
+            lines.append(
+                ctx.t(
+                    f"- {r.from_channel} ROI 低于计划超过 10%，但移往{r.to_channel}的最优调整预期只增加 {ctx.fig(r.expected_revenue_change, '元', src)}，低于门槛：**不调整**，继续监测。",
+                    f"- {r.from_channel}'s ROI misses plan by more than 10%, but the best move to {r.to_channel} would add only {ctx.fig(r.expected_revenue_change, '元', src)}, below the threshold: **no change**; keep monitoring.",
+                )
+            )
+            continue
+        base = (spend or {}).get(r.from_channel)
+        size = (
+            ctx.t(
+                f"，占{r.from_channel} {period} 花费 {ctx.fig(base, '元', src)} 的 {ctx.fig(r.share_of_source * 100, '%', src, digits=0)}",
+                f", {ctx.fig(r.share_of_source * 100, '%', src, digits=0)} of {r.from_channel}'s {period} spend of {ctx.fig(base, '元', src)}",
+            )
+            if base and r.share_of_source is not None
+            else ""
+        )
+        band = (
+            ctx.t(
+                f"（{ctx.fig(80, '%', src, digits=0)} 区间 {ctx.fig(r.expected_low, '元', src)} ~ {ctx.fig(r.expected_high, '元', src)}，按两个渠道的响应曲线估算）",
+                f" ({ctx.fig(80, '%', src, digits=0)} range {ctx.fig(r.expected_low, '元', src)} to {ctx.fig(r.expected_high, '元', src)}, from both channels' response curves)",
+            )
+            if r.expected_low is not None
+            else ""
+        )
+        when = (
+            ctx.t(
+                f"负责人：{r.from_channel}与{r.to_channel}的投放负责人；{effective_from} 起生效。",
+                f"Owners: the {r.from_channel} and {r.to_channel} leads; effective {effective_from}.",
+            )
+            if effective_from
+            else ""
+        )
+        caution = (
+            ctx.t(
+                f"注意：{r.to_channel}的周花费将超出其历史区间，先小范围试点验证承接能力。",
+                f"Caution: {r.to_channel}'s weekly spend would exceed anything in its history; pilot it first.",
+            )
+            if r.beyond_fitted_range
+            else ""
+        )
         lines.append(
             ctx.t(
-                f"- 从{r.from_channel}调出 {ctx.fig(r.amount, '元', src)} 到{r.to_channel}（{r.from_channel} ROI 低于计划超过 10%），预期销售额变化 {ctx.fig(r.expected_revenue_change, '元', src)}。",
-                f"- Move {ctx.fig(r.amount, '元', src)} from {r.from_channel} to {r.to_channel} ({r.from_channel} ROI misses plan by more than 10%); expected revenue change {ctx.fig(r.expected_revenue_change, '元', src)}.",
+                f"- **从{r.from_channel}调出 {ctx.fig(r.amount, '元', src)} 到{r.to_channel}**{size}。依据：{r.from_channel} ROI 低于计划超过 10%；按响应曲线调到两渠道边际回报接近（单次上限 {ctx.fig(MOVE_CAP * 100, '%', src, digits=0)}）。预期销售额变化 {ctx.fig(r.expected_revenue_change, '元', src)}{band}。{when}{caution}",
+                f"- **Move {ctx.fig(r.amount, '元', src)} from {r.from_channel} to {r.to_channel}**{size}. Why: {r.from_channel}'s ROI misses plan by more than 10%; sized on the response curves until the marginal returns meet (at most {ctx.fig(MOVE_CAP * 100, '%', src, digits=0)} per adjustment). Expected revenue change {ctx.fig(r.expected_revenue_change, '元', src)}{band}. {when} {caution}".rstrip(),
             )
         )
     if not lines:
@@ -437,7 +489,7 @@ def _budget(ctx: Ctx, region: str | None, period: str | None, amount: float | No
                     f"Channel money follows each channel's marginal return; channels under ROI 4 keep only the minimum [{rule.n}].",
                 ),
             ),
-            _realloc_lines(ctx, a, src),
+            _realloc_lines(ctx, a.reallocations, src),
         ],
     }
 
@@ -593,16 +645,11 @@ def _adjustment(ctx: Ctx, period: str | None) -> dict[str, list[Block]]:
                 ),
             )
         ]
-    q = parse_period(p)
-    quarter = quarter_of(q.start).label
-    # the money to move is the period's channel spend: the budget tool works on what was spent
-    spend = actual_value(ctx.facts, get_metric("spend"), q)
-    if not spend:
-        raise DataError(f"no spend recorded for {q.label}: an adjustment report needs the period's spend")
-    a = budgets.allocate(ctx.ws, total=spend / 0.3, period=quarter)
-    bsrc = ctx.src("budget_allocate", total=spend / 0.3, period=quarter)
+    # the money to move is the period's own channel spend, sized on the response curves
+    adj = budgets.adjustments(ctx.ws, period=p)
+    bsrc = ctx.src("budget_adjustments", period=adj.period, review_period=adj.review_period)
     chart = _chart(ctx, off[0][0].metric if off else "cac", p)
-    risk = ctx.quotes("风险 预案 止损 监测", 1)
+    risk = risks.block(ctx, risks.find(ctx, looked, adj, p))
     return {
         "background": [
             Block(
@@ -615,7 +662,11 @@ def _adjustment(ctx: Ctx, period: str | None) -> dict[str, list[Block]]:
         ],
         "results": [_kpi_table(ctx, metrics, p), chart],
         "analysis": analysis,
-        "recommendations": [_realloc_lines(ctx, a, bsrc)],
+        "recommendations": [
+            _realloc_lines(
+                ctx, adj.moves, bsrc, spend=adj.spend, period=adj.period, effective_from=adj.effective_from
+            )
+        ],
         "risks": [risk],
     }
 

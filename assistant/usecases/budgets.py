@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+import pandas as pd
+from pydantic import BaseModel, Field
 
 from assistant.usecases.context import WorkspaceContext
-from tools.budget import Allocation, budget_allocate, channel_roi, region_share
+from tools.budget import (
+    Allocation,
+    Reallocation,
+    budget_allocate,
+    channel_roi,
+    fit_curves,
+    propose_reallocations,
+    region_share,
+)
 from tools.errors import InvalidArgument
-from tools.kpi import actual_value
+from tools.kpi import actual_value, covered_days
 from tools.metrics import get_metric
 from tools.periods import parse_period, quarter_of
 
@@ -99,6 +108,7 @@ def allocate(
     facts = ctx.facts[ctx.facts["region"] == region] if region else ctx.facts
     allocation = budget_allocate(
         float(total),
+        weeks=asked.days / 7,
         facts=facts,
         plan_roi=plan_roi,
         actual_roi=actual_roi,
@@ -137,3 +147,40 @@ def _by_region(
         {"region": r, "share": round(float(v or 0.0), 4), "amount": round(total * float(v or 0.0), 2)}
         for r, v in sorted(shares.items(), key=lambda kv: -(kv[1] or 0.0))
     ]
+
+
+class Adjustment(BaseModel):
+    """The reallocations the deviation rule calls for in one period, sized on that period's spend."""
+
+    period: str
+    review_period: str  # the quarter whose planned channel ROI is the yardstick
+    weeks: float
+    spend: dict[str, float]  # each channel's spend in the period
+    moves: list[Reallocation]
+    effective_from: str  # the first day after the period: when the moves take effect
+
+
+def adjustments(ctx: WorkspaceContext, *, period: str) -> Adjustment:
+    """Which money to move after `period` (a month or quarter of actuals): channels whose ROI in the
+    period's quarter missed plan by more than the rule give up to 20% of their period spend to the
+    channel with the best marginal return, sized on the response curves; moves that would not
+    matter are reported as "no change"."""
+    p = ctx.period(period, "month")
+    quarter = quarter_of(p.start)
+    spend_metric = get_metric("spend")
+    spend = {c: v for c in ctx.channels if (v := actual_value(ctx.facts, spend_metric, p, channel=c))}
+    if not spend:
+        raise InvalidArgument(f"no spend recorded for {p.label}: an adjustment needs the period's spend")
+    weeks = (covered_days(ctx.facts, p) or p.days) / 7
+    plan_roi, actual_roi = channel_roi(ctx.facts, ctx.targets, quarter.label)
+    moves = propose_reallocations(
+        fit_curves(ctx.facts), spend, plan_roi, actual_roi=actual_roi, threshold=ctx.threshold, weeks=weeks
+    )
+    return Adjustment(
+        period=p.label,
+        review_period=quarter.label,
+        weeks=round(weeks, 2),
+        spend={k: round(v, 2) for k, v in spend.items()},
+        moves=moves,
+        effective_from=(p.end + pd.Timedelta(days=1)).date().isoformat(),
+    )
