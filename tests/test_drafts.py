@@ -192,6 +192,7 @@ def test_export_markdown_and_word(app) -> None:
         d = author.post("/api/drafts", json={"kind": "adjustment", "period": "2026-09"}).json()
         md = author.get(f"/api/drafts/{d['id']}/export", params={"format": "md"})
         assert md.headers["content-type"].startswith("text/markdown") and "计划调整报告" in md.text
+        assert md.text.count("](data:image/png;base64,") == 1  # the chart is in the Markdown file itself
         word = author.get(f"/api/drafts/{d['id']}/export", params={"format": "docx"})
     document = docx.Document(io.BytesIO(word.content))
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]

@@ -672,26 +672,33 @@ def _adjustment(ctx: Ctx, period: str | None) -> dict[str, list[Block]]:
 
 
 def _chart(ctx: Ctx, metric: str, period: str) -> Block:
-    """Monthly actual vs target for the year to date, and the forecast of the next months."""
+    """Monthly actual vs target for the year up to the latest complete month, then each of the next
+    two months' forecast (whole months, on the same weeks as their targets)."""
+    from tools.kpi import covered_days, find_target
+
     p = parse_period(period)
-    months = [parse_period(f"{p.start.year}-{m:02d}") for m in range(1, p.start.month + 1)]
+    window = ctx.ws.require_data()
+    last = max(p, window.latest_month, key=lambda x: x.start)
+    months = [parse_period(f"{p.start.year}-{m:02d}") for m in range(1, last.start.month + 1)]
     m = get_metric(metric)
     actual = [actual_value(ctx.facts, m, mp) for mp in months]
-    from tools.kpi import find_target
-
-    target = [find_target(ctx.targets, m, mp) for mp in months]
-    fc = forecasts.forecast(ctx.ws, metric=metric, horizon=8, backtest=False)
-    future = pd.DataFrame([(pd.Timestamp(x.date), x.forecast) for x in fc.points], columns=["d", "v"])
-    agg = future.groupby(future["d"].dt.to_period("M"))["v"].agg("mean" if m.derived else "sum")
+    target = [find_target(ctx.targets, m, mp, days=covered_days(ctx.facts, mp)) for mp in months]
+    ahead, nxt = [], last.next()
+    while len(ahead) < 2:
+        if nxt.end > window.covered_until:
+            f = forecasts.forecast_period(ctx.ws, metric=metric, period=nxt.label)
+            weeks = f.steps_actual + f.steps_forecast
+            ahead.append((nxt, f.value, find_target(ctx.targets, m, nxt, days=weeks * 7)))
+        nxt = nxt.next()
     return Block(
         type="chart",
         chart={
             "title": ctx.t(f"{m.zh}：实际 vs 目标 vs 预测", f"{m.en}: actual vs target vs forecast"),
             "metric": metric,
-            "x": [mp.label for mp in months] + [str(k) for k in agg.index],
-            "actual": [None if v is None else round(v, 4) for v in actual] + [None] * len(agg),
-            "target": [None if v is None else round(v, 4) for v in target] + [None] * len(agg),
-            "forecast": [None] * len(months) + [round(float(v), 4) for v in agg.to_numpy()],
+            "x": [mp.label for mp in months] + [q.label for q, _, _ in ahead],
+            "actual": [None if v is None else round(v, 4) for v in actual] + [None] * len(ahead),
+            "target": [None if v is None else round(v, 4) for v in target + [t for _, _, t in ahead]],
+            "forecast": [None] * len(months) + [round(float(v), 4) for _, v, _ in ahead],
         },
     )
 

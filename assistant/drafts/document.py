@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -22,7 +23,8 @@ class Section(BaseModel):
     title: str
     blocks: list[Block] = Field(default_factory=list)
 
-    def markdown(self, level: int = 2) -> str:
+    def markdown(self, level: int = 2, chart: Callable[[dict], str] | None = None) -> str:
+        """The section as Markdown; `chart` renders a chart block (the export embeds an image)."""
         parts = [f"{'#' * level} {self.title}"]
         for b in self.blocks:
             if b.type == "paragraph":
@@ -36,7 +38,9 @@ class Section(BaseModel):
                 )
             elif b.type == "chart" and b.chart:
                 parts.append(
-                    f"*{b.chart.get('title', 'chart')}*（图表见 Word 导出与界面 / chart in the Word export and the UI）"
+                    chart(b.chart)
+                    if chart
+                    else f"*{b.chart.get('title', 'chart')}*（图表见导出与界面 / chart in the exports and the UI）"
                 )
         return "\n\n".join(parts)
 
@@ -68,9 +72,9 @@ class DraftDoc(BaseModel):
         """The text the number audit checks: the sections, without the reference list."""
         return "\n\n".join(s.markdown() for s in self.sections)
 
-    def markdown(self) -> str:
+    def markdown(self, chart: Callable[[dict], str] | None = None) -> str:
         parts = [f"# {self.title}"]
-        parts += [s.markdown() for s in self.sections]
+        parts += [s.markdown(chart=chart) for s in self.sections]
         if self.citations and not any(s.id == "basis" for s in self.sections):
             head = "## 参考资料" if self.lang == "zh" else "## References"
             parts.append(

@@ -3,6 +3,9 @@ reference list, and charts drawn as images (matplotlib, headless)."""
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import functools
 import io
 
 from assistant.drafts.document import Block, DraftDoc
@@ -18,15 +21,36 @@ CJK_FONTS = [
 
 
 def to_markdown(doc: DraftDoc) -> str:
-    return doc.markdown() + "\n"
+    """The draft as one Markdown file, its charts embedded as PNG images (data URIs)."""
+
+    def image(chart: dict) -> str:
+        encoded = base64.b64encode(chart_png(chart, doc.lang)).decode("ascii")
+        return f"![{chart.get('title', 'chart')}](data:image/png;base64,{encoded})"
+
+    return doc.markdown(chart=image) + "\n"
 
 
-def chart_png(chart: dict) -> bytes:
+@functools.cache
+def _register_cjk_fonts() -> None:
+    """matplotlib's font cache may predate the system's CJK fonts: add them, once per process."""
+    from matplotlib import font_manager
+
+    for path in font_manager.findSystemFonts():
+        if "cjk" in path.lower():
+            with contextlib.suppress(Exception):
+                font_manager.fontManager.addfont(path)
+
+
+LABELS = {"zh": {"actual": "实际", "target": "目标", "forecast": "预测"}}
+
+
+def chart_png(chart: dict, lang: str = "zh") -> bytes:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    _register_cjk_fonts()
     plt.rcParams["font.sans-serif"] = CJK_FONTS
     plt.rcParams["axes.unicode_minus"] = False
     fig, ax = plt.subplots(figsize=(7, 3.2), dpi=120)
@@ -34,7 +58,7 @@ def chart_png(chart: dict) -> bytes:
     for key, style in (("actual", "-o"), ("target", "--"), ("forecast", ":s")):
         ys = [float("nan") if v is None else v for v in chart.get(key, [])]
         if any(v == v for v in ys):
-            ax.plot(x, ys, style, label=key)
+            ax.plot(x, ys, style, label=LABELS.get(lang, {}).get(key, key))
     ax.set_xticks(x, chart["x"], rotation=45, fontsize=7)
     ax.set_title(chart.get("title", ""), fontsize=10)
     ax.legend(fontsize=8)
@@ -84,7 +108,7 @@ def to_docx(doc: DraftDoc) -> bytes:
             elif block.type == "table":
                 _table(document, block)
             elif block.type == "chart" and block.chart:
-                document.add_picture(io.BytesIO(chart_png(block.chart)), width=Inches(6))
+                document.add_picture(io.BytesIO(chart_png(block.chart, doc.lang)), width=Inches(6))
     if doc.citations:
         document.add_heading("参考资料" if doc.lang == "zh" else "References", level=1)
         for c in doc.citations:

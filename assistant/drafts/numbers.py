@@ -66,7 +66,7 @@ def _cn(numeral: str) -> float | None:
 
 def normalise(text: str) -> str:
     """Chinese numerals written as figures become digits: 百分之十 → 10%, 三成 → 30%, 九倍 → 9倍,
-    一点五亿 → 1.5亿 (cn2an). Numerals in names stay (二线城市, 双十一): only a numeral followed by a
+    二点五亿 → 2.5亿 (cn2an). Numerals in names stay (三线城市, 双十一): only a numeral followed by a
     unit, or after 百分之, is a figure."""
 
     def percent(m: re.Match[str]) -> str:
