@@ -307,3 +307,19 @@ def test_positional_kpi_lookup_still_works_with_a_deprecation_note(settings: Set
     old = run_cli("kpi", "lookup", "cac", "2026-Q3", "--json")
     new = run_cli("kpi", "lookup", "--metric", "cac", "--period", "2026-Q3", "--json")
     assert "deprecated" in old.stderr and json.loads(old.stdout) == json.loads(new.stdout)
+
+
+def test_every_draft_for_a_non_demo_workspace_builds_with_no_blank_figures(north, services: Services) -> None:
+    """A company without repurchase data or company-wide ROI targets still gets complete drafts:
+    only its own metrics, a missing target said in words, every figure traced."""
+    from assistant.drafts.builder import SECTIONS, build_draft
+
+    specs = [dict(kind="section", section=s) for s in SECTIONS] + [
+        dict(kind="regional"),
+        dict(kind="adjustment", period="2026-09"),
+    ]
+    for spec in specs:
+        doc = build_draft(services, lang="zh", workspace=WS, **spec)
+        body = doc.markdown_body()
+        assert "—" not in body, (spec, [line for line in body.splitlines() if "—" in line][:3])
+        assert "| 复购率 |" not in body and doc.audit and not doc.audit.unsupported, spec

@@ -141,16 +141,18 @@ def _sections(ctx: Ctx, outline: dict[str, Any], content: dict[str, list[Block]]
 # -- KPI table used by several sections -------------------------------------------------------
 def _kpi_table(ctx: Ctx, metrics: tuple[str, ...], period: str, region: str | None = None) -> Block:
     rows = []
-    for m in metrics:
+    for m in (m for m in metrics if m in ctx.ws.metrics):  # the workspace's own metrics only
         r, src = ctx.lookup(m, period, region)
         unit = r.unit
         rows.append(
             [
                 r.metric_name,
                 r.period,
-                ctx.fig(r.actual, unit, src),
-                ctx.fig(r.target, unit, src),
-                ctx.fig(r.deviation_pct, "", src, pct=True),
+                ctx.fig(r.actual, unit, src) if r.actual is not None else ctx.t("无数据", "no data"),
+                ctx.fig(r.target, unit, src) if r.target is not None else ctx.t("未设目标", "not set"),
+                ctx.fig(r.deviation_pct, "", src, pct=True)
+                if r.deviation_pct is not None
+                else ctx.t("不适用", "n/a"),
                 ctx.status(r.status),
             ]
         )
@@ -628,7 +630,9 @@ def _regional(ctx: Ctx, period: str | None) -> dict[str, list[Block]]:
 def _adjustment(ctx: Ctx, period: str | None) -> dict[str, list[Block]]:
     p = period or ctx.latest_month
     rule = ctx.cite("每周监测 每月评估 偏差超过 10% 启动调整", 1)[0]
-    metrics = ("cac", "roi", "revenue", "conversions", "repurchase_rate")
+    metrics = tuple(
+        m for m in ("cac", "roi", "revenue", "conversions", "repurchase_rate") if m in ctx.ws.metrics
+    )
     looked = [ctx.lookup(m, p) for m in metrics]
     off = sorted(
         [(r, s) for r, s in looked if r.status == "off_target"], key=lambda x: -abs(x[0].deviation_pct or 0)
