@@ -76,7 +76,7 @@ def test_budget_section_for_a_region_uses_that_regions_data(services: Services) 
     alloc = next(s for s in doc.sections if s.id == "allocation")
     assert "2,000.0万元" in alloc.markdown() and "下沉市场" in alloc.markdown()
     assert any(
-        n.source.inputs == {"total": 20_000_000, "region": "下沉市场", "period": "2026-Q3", "basis": "given"}
+        n.source.inputs == {"total": 20_000_000, "region": "下沉市场", "period": "2027-Q1", "basis": "given"}
         for n in doc.numbers
     )
 

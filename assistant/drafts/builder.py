@@ -460,7 +460,7 @@ def _strategy(ctx: Ctx, region: str | None, period: str | None) -> dict[str, lis
 
 def _budget(ctx: Ctx, region: str | None, period: str | None, amount: float | None) -> dict[str, list[Block]]:
     principle = ctx.cite("预算分配 40/30/30 技术类 内容类 渠道类", 1)[0]
-    a = budgets.allocate(ctx.ws, total=amount, region=region)
+    a = budgets.allocate(ctx.ws, total=amount, region=region, period=period)  # money for the plan period
     src = ctx.src("budget_allocate", total=a.total, region=region, period=a.period, basis=a.total_basis)
     total = ctx.fig(a.total, "元", src)
     share_note = ""
