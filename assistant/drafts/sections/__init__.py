@@ -1,0 +1,1 @@
+"""One module per draft kind: each returns the blocks of its outline's subsections."""

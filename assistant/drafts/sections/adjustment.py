@@ -1,0 +1,57 @@
+"""The plan adjustment report: results on a consistent calendar, drivers, sized moves, risks."""
+
+from __future__ import annotations
+
+from assistant.drafts import risks
+from assistant.drafts.blocks import chart_block, kpi_table, problems, realloc_lines
+from assistant.drafts.context import Ctx
+from assistant.drafts.document import Block
+from assistant.usecases import budgets
+
+
+def adjustment(ctx: Ctx, period: str | None) -> dict[str, list[Block]]:
+    p = period or ctx.latest_month
+    rule = ctx.cite("每周监测 每月评估 偏差超过 10% 启动调整", 1)[0]
+    metrics = tuple(
+        m for m in ("cac", "roi", "revenue", "conversions", "repurchase_rate") if m in ctx.ws.metrics
+    )
+    looked = [ctx.lookup(m, p) for m in metrics]
+    off = sorted(
+        [(r, s) for r, s in looked if r.status == "off_target"], key=lambda x: -abs(x[0].deviation_pct or 0)
+    )
+    analysis: list[Block] = []
+    for r, _ in off[:3]:
+        analysis += problems(ctx, r.metric, p)
+    if not analysis:
+        analysis = [
+            Block(
+                type="paragraph",
+                text=ctx.t(
+                    "本期没有指标超过偏差阈值。", "No KPI is past the deviation threshold this period."
+                ),
+            )
+        ]
+    # the money to move is the period's own channel spend, sized on the response curves
+    adj = budgets.adjustments(ctx.ws, period=p)
+    bsrc = ctx.src("budget_adjustments", period=adj.period, review_period=adj.review_period)
+    chart = chart_block(ctx, off[0][0].metric if off else "cac", p)
+    risk = risks.block(ctx, risks.find(ctx, looked, adj, p))
+    return {
+        "background": [
+            Block(
+                type="paragraph",
+                text=ctx.t(
+                    f"按“每周监测、每月评估、偏差超过 10% 启动调整”的机制 [{rule.n}]，评估 {p} 的核心 KPI。",
+                    f"Under the rule “monitor weekly, review monthly, adjust past a 10% deviation” [{rule.n}], this reviews the core KPIs of {p}.",
+                ),
+            )
+        ],
+        "results": [kpi_table(ctx, metrics, p), chart],
+        "analysis": analysis,
+        "recommendations": [
+            realloc_lines(
+                ctx, adj.moves, bsrc, spend=adj.spend, period=adj.period, effective_from=adj.effective_from
+            )
+        ],
+        "risks": [risk],
+    }
