@@ -279,3 +279,13 @@ def test_the_audit_catches_its_former_blind_spots(text: str, known: list, suppor
     src = NumberSource(type="tool", tool="kpi_lookup")
     result, _ = audit_text(text, [NumberRef(text=t, value=v, source=src) for t, v in known], {})
     assert (not result.unsupported) is supported, result
+
+
+@pytest.mark.parametrize(
+    ("period", "peak"), [("2026-Q4", "11月（双十一）"), ("2027-Q2", "6月（618）"), ("2027-Q1", None)]
+)
+def test_a_quarter_plan_names_its_seasonal_peak_from_the_data(services: Services, period: str, peak) -> None:
+    doc = build_draft(services, kind="section", section="goals", period=period)
+    lines = [line for line in doc.markdown_body().splitlines() if line.startswith("- 季节性")]
+    assert (peak in lines[0] if lines else None) == (True if peak else None)
+    assert not doc.audit.unsupported

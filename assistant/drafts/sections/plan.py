@@ -11,7 +11,34 @@ from assistant.engine.compose import excerpt
 from assistant.usecases import budgets, diagnosis, forecasts
 from tools.kpi import actual_value
 from tools.metrics import get_metric
-from tools.periods import parse_period
+from tools.periods import parse_period, quarter_of
+from tools.seasons import month_shares
+
+
+def _seasonality(ctx: Ctx, region: str | None, period: str | None) -> list[str]:
+    """The plan quarter's peak month (the quarter asked, else the one after the data), from the
+    same quarter a year earlier, on calendar-day shares."""
+    asked = parse_period(period) if period else None
+    nxt = (
+        asked if asked and asked.kind == "quarter" else quarter_of(ctx.ws.require_data().covered_until).next()
+    )
+    shares = month_shares(ctx.facts, nxt.year_earlier(), region=region)
+    if not shares:
+        return []
+    peak = max(shares, key=lambda s: s.share)
+    if peak.share < 1.15 / 3:  # no month 15% above an even split: no peak to plan around
+        return []
+    src = ctx.src(
+        "kpi_lookup", metric="revenue", period=nxt.year_earlier().label, region=region, basis="month shares"
+    )
+    name = f"{peak.month[-2:].lstrip('0')}月" + (f"（{peak.festival}）" if peak.festival else "")
+    name_en = peak.month + (f" ({peak.festival})" if peak.festival else "")
+    return [
+        ctx.t(
+            f"- 季节性：去年同季 {nxt.year_earlier().label} 中 {name} 占销售额的 {ctx.fig(peak.share * 100, '%', src, digits=1)}（按日历天折算），{nxt.label} 的月度目标和预算向该月倾斜。",
+            f"- Seasonality: in {nxt.year_earlier().label}, {name_en} brought {ctx.fig(peak.share * 100, '%', src, digits=1)} of the quarter's revenue (on calendar days); weight {nxt.label}'s monthly targets and budget toward it.",
+        )
+    ]
 
 
 def goals(ctx: Ctx, region: str | None, period: str | None) -> dict[str, list[Block]]:
@@ -43,6 +70,7 @@ def goals(ctx: Ctx, region: str | None, period: str | None) -> dict[str, list[Bl
                 f"- Repurchase rate: reach {ctx.fig(float(rep_t.iloc[0]), '%', tsrc)}",
             )
         )
+    goals += _seasonality(ctx, region, period)
     smart = ctx.cite("SMART 原则 季度里程碑 基础目标 挑战目标", 2)
     goals.append(
         ctx.t(
