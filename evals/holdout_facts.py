@@ -475,9 +475,15 @@ named("zh", ["直播电商三季度的获客成本多少", "有没有超过100�
 for c in CASES[-11:]:
     c["note"] = "follow-up; expect is for the last turn. " + c["note"]
 
-if __name__ == "__main__":
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    with OUT.open("w", encoding="utf-8") as fh:
-        for c in CASES:
+
+def write_cases(cases: list[dict], out: Path) -> None:
+    """One JSON line per case; every batch script writes through this."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as fh:
+        for c in cases:
             fh.write(json.dumps(c, ensure_ascii=False) + "\n")
-    print(f"wrote {len(CASES)} cases to {OUT}")
+    print(f"wrote {len(cases)} cases to {out}")
+
+
+if __name__ == "__main__":
+    write_cases(CASES, OUT)

@@ -13,7 +13,6 @@ Run: cd /work/main && .venv/bin/python evals/holdout_facts_b.py
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -264,8 +263,4 @@ for n, c in enumerate(CASES, 1):
 
 if __name__ == "__main__":
     assert len(CASES) == 36, len(CASES)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    with OUT.open("w", encoding="utf-8") as fh:
-        for c in CASES:
-            fh.write(json.dumps(c, ensure_ascii=False) + "\n")
-    print(f"wrote {len(CASES)} cases to {OUT}")
+    hf.write_cases(CASES, OUT)

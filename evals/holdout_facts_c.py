@@ -16,7 +16,6 @@ Run: cd /work/main && .venv/bin/python evals/holdout_facts_c.py
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -311,8 +310,4 @@ for i, c in enumerate(CASES):
 if __name__ == "__main__":
     assert len(CASES) == 40, len(CASES)
     assert all(c["id"].startswith("c") for c in CASES)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    with OUT.open("w", encoding="utf-8") as fh:
-        for c in CASES:
-            fh.write(json.dumps(c, ensure_ascii=False) + "\n")
-    print(f"wrote {len(CASES)} cases to {OUT}")
+    hf.write_cases(CASES, OUT)

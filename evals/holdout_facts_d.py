@@ -15,7 +15,6 @@ Run: cd /work/main && .venv/bin/python evals/holdout_facts_d.py
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from evals.holdout_facts import (  # noqa: E402
     rank,
     status,
     why,
+    write_cases,
 )
 
 OUT = ROOT / "evals" / "data" / "requests_holdout_d.jsonl"
@@ -253,8 +253,4 @@ for i, c in enumerate(CASES):
 
 if __name__ == "__main__":
     assert len(CASES) == 40, len(CASES)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    with OUT.open("w", encoding="utf-8") as fh:
-        for c in CASES:
-            fh.write(json.dumps(c, ensure_ascii=False) + "\n")
-    print(f"wrote {len(CASES)} cases to {OUT}")
+    write_cases(CASES, OUT)

@@ -8,7 +8,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from tools.metrics import Metric, get_metric
-from tools.periods import Period, parse_period
+from tools.periods import Period, data_window, parse_period
 
 Status = Literal["on_track", "watch", "off_target", "no_target"]
 STATUS_ZH = {"on_track": "达标", "watch": "关注", "off_target": "偏离目标", "no_target": "无目标"}
@@ -175,14 +175,10 @@ def deviation_and_status(
     return round(deviation * 100, 2), status
 
 
-def _partial(facts: pd.DataFrame, period: Period, days: int | None) -> bool:
-    if days is None or facts.empty:
-        return False
-    first, last = pd.Timestamp(facts["date"].min()), pd.Timestamp(facts["date"].max())
-    step = days // max(
-        1, len(facts.loc[(facts["date"] >= period.start) & (facts["date"] <= period.end), "date"].unique())
-    )
-    return first > period.start or last + pd.Timedelta(days=max(step, 1) - 1) < period.end
+def _partial(facts: pd.DataFrame, period: Period) -> bool:
+    """The data starts after the period starts or stops before it ends."""
+    window = data_window(facts["date"]) if not facts.empty else None
+    return window is not None and (window.first > period.start or window.covered_until < period.end)
 
 
 def _change(actual: float | None, base: float | None) -> tuple[float | None, float | None]:
@@ -293,7 +289,7 @@ def kpi_lookup(
         threshold_pct=threshold * 100,
         days=days,
         calendar_days=p.days,
-        partial=_partial(facts, p, days),
+        partial=_partial(facts, p),
         comparison=comparison,
         company_target=company_target,
         company_deviation_pct=deviation_and_status(actual, company_target, m, threshold)[0],

@@ -159,10 +159,10 @@ class Composer:
 def looks_like_instructions(text: str) -> bool:
     """Retrieved text that tries to instruct the assistant ("SYSTEM OVERRIDE", "忽略之前的指令"):
     shown flagged and quoted, never in the assistant's own words."""
-    from assistant.engine.skills.guard import _REFUSE
+    from assistant.engine.skills.guard import INSTRUCTION_PATTERNS
 
     low = text.lower()
-    return any(re.search(p, low) for p in _REFUSE) or bool(
+    return any(re.search(p, low) for p in INSTRUCTION_PATTERNS) or bool(
         re.search(r"system override|override|你现在是|from now on you", low)
     )
 

@@ -151,10 +151,6 @@ def mentions(vocab: dict[str, list[str]], text: str) -> list[str]:
     return found
 
 
-def _count(vocab: dict[str, list[str]], text: str) -> int:
-    return len(mentions(vocab, text))
-
-
 def extract_amount(text: str) -> float | None:
     t = text.replace(",", "").replace("，", "")
     if m := re.search(r"(\d+(?:\.\d+)?)\s*个?亿", t):

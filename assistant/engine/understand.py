@@ -280,8 +280,6 @@ def parse(text: str, vocabulary: Vocabulary, today: date) -> Intent:
         by=by,
         order=order,
     )
-    if by and ((by == "region" and intent.region is None) or (by == "channel" and intent.channel is None)):
-        pass
     intent.kind = detect_kind(intent, vocabulary)
     return intent
 

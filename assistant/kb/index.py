@@ -86,6 +86,7 @@ class KnowledgeIndex:
         self._collection: Any = None
         self._bm25: bm25s.BM25 | None = None
         self._meta: list[dict[str, Any]] = []
+        self._scoped = False
         self._by_id: dict[str, dict[str, Any]] = {}
 
     # -- Chroma -----------------------------------------------------------------------------
@@ -111,7 +112,7 @@ class KnowledgeIndex:
             self.client.delete_collection(self.settings.collection)
         self._collection = None
         shutil.rmtree(self.lexical_dir, ignore_errors=True)
-        self._bm25, self._meta, self._by_id = None, [], {}
+        self._bm25, self._meta, self._by_id, self._scoped = None, [], {}, False
 
     def count(self) -> int:
         return int(self.collection.count())
@@ -170,6 +171,7 @@ class KnowledgeIndex:
             self._bm25 = None
         self._meta = meta
         self._by_id = {m["chunk_id"]: m for m in meta}
+        self._scoped = any(m.get("workspace") for m in meta)
         return len(meta)
 
     @staticmethod
@@ -193,6 +195,7 @@ class KnowledgeIndex:
             return
         self._meta = json.loads(path.read_text(encoding="utf-8"))
         self._by_id = {m["chunk_id"]: m for m in self._meta}
+        self._scoped = any(m.get("workspace") for m in self._meta)  # any workspace's own documents
         if self._meta and (self.lexical_dir / "bm25").exists():
             self._bm25 = bm25s.BM25.load(str(self.lexical_dir / "bm25"))
 
@@ -243,8 +246,7 @@ class KnowledgeIndex:
     def _filter_mask(
         self, *, type: str | None, lang: str | None, tags: Sequence[str] | None, workspace: str | None = None
     ) -> np.ndarray | None:
-        scoped = any(m.get("workspace") for m in self._meta)
-        if not (type or lang or tags or scoped):
+        if not (type or lang or tags or self._scoped):
             return None
         wanted = {t.lower() for t in tags or ()}
 

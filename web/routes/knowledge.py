@@ -61,16 +61,16 @@ def _upload_path(services: Any, filename: str, workspace: str) -> Path:
 async def upload_document(
     services: ServicesDep,
     request: Request,
-    admin: PlannerDep,
+    principal: PlannerDep,
     workspace: WorkspaceDep,
     file: Annotated[UploadFile, File()],
     type: Annotated[Literal["playbook", "case", "policy"], Form()] = "playbook",
     scope: Annotated[Literal["workspace", "company"], Form()] = "workspace",
 ) -> dict[str, Any]:
     """A workspace's own documents are searched only inside it; company knowledge everywhere."""
-    if scope == "company" and not admin.can("admin"):
+    if scope == "company" and not principal.can("admin"):
         raise Forbidden("only an admin adds company-wide knowledge; upload to your workspace instead")
-    request.app.state.limits.hit("upload", admin.username)
+    request.app.state.limits.hit("upload", principal.username)
     owner = "" if scope == "company" else workspace
     path = _upload_path(services, file.filename or "", owner)
     if path.suffix.lower() not in SUPPORTED:
@@ -79,9 +79,9 @@ async def upload_document(
     if len(data) > MAX_UPLOAD:
         raise DocumentError(f"{file.filename}: larger than {MAX_UPLOAD // (1024 * 1024)} MB")
     report = await request.app.state.heavy.run(
-        admin.username, _store_and_index, services, path, data, type, owner
+        principal.username, _store_and_index, services, path, data, type, owner
     )
-    services.accounts.audit("knowledge_upload", principal=admin, workspace=owner, target=path.name)
+    services.accounts.audit("knowledge_upload", principal=principal, workspace=owner, target=path.name)
     return report | {"path": path.name, "scope": scope}
 
 
@@ -109,14 +109,14 @@ def _store_and_index(services: Any, path: Path, data: bytes, type: str, workspac
 def delete_document(
     name: str,
     services: ServicesDep,
-    admin: PlannerDep,
+    principal: PlannerDep,
     workspace: WorkspaceDep,
     scope: Literal["workspace", "company"] = "workspace",
 ) -> dict[str, Any]:
-    if scope == "company" and not admin.can("admin"):
+    if scope == "company" and not principal.can("admin"):
         raise Forbidden("only an admin removes company-wide knowledge")
     path = _upload_path(services, name, "" if scope == "company" else workspace)
     report = remove_files(services.index, [path])
     path.unlink(missing_ok=True)
-    services.accounts.audit("knowledge_delete", principal=admin, target=path.name)
+    services.accounts.audit("knowledge_delete", principal=principal, target=path.name)
     return report.as_dict()

@@ -7,7 +7,7 @@ import re
 
 from assistant.engine.skills import Skill
 
-_REFUSE = [
+INSTRUCTION_PATTERNS = [
     r"忽略.{0,12}(指令|指示|规则)|系统提示|提示词|密钥|秘钥|api ?key|secret|password|密码|越狱|jailbreak",
     r"ignore (all |your |the )?(previous |prior )?(instructions|rules)|system prompt|you are now|\bdan\b",
     r"(切换|switch) ?(到|to)? ?.{0,12}(工作区|workspace)|(其他|别的|别人|他们的|其它|\w+)工作区的|(their|other|another) (team'?s? )?workspace|workspace's",
@@ -20,7 +20,7 @@ _OUTSIDE = (
 refuse = Skill(
     kind="refuse",
     priority=10,
-    detect=lambda i, v: any(re.search(p, i.query.lower()) for p in _REFUSE),
+    detect=lambda i, v: any(re.search(p, i.query.lower()) for p in INSTRUCTION_PATTERNS),
     calls=lambda i, outputs, step, v: [],
 )
 out_of_scope = Skill(
