@@ -23,7 +23,7 @@ lint: install
 
 # Browser tests use Debian's chromium (never a downloaded browser) and CJK fonts.
 browser:
-	@test -x /usr/bin/chromium || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+	@{ test -x /usr/bin/chromium && fc-list 2>/dev/null | grep -q "CJK"; } || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
 	  || echo "chromium is not installed: the browser tests will be skipped"; }
 

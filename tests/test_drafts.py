@@ -15,6 +15,7 @@ from assistant.drafts.export import to_docx
 from assistant.drafts.revise import revise_section
 from assistant.services import Services
 from assistant.settings import Settings
+from assistant.usecases import budgets, workspace_context
 from testkit.llm_fakes import BASE_URL, completion_text
 from tests.utils import make_user, signed_in
 from web.main import create_app
@@ -196,7 +197,11 @@ def test_export_markdown_and_word(app) -> None:
         word = author.get(f"/api/drafts/{d['id']}/export", params={"format": "docx"})
     document = docx.Document(io.BytesIO(word.content))
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
-    assert "一、背景" in headings and "参考资料" in headings
+    assert (
+        "一、背景" in headings and headings.count("依据") == 1 and "参考资料" not in headings
+    )  # one reference list
+    assert not any("**" in p.text for p in document.paragraphs)  # Markdown bold became bold runs
+    assert any(r.bold and r.text.startswith("从信息流广告调出") for p in document.paragraphs for r in p.runs)
     assert len(document.tables) >= 2 and len(document.inline_shapes) == 1  # the chart
     assert any(e["action"] == "export" for e in app.state.services.accounts.audit_log())
 
@@ -205,7 +210,8 @@ def test_docx_round_trip(services: Services) -> None:
     doc = build_draft(services, kind="regional", period="2026-Q3", lang="en")
     document = docx.Document(io.BytesIO(to_docx(doc)))
     assert document.tables[0].rows[0].cells[0].text == "Region"
-    assert any(p.text == "References" for p in document.paragraphs)
+    assert any(p.text == "Sources" for p in document.paragraphs)
+    assert any(p.text.startswith("[1] ") for p in document.paragraphs)
 
 
 def _echo_section(request) -> object:
@@ -247,15 +253,33 @@ def test_timeline_runs_quarter_by_quarter_from_the_plan_period(services: Service
     assert [r[0] for r in timeline.rows] == ["2027-Q1", "2027-Q2", "2027-Q3", "2027-Q4"]
 
 
-def test_regional_budget_section_takes_the_regions_share_of_the_annual_budget(services: Services) -> None:
+def test_a_regional_quarter_budget_takes_the_regions_and_the_quarters_share_of_the_annual_budget(
+    services: Services,
+) -> None:
     doc = build_draft(
         services, kind="section", section="budget", scope={"region": "下沉市场"}, period="2027-Q1"
     )
     text = next(s for s in doc.sections if s.id == "allocation").markdown()
-    assert "下沉市场销售目标占比" in text and "1.50亿元" in text
+    assert "下沉市场销售目标占比" in text and "1.50亿元" in text and "2027-Q1 占全年" in text
+    t = workspace_context(services, "default").targets
+    revenue = t[(t["metric"] == "revenue") & (t["channel"] == "")]
+    quarterly = revenue[revenue["period"].str.contains("-Q") & (revenue["region"] != "")]
+    region = quarterly[quarterly["region"] == "下沉市场"]["target"].sum() / quarterly["target"].sum()
+    company = revenue[revenue["region"] == ""].set_index("period")["target"]
+    q1 = company["2026-Q1"] / company["2026"]  # 2027 has no targets yet: last year's shape
     total = next(n for n in doc.numbers if n.source.tool == "budget_allocate").source.inputs["total"]
-    assert 0.15 * 150_000_000 < total < 0.4 * 150_000_000
+    assert total == pytest.approx(150_000_000 * region * q1, rel=1e-3)
     assert doc.audit.unsupported == []
+
+
+def test_a_quarter_budget_is_split_by_month_following_last_years_peak(services: Services) -> None:
+    doc = build_draft(services, kind="section", section="budget", period="2026-Q4")
+    table = next(s for s in doc.sections if s.id == "allocation").blocks[-1]
+    assert [row[0] for row in table.rows] == ["2026-10", "2026-11（双十一）", "2026-12（双十二）"]
+    plan = budgets.allocate(workspace_context(services, "default"), period="2026-Q4")
+    amounts = [m.amount for m in plan.by_month]
+    assert plan.by_month_basis == "2025-Q4" and max(amounts) == amounts[1]  # 双十一 carries Q4
+    assert sum(amounts) == pytest.approx(plan.total, abs=0.01)
 
 
 @pytest.mark.parametrize(
@@ -271,6 +295,10 @@ def test_regional_budget_section_takes_the_regions_share_of_the_annual_budget(se
         ("转化率降了三成", [("30.0%", 30.0)], True),  # Chinese numerals and 成 normalised
         ("偏差超过百分之十", [("10%", 10.0)], True),
         ("共5个渠道，第3季度", [], True),  # counts and ordinals are not figures
+        ("revenue RMB 52.89 million", [("5,289.0万元", 52.89e6)], True),  # English scales and money
+        ("revenue RMB 52 million", [("5,289.0万元", 52.89e6)], False),
+        ("CAC RMB 12", [("12.00%", 12.0)], False),
+        ("ROI 8.00x", [("8.00", 8.0)], True),
     ],
 )
 def test_the_audit_catches_its_former_blind_spots(text: str, known: list, supported: bool) -> None:
@@ -289,3 +317,32 @@ def test_a_quarter_plan_names_its_seasonal_peak_from_the_data(services: Services
     lines = [line for line in doc.markdown_body().splitlines() if line.startswith("- 季节性")]
     assert (peak in lines[0] if lines else None) == (True if peak else None)
     assert not doc.audit.unsupported
+
+
+def test_draft_sentences_come_from_the_templates_and_their_figures_stay_audited(
+    settings: Settings, tmp_path
+) -> None:
+    """Rewording a draft is an edit to prompts/drafts/, not to code; a figure a template prints
+    is still registered with its provenance."""
+    import shutil
+
+    from assistant.settings import ROOT
+
+    prompts = tmp_path / "prompts"
+    shutil.copytree(ROOT / "prompts", prompts)
+    template = prompts / "drafts" / "zh" / "adjustment.md.j2"
+    text = template.read_text(encoding="utf-8")
+    start = text.index("{% macro background")
+    end = text.index("{% endmacro %}", start)
+    template.write_text(
+        text[:start]
+        + "{% macro background(period, threshold_pct, n, src) %}复盘 {{ period }}：偏差阈值 {{ fig(threshold_pct, '%', src, digits=0) }} [{{ n }}]。"
+        + text[end:],
+        encoding="utf-8",
+    )
+    doc = build_draft(
+        Services(settings.model_copy(update={"prompts_dir": prompts})), kind="adjustment", period="2026-09"
+    )
+    background = next(s for s in doc.sections if s.id == "background").markdown()
+    assert "复盘 2026-09：偏差阈值 10% [1]。" in background
+    assert doc.audit.unsupported == [] and any(n.source.tool == "workspace" for n in doc.numbers)

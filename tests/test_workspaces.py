@@ -129,7 +129,9 @@ def test_lookup_diagnosis_forecast_and_budget_agree_across_entry_points(
         via_cli = cli_json("budget", "allocate", "-w", WS)
         via_board = board["budget"]
     assert via_tool == via_api == via_cli == via_board
-    assert via_tool["total"] == company.annual_budget and via_tool["total_basis"] == "annual_budget"
+    # a quarter's money is its part of the annual budget, not all of it
+    assert via_tool["total_basis"] == "annual_budget" and 0.15 < via_tool["period_share"] < 0.35
+    assert via_tool["total"] == pytest.approx(company.annual_budget * via_tool["period_share"], rel=1e-3)
     assert {c["channel"] for c in via_tool["channels"]} == set(company.channels)
     assert via_tool["period"] == "2026-Q3"
     assert any(r["from_channel"] == company.planted for r in via_tool["reallocations"])
@@ -271,8 +273,10 @@ def test_only_an_admin_edits_the_profile(north, services: Services) -> None:
         assert changed.status_code == 200 and changed.json()["annual_budget"] == 60_000_000
         assert admin.put(f"/api/admin/workspaces/{WS}", json={"annual_budget": -5}).status_code == 422
         assert admin.put("/api/admin/workspaces/nowhere", json={"title": "x"}).status_code == 404
-        budget = admin.post("/api/budget/allocate", json={}, headers={"X-Workspace": WS}).json()
-    assert budget["total"] == 60_000_000
+        budget = admin.post(
+            "/api/budget/allocate", json={"period": "2027"}, headers={"X-Workspace": WS}
+        ).json()
+    assert budget["total"] == 60_000_000  # the year's money is the whole annual budget
 
 
 def test_unknown_region_is_a_clear_error_that_lists_the_workspaces_regions(north) -> None:

@@ -17,6 +17,9 @@ from pydantic import BaseModel
 from scipy.optimize import minimize
 
 from tools.errors import InvalidArgument
+from tools.kpi import actual_value, find_target
+from tools.metrics import get_metric
+from tools.periods import Period, parse_period
 
 DEFAULT_SPLIT = {"technology": 0.40, "content": 0.30, "channels": 0.30}
 CATEGORY_ZH = {"technology": "技术类", "content": "内容类", "channels": "渠道类"}
@@ -274,10 +277,6 @@ def channel_roi(
 ) -> tuple[dict[str, float], dict[str, float]]:
     """Planned ROI per channel for a quarter (company-wide targets) and the ROI each achieved,
     the inputs of the >10% reallocation rule."""
-    from tools.kpi import actual_value
-    from tools.metrics import get_metric
-    from tools.periods import parse_period
-
     q = parse_period(quarter)
     t = targets
     plan_rows = t[
@@ -302,6 +301,29 @@ def region_share(targets: pd.DataFrame, region: str) -> float | None:
     total = float(regional["target"].sum())
     mine = float(regional[regional["region"] == region]["target"].sum())
     return mine / total if total and mine else None
+
+
+def period_share(targets: pd.DataFrame | None, period: Period) -> tuple[float, str | None]:
+    """The part of a year's budget a shorter period gets, and the year whose targets say so.
+
+    The period's share of its year's company revenue target (Q4 with 双十一 gets more than a
+    quarter of the year), read from the year before for a year without targets yet; else its share
+    of the year's calendar days (basis None)."""
+    if period.kind == "year":
+        return 1.0, None
+    revenue = get_metric("revenue")
+    for p in (period, period.year_earlier()):
+        year = parse_period(str(p.start.year))
+        whole = find_target(targets, revenue, year)
+        if whole is None:  # no row for the year: its four quarters
+            quarters = [
+                find_target(targets, revenue, parse_period(f"{year.label}-Q{i}")) for i in (1, 2, 3, 4)
+            ]
+            whole = sum(quarters) if all(q is not None for q in quarters) else None  # type: ignore[misc]
+        part = find_target(targets, revenue, p)
+        if whole and part:
+            return part / whole, year.label
+    return period.days / parse_period(str(period.start.year)).days, None
 
 
 MOVE_CAP = 0.20  # policy: one adjustment moves at most 20% of a channel's period budget
@@ -349,7 +371,7 @@ def propose_reallocations(
     min_gain: float = MIN_GAIN,
 ) -> list[Reallocation]:
     """When a channel's ROI misses plan by more than `threshold`, move money to the channel with
-    the highest marginal return, sized on both channels' curves (until their marginal returns
+    the highest marginal return among those not missing their own plan, sized on both channels' curves (until their marginal returns
     meet, at most `cap` of the source's period budget). A move that would gain less than
     `min_gain` of the source's period revenue is reported as "no change", not proposed as noise.
 
@@ -357,15 +379,20 @@ def propose_reallocations(
     """
     by = {c.channel: c for c in curves}
     budget = dict(budget)  # moves are applied in turn: a second move sees the first
+
+    def missing(ch: str) -> bool:
+        plan, c = plan_roi.get(ch), by.get(ch)
+        roi = (actual_roi or {}).get(ch, c.roi if c else None)
+        return bool(plan) and roi is not None and (plan - roi) / plan > threshold  # type: ignore[operator]
+
     out = []
     for ch, plan in sorted(plan_roi.items(), key=lambda kv: -budget.get(kv[0], 0.0)):
         c = by.get(ch)
-        if c is None or not plan or not budget.get(ch):
+        if c is None or not plan or not budget.get(ch) or not missing(ch):
             continue
         roi = (actual_roi or {}).get(ch, c.roi)
-        if (plan - roi) / plan <= threshold:
-            continue
-        others = [o for o in curves if o.channel != ch and o.channel in budget]
+        # money goes to a channel that is meeting its plan, never to another one being cut
+        others = [o for o in curves if o.channel != ch and o.channel in budget and not missing(o.channel)]
         if not others:
             continue
         spend = budget[ch]

@@ -54,19 +54,26 @@ def kpi_risks(lookups: list[dict], threshold_pct: float) -> list[Risk]:
     return out
 
 
+CPC_RISE_LINE = 10.0  # % a channel's CPC must rise for its cost to count as rising
+
+
+def cpc_rising(change_pct: float | None, rise_line: float = CPC_RISE_LINE) -> bool:
+    return change_pct is not None and change_pct > rise_line
+
+
 def concentration_risks(
     spend: dict[str, float],
     cpc_change_pct: dict[str, float | None],
     *,
     share_line: float = 0.3,
-    rise_line: float = 10.0,
+    rise_line: float = CPC_RISE_LINE,
 ) -> list[Risk]:
     """A channel with at least `share_line` of the spend whose CPC rose more than `rise_line` %."""
     total = sum(spend.values()) or 1.0
     out = []
     for channel, amount in sorted(spend.items(), key=lambda kv: -kv[1]):
         rise = cpc_change_pct.get(channel)
-        if amount / total >= share_line and rise is not None and rise > rise_line:
+        if amount / total >= share_line and cpc_rising(rise, rise_line):
             out.append(
                 Risk(
                     kind="concentration",

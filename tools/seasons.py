@@ -40,3 +40,32 @@ def month_shares(
         MonthShare(month=p.label, share=round(v / total, 4), festival=FESTIVALS.get(p.start.month))
         for p, v in rates.items()
     ]
+
+
+class MonthAmount(BaseModel):
+    month: str  # a month of the plan quarter
+    share: float
+    amount: float
+    festival: str | None = None
+
+
+def split_by_month(total: float, quarter: Period, shares: list[MonthShare]) -> list[MonthAmount]:
+    """A quarter's money by month in the shares its months had a year earlier, so the festival
+    month gets the weight its sales had; an even split without a year of history. The amounts add
+    up to `total` exactly."""
+    weights = [s.share for s in shares] if len(shares) == 3 else [1 / 3] * 3
+    whole = sum(weights) or 1.0
+    out, left = [], round(total, 2)
+    for i, w in enumerate(weights):
+        month = parse_period(f"{quarter.start.year}-{quarter.start.month + i:02d}")
+        amount = left if i == 2 else round(total * w / whole, 2)
+        left = round(left - amount, 2)
+        out.append(
+            MonthAmount(
+                month=month.label,
+                share=round(w / whole, 4),
+                amount=amount,
+                festival=FESTIVALS.get(month.start.month),
+            )
+        )
+    return out

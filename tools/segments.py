@@ -23,3 +23,11 @@ def region_focus(region_aov: float | None, company_aov: float | None, *, band: f
     if index < 1 - band:
         return "price"
     return "balanced"
+
+
+PILOT_REGIONS = 2  # the seeds' rule: try a new strategy in one or two regions before rolling it out
+
+
+def pilot_regions(deviation_pct: dict[str, float | None], n: int = PILOT_REGIONS) -> list[str]:
+    """Where to pilot: the `n` regions furthest below target (no deviation counts as on target)."""
+    return sorted(deviation_pct, key=lambda r: deviation_pct[r] or 0.0)[:n]

@@ -87,7 +87,7 @@ def build_draft(
     ctx = Ctx(services=services, ws=ws, lang=lang)
     region = scope.get("region")
     outline = _outline(services, section if kind == "section" else kind)  # type: ignore[arg-type]
-    ctx.queries = outline.get("queries", {})
+    ctx.outline = outline
     if kind == "section" and section == "budget":
         content = plan.budget(ctx, region, period, amount)
     elif kind == "section":

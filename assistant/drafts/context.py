@@ -6,11 +6,16 @@ data set version, time), so the number audit of an offline draft passes by const
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from assistant.drafts.document import Block, Citation
 from assistant.drafts.numbers import NumberRef, NumberSource
@@ -18,8 +23,27 @@ from assistant.engine.compose import excerpt, fmt_num, fmt_pct
 from assistant.services import Services
 from assistant.usecases import WorkspaceContext, kpis
 from tools.kpi import STATUS_ZH, KpiResult
+from tools.metrics import get_metric
 
 STATUS_EN = {"on_track": "on track", "watch": "watch", "off_target": "off target", "no_target": "no target"}
+
+
+@lru_cache(maxsize=4)
+def _prose(prompts_dir: str) -> Environment:
+    """The drafts' prose: `prompts/drafts/<lang>/<template>.md.j2`, one macro per sentence."""
+    return Environment(
+        loader=FileSystemLoader(str(Path(prompts_dir) / "drafts")),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=StrictUndefined,
+        autoescape=False,
+    )
+
+
+@lru_cache(maxsize=4)
+def _labels(prompts_dir: str) -> dict[str, dict[str, str]]:
+    path = Path(prompts_dir) / "drafts" / "labels.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 @dataclass
@@ -27,9 +51,10 @@ class Ctx:
     services: Services
     ws: WorkspaceContext
     lang: str
-    queries: dict[str, str] = field(default_factory=dict)  # the outline's knowledge-base searches
+    outline: dict[str, Any] = field(default_factory=dict)  # prompts/outlines/<kind>.yaml
     numbers: list[NumberRef] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
+    _modules: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def facts(self) -> pd.DataFrame:
@@ -38,6 +63,15 @@ class Ctx:
     @property
     def targets(self) -> pd.DataFrame:
         return self.ws.targets
+
+    @property
+    def queries(self) -> dict[str, str]:
+        """The outline's knowledge-base searches, by name (content, not code)."""
+        return self.outline.get("queries", {})
+
+    @property
+    def threshold_pct(self) -> float:
+        return self.ws.threshold * 100
 
     @property
     def version(self) -> int:
@@ -51,8 +85,27 @@ class Ctx:
     def latest_month(self) -> str:
         return self.ws.require_data().latest_month.label
 
-    def t(self, zh: str, en: str) -> str:
-        return zh if self.lang == "zh" else en
+    def say(self, template: str, macro: str, **facts: Any) -> str:
+        """A sentence from the draft templates, given typed facts. Figures go through `fig` inside
+        the template, so each one printed is registered with its provenance."""
+        module = self._modules.get(template)
+        if module is None:
+            env = _prose(str(self.services.settings.prompts_dir))
+            module = env.get_template(f"{self.lang}/{template}.md.j2").make_module(
+                {"fig": self.fig, "status": self.status, "metric": self.metric_name}
+            )
+            self._modules[template] = module
+        # a macro is one paragraph: its line breaks are for reading the template only (they join
+        # Chinese with nothing and English with a space)
+        text = str(getattr(module, macro)(**facts))
+        return re.sub(r"\s*\n\s*", "" if self.lang == "zh" else " ", text.strip())
+
+    def label(self, key: str) -> str:
+        """A table heading or short label from `prompts/drafts/labels.yaml`."""
+        return _labels(str(self.services.settings.prompts_dir))[key][self.lang]
+
+    def metric_name(self, key: str) -> str:
+        return get_metric(key).name(self.lang)
 
     def src(self, tool: str, **inputs: Any) -> NumberSource:
         return NumberSource(
@@ -69,7 +122,7 @@ class Ctx:
         """Format a figure and record its provenance."""
         if value is None:
             return "—"
-        text = fmt_pct(value) if pct else fmt_num(value, unit, digits)
+        text = fmt_pct(value) if pct else fmt_num(value, unit, digits, self.lang)
         self.numbers.append(NumberRef(text=text, value=float(value), source=source))
         return text
 
@@ -89,6 +142,15 @@ class Ctx:
                 self.citations.append(existing)
             found.append(existing)
         return found
+
+    def point(self, query: str) -> str:
+        """The sentence of the best passage for `query` that shares most of its words, cited: a
+        SWOT cell states the opportunity itself, not the passage's heading."""
+        c = self.cite(query, 1)[0]
+        words = query.split()
+        sentences = [x.strip(" -•") for x in re.split(r"[。；;，\n]|,(?!\d)", c.text) if x.strip(" -•")]
+        best = max(sentences, key=lambda x: sum(w in x for w in words), default=c.heading)
+        return f"{excerpt(best, 40)} [{c.n}]"
 
     def quotes(self, query: str, k: int = 2) -> Block:
         lines = [

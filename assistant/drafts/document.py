@@ -38,9 +38,7 @@ class Section(BaseModel):
                 )
             elif b.type == "chart" and b.chart:
                 parts.append(
-                    chart(b.chart)
-                    if chart
-                    else f"*{b.chart.get('title', 'chart')}*（图表见导出与界面 / chart in the exports and the UI）"
+                    chart(b.chart) if chart else f"*{b.chart.get('title', 'chart')}*{b.chart.get('note', '')}"
                 )
         return "\n\n".join(parts)
 

@@ -7,6 +7,7 @@ import base64
 import contextlib
 import functools
 import io
+import re
 
 from assistant.drafts.document import Block, DraftDoc
 
@@ -82,6 +83,13 @@ def _table(document, block: Block) -> None:
             cell.text = text
 
 
+def _runs(paragraph, text: str) -> None:
+    """A line of the draft's Markdown as runs: **bold** spans bold, the rest plain."""
+    for i, part in enumerate(re.split(r"\*\*(.+?)\*\*", text)):
+        if part:
+            paragraph.add_run(part).bold = i % 2 == 1
+
+
 def to_docx(doc: DraftDoc) -> bytes:
     import docx
     from docx.oxml.ns import qn
@@ -94,22 +102,22 @@ def to_docx(doc: DraftDoc) -> bytes:
         qn("w:eastAsia"), "Microsoft YaHei"
     )  # Chinese text needs the East Asian font slot
     document.add_heading(doc.title, level=0)
-    meta = f"{doc.engine} · {doc.model}" + (f" · {doc.period}" if doc.period else "")
-    document.add_paragraph(meta).italic = True
+    meta = ("草稿，待评审" if doc.lang == "zh" else "Draft for review") + f" · {doc.model}"
+    document.add_paragraph().add_run(meta + (f" · {doc.period}" if doc.period else "")).italic = True
     for section in doc.sections:
         document.add_heading(section.title, level=1)
         for block in section.blocks:
             if block.type == "paragraph":
                 for line in block.text.splitlines():
                     if line.startswith("- "):
-                        document.add_paragraph(line[2:], style="List Bullet")
+                        _runs(document.add_paragraph(style="List Bullet"), line[2:])
                     elif line.strip():
-                        document.add_paragraph(line)
+                        _runs(document.add_paragraph(), line)
             elif block.type == "table":
                 _table(document, block)
             elif block.type == "chart" and block.chart:
                 document.add_picture(io.BytesIO(chart_png(block.chart, doc.lang)), width=Inches(6))
-    if doc.citations:
+    if doc.citations and not any(s.id == "basis" for s in doc.sections):
         document.add_heading("参考资料" if doc.lang == "zh" else "References", level=1)
         for c in doc.citations:
             document.add_paragraph(f"[{c.n}] {c.title} · {c.heading}（{c.doc_id}, {c.chunk_id}）")

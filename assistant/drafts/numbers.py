@@ -11,6 +11,7 @@ skipped; ratios ("ROI 8", "9倍") are figures.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -31,8 +32,13 @@ _SKIP = re.compile(
     re.M,
 )
 _NUMBER = re.compile(
-    r"(?<![A-Za-z0-9_.])([-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?)\s*(%|万|亿)?\s*(元|块|倍|x(?![a-z])|次|人)?"
+    r"(?:(RMB|CNY|¥|￥)\s*)?"  # English money: RMB 52.89 million, ¥3.2M
+    r"(?<![A-Za-z0-9_.])([-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?)"
+    r"\s*(%|万|亿|million\b|mn\b|M\b|billion\b|bn\b|thousand\b|k\b)?"
+    r"\s*(元|块|倍|x(?![a-z])|次|人|yuan\b|RMB\b|CNY\b|times\b)?"
 )
+_SCALE = {"万": 1e4, "亿": 1e8, "thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "M": 1e6}
+_SCALE |= {"billion": 1e9, "bn": 1e9}
 _UNIT = {
     "%": "percent",
     "元": "money",
@@ -41,6 +47,10 @@ _UNIT = {
     "x": "ratio",
     "次": "count",
     "人": "count",
+    "yuan": "money",
+    "RMB": "money",
+    "CNY": "money",
+    "times": "ratio",
 }
 _YEAR = re.compile(r"^20\d{2}$")
 
@@ -92,21 +102,22 @@ def _decimals(raw: str) -> int:
 
 
 def parse_figures(text: str) -> list[Figure]:
-    """Every figure in a text, normalised (万 → ×1e4, 亿 → ×1e8, % kept as the percent number)."""
+    """Every figure in a text, normalised (万 → ×1e4, 亿 → ×1e8, million → ×1e6, % kept as the
+    percent number); RMB/¥ before a figure or yuan after it make it money."""
     cleaned = _SKIP.sub(" ", normalise(text))
     out = []
     for m in _NUMBER.finditer(cleaned):
-        raw, unit, measure = m.group(1), m.group(2) or "", m.group(3) or ""
-        if _YEAR.match(raw) and not unit:
+        money, raw, unit, measure = m.group(1), m.group(2), m.group(3) or "", m.group(4) or ""
+        if _YEAR.match(raw) and not unit and not money:
             continue
         value = float(raw.replace(",", ""))
-        scale = {"万": 1e4, "亿": 1e8}.get(unit, 1.0)
+        scale = _SCALE.get(unit, 1.0)
         out.append(
             Figure(
                 text=m.group(0).strip(),
                 value=value * scale,
-                decimals=_decimals(raw) - (4 if unit == "万" else 8 if unit == "亿" else 0),
-                unit="percent" if unit == "%" else _UNIT.get(measure, ""),
+                decimals=_decimals(raw) - round(math.log10(scale)),
+                unit="percent" if unit == "%" else "money" if money else _UNIT.get(measure, ""),
             )
         )
     return out

@@ -30,6 +30,8 @@ def fmt_num(v: float | None, unit: str = "", digits: int = 2, lang: str = "zh") 
         return "—"
     if unit == "%":
         return f"{v:.{digits}f}%"
+    if unit in ("次", "人"):  # counts are whole
+        digits = 0
     if unit == "倍":
         return f"{v:.{digits}f}" if lang == "zh" else f"{v:.{digits}f}x"
     if lang == "en":

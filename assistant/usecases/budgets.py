@@ -14,6 +14,7 @@ from tools.budget import (
     budget_allocate,
     channel_roi,
     fit_curves,
+    period_share,
     propose_reallocations,
     region_share,
 )
@@ -21,6 +22,7 @@ from tools.errors import InvalidArgument
 from tools.kpi import actual_value, covered_days
 from tools.metrics import get_metric
 from tools.periods import parse_period, quarter_of
+from tools.seasons import MonthAmount, month_shares, split_by_month
 
 
 class BudgetPlan(Allocation):
@@ -36,6 +38,11 @@ class BudgetPlan(Allocation):
     total_basis: str  # given | annual_budget | region_share
     annual_budget: float | None = None
     region_share: float | None = None
+    period_share: float | None = None  # of the annual budget, for a period shorter than a year
+    period_share_basis: str | None = None  # the year whose revenue targets gave it; None: calendar days
+    # a quarter's money by month, in the same quarter's calendar-day shares a year earlier
+    by_month: list[MonthAmount] = Field(default_factory=list)
+    by_month_basis: str | None = None  # the quarter whose shares it follows; None for an even split
 
 
 def allocate(
@@ -53,8 +60,9 @@ def allocate(
     and propose reallocations for channels whose ROI missed plan in `period` by more than the rule.
 
     Args:
-        total: the amount; default the workspace's annual budget (for a region: its share of it,
-            by the region's share of the quarterly revenue targets).
+        total: the amount; default the workspace's annual budget, for a quarter or month its share
+            of the year's revenue targets (else of the year's days), for a region its share of the
+            quarterly revenue targets.
         period: the period the money is for (2027-Q1, 2026-12, 2027); default the latest complete
             quarter. Reallocations are judged on the latest complete quarter of data up to it.
         region: allocate over this region's channel history only.
@@ -88,6 +96,8 @@ def allocate(
         total, basis = annual * share, "region_share"
     else:
         total, basis = annual, "annual_budget"
+    part, part_basis = (1.0, None) if basis == "given" else period_share(ctx.targets, asked)
+    total = round(float(total) * part, 2)  # a quarter gets its share of the year's money, not all of it
     if channel:
         return BudgetPlan(
             total=float(total),
@@ -116,6 +126,11 @@ def allocate(
         max_share=max_share,
     )
     split = _by_region(ctx, float(total), quarter.label) if by == "region" and not region else []
+    months, basis_q = [], None
+    if asked.kind == "quarter":
+        shares = month_shares(ctx.facts, asked.year_earlier(), region=region)
+        months = split_by_month(float(total), asked, shares)
+        basis_q = asked.year_earlier().label if shares else None
     return BudgetPlan(
         **allocation.model_dump(),
         period=asked.label,
@@ -126,26 +141,35 @@ def allocate(
         total_basis=basis,
         annual_budget=annual,
         region_share=None if share is None else round(share, 4),
+        period_share=None if part == 1.0 else round(part, 4),
+        period_share_basis=part_basis,
+        by_month=months,
+        by_month_basis=basis_q,
     )
+
+
+def region_shares(
+    ctx: WorkspaceContext, quarter: str, channel: str | None = None
+) -> tuple[dict[str, float], str]:
+    """Each region's share of a budget, and what it rests on: "targets" (its share of the revenue
+    targets) or, for one channel or without regional targets, the quarter whose revenue split it."""
+    shares = {r: None if channel else region_share(ctx.targets, r) for r in ctx.regions}
+    if all(v is not None for v in shares.values()):
+        return {r: float(v or 0.0) for r, v in shares.items()}, "targets"
+    revenue = get_metric("revenue")
+    p = parse_period(quarter)
+    values = {r: actual_value(ctx.facts, revenue, p, region=r, channel=channel) or 0.0 for r in ctx.regions}
+    whole = sum(values.values()) or 1.0
+    return {r: v / whole for r, v in values.items()}, p.label
 
 
 def _by_region(
     ctx: WorkspaceContext, total: float, quarter: str, channel: str | None = None
 ) -> list[dict[str, float | str]]:
-    """Regions' shares: of the revenue targets, or (for one channel, or without targets) of the
-    quarter's revenue."""
-    shares = {r: None if channel else region_share(ctx.targets, r) for r in ctx.regions}
-    if any(v is None for v in shares.values()):
-        revenue = get_metric("revenue")
-        p = parse_period(quarter)
-        values = {
-            r: actual_value(ctx.facts, revenue, p, region=r, channel=channel) or 0.0 for r in ctx.regions
-        }
-        whole = sum(values.values()) or 1.0
-        shares = {r: v / whole for r, v in values.items()}
+    shares, _ = region_shares(ctx, quarter, channel)
     return [
-        {"region": r, "share": round(float(v or 0.0), 4), "amount": round(total * float(v or 0.0), 2)}
-        for r, v in sorted(shares.items(), key=lambda kv: -(kv[1] or 0.0))
+        {"region": r, "share": round(v, 4), "amount": round(total * v, 2)}
+        for r, v in sorted(shares.items(), key=lambda kv: -kv[1])
     ]
 
 

@@ -11,7 +11,7 @@ from assistant.usecases import budgets
 
 def adjustment(ctx: Ctx, period: str | None) -> dict[str, list[Block]]:
     p = period or ctx.latest_month
-    rule = ctx.cite("每周监测 每月评估 偏差超过 10% 启动调整", 1)[0]
+    rule = ctx.cite(ctx.queries["cadence"], 1)[0]
     metrics = tuple(
         m for m in ("cac", "roi", "revenue", "conversions", "repurchase_rate") if m in ctx.ws.metrics
     )
@@ -23,26 +23,24 @@ def adjustment(ctx: Ctx, period: str | None) -> dict[str, list[Block]]:
     for r, _ in off[:3]:
         analysis += problems(ctx, r.metric, p)
     if not analysis:
-        analysis = [
-            Block(
-                type="paragraph",
-                text=ctx.t(
-                    "本期没有指标超过偏差阈值。", "No KPI is past the deviation threshold this period."
-                ),
-            )
-        ]
+        analysis = [Block(type="paragraph", text=ctx.say("adjustment", "nothing_off"))]
     # the money to move is the period's own channel spend, sized on the response curves
     adj = budgets.adjustments(ctx.ws, period=p)
     bsrc = ctx.src("budget_adjustments", period=adj.period, review_period=adj.review_period)
+    cpc, basis = risks.cpc_changes(ctx, p, list(adj.spend))
     chart = chart_block(ctx, off[0][0].metric if off else "cac", p)
     risk = risks.block(ctx, risks.find(ctx, looked, adj, p))
     return {
         "background": [
             Block(
                 type="paragraph",
-                text=ctx.t(
-                    f"按“每周监测、每月评估、偏差超过 10% 启动调整”的机制 [{rule.n}]，评估 {p} 的核心 KPI。",
-                    f"Under the rule “monitor weekly, review monthly, adjust past a 10% deviation” [{rule.n}], this reviews the core KPIs of {p}.",
+                text=ctx.say(
+                    "adjustment",
+                    "background",
+                    period=p,
+                    threshold_pct=ctx.threshold_pct,
+                    n=rule.n,
+                    src=ctx.src("workspace", setting="threshold"),
                 ),
             )
         ],
@@ -50,7 +48,13 @@ def adjustment(ctx: Ctx, period: str | None) -> dict[str, list[Block]]:
         "analysis": analysis,
         "recommendations": [
             realloc_lines(
-                ctx, adj.moves, bsrc, spend=adj.spend, period=adj.period, effective_from=adj.effective_from
+                ctx,
+                adj.moves,
+                bsrc,
+                spend=adj.spend,
+                period=adj.period,
+                effective_from=adj.effective_from,
+                cpc=(cpc, basis, ctx.src("kpi_lookup", metric="cpc", period=p, compare=basis)),
             )
         ],
         "risks": [risk],
