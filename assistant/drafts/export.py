@@ -93,7 +93,7 @@ def _runs(paragraph, text: str) -> None:
 def to_docx(doc: DraftDoc) -> bytes:
     import docx
     from docx.oxml.ns import qn
-    from docx.shared import Inches
+    from docx.shared import Inches, Pt
 
     document = docx.Document()
     style = document.styles["Normal"]
@@ -101,6 +101,7 @@ def to_docx(doc: DraftDoc) -> bytes:
     style.element.rPr.rFonts.set(
         qn("w:eastAsia"), "Microsoft YaHei"
     )  # Chinese text needs the East Asian font slot
+    style.paragraph_format.space_before = Pt(6)  # a paragraph after a table does not touch it
     document.add_heading(doc.title, level=0)
     meta = ("草稿，待评审" if doc.lang == "zh" else "Draft for review") + f" · {doc.model}"
     document.add_paragraph().add_run(meta + (f" · {doc.period}" if doc.period else "")).italic = True
