@@ -7,6 +7,8 @@ const STRINGS = {
     good: "有用", bad: "没用", feedbackComment: "可选：说说原因", thanks: "已记录反馈", signOut: "退出",
     // filled from the workspace (GET /api/workspace): its own regions and latest periods
     starters: (w) => [w.region ? `帮我起草${w.region}${w.nextQuarter}的资源与预算部分` : `帮我起草${w.nextQuarter}的资源与预算部分`, `为什么${w.quarter}获客成本超标？`, "各区域的推广策略建议", `写一份${w.month}的计划调整报告`, "预测未来12周的销售额"],
+    kinds: { section: "计划章节", regional: "区域策略", adjustment: "调整报告" },
+    sections: { goals: "背景与目标", market: "市场环境与竞争", strategy: "核心策略与举措", budget: "资源与预算", monitoring: "监控与评估", responsibilities: "职责分工与时间表" },
     newDraft: "新建草稿", kind: "类型", section: "章节", region: "区域", channel: "渠道", period: "期间", create: "生成",
     state: { draft: "草稿", in_review: "评审中", changes_requested: "需修改", approved: "已批准" },
     submit: "提交评审", approve: "批准", requestChanges: "退回修改", withdraw: "撤回", edit: "编辑", save: "保存", cancel: "取消",
@@ -24,6 +26,8 @@ const STRINGS = {
     placeholder: "Ask something, e.g. what are the rules for allocating the budget?", copy: "Copy", export: "Export", rename: "Rename",
     good: "Helpful", bad: "Not helpful", feedbackComment: "Optional: tell us why", thanks: "Feedback saved", signOut: "Sign out",
     starters: (w) => [w.region ? `Draft the budget section for ${w.region} for ${w.nextQuarter}` : `Draft the budget section for ${w.nextQuarter}`, `Why is CAC off target in ${w.quarter}?`, "Suggest a regional strategy for each region", `Write an adjustment report for ${w.month}`, "Forecast revenue for the next 12 weeks"],
+    kinds: { section: "Plan section", regional: "Regional strategy", adjustment: "Adjustment report" },
+    sections: { goals: "Background and goals", market: "Market and competition", strategy: "Core strategy", budget: "Resources and budget", monitoring: "Monitoring and evaluation", responsibilities: "Responsibilities and timeline" },
     newDraft: "New draft", kind: "Kind", section: "Section", region: "Region", channel: "Channel", period: "Period", create: "Create",
     state: { draft: "draft", in_review: "in review", changes_requested: "changes requested", approved: "approved" },
     submit: "Submit for review", approve: "Approve", requestChanges: "Request changes", withdraw: "Withdraw", edit: "Edit", save: "Save", cancel: "Cancel",
