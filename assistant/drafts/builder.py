@@ -17,7 +17,7 @@ import yaml
 from assistant.drafts.context import STATUS_EN, Ctx  # noqa: F401 - re-exported
 from assistant.drafts.document import Block, DraftDoc, Section
 from assistant.drafts.numbers import audit_text
-from assistant.drafts.sections import adjustment, plan, regional
+from assistant.drafts.sections import adjustment, budget, plan, regional
 from assistant.services import Services
 from assistant.usecases import WorkspaceContext, workspace_context
 from tools.errors import DataError, PlannerError
@@ -89,7 +89,7 @@ def build_draft(
     outline = _outline(services, section if kind == "section" else kind)  # type: ignore[arg-type]
     ctx.outline = outline
     if kind == "section" and section == "budget":
-        content = plan.budget(ctx, region, period, amount)
+        content = budget.budget(ctx, region, period, amount)
     elif kind == "section":
         content = PLAN_SECTIONS[section](ctx, region, period)  # type: ignore[index]
     elif kind == "regional":
