@@ -3,43 +3,65 @@
 Each tool returns (content, artifact): the content is compact JSON the model reads; the artifact
 keeps the full structured result plus provenance (tool, inputs, data set version, time) for the
 API, the UI and the number audit.
-"""
 
-from __future__ import annotations
+The schemas a model sees are typed from the workspace: `metric`, `region` and `channel` are enums
+of its own metrics, regions and channels, periods have a pattern, counts have bounds, and each
+argument's description comes from the Google-style docstring (`parse_docstring`). A value outside
+the schema goes back to the model as a short error it can correct.
+
+(No `from __future__ import annotations` here: the annotations are evaluated when the tools are
+built, so they can name the workspace's own values.)
+"""
 
 import functools
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from langchain.tools import ToolRuntime
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import BaseTool, ToolException, tool
+from pydantic import Field, ValidationError
 
+from assistant.engine.compose import excerpt
 from assistant.errors import PlannerError
 from assistant.services import Services
 from assistant.usecases import WorkspaceContext, budgets, diagnosis, forecasts, kpis, workspace_context
 
 
 def _dump(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, default=str)
+    """What the model reads of a result: compact JSON without empty fields."""
+    return json.dumps(_drop_empty(obj), ensure_ascii=False, default=str, separators=(",", ":"))
+
+
+def _drop_empty(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _drop_empty(v) for k, v in obj.items() if v not in (None, [], {}, "")}
+    if isinstance(obj, list):
+        return [_drop_empty(v) for v in obj]
+    return obj
 
 
 def _citation_offset(runtime: ToolRuntime | None) -> int:
-    """Where this search's citation numbers start, so that [n] is unique within a turn.
+    """Where this call's citation numbers start, so that [n] is unique within a conversation.
 
-    Earlier steps count their actual passages; searches issued earlier in the same step (they run
-    in parallel, so their results are not in yet) reserve their `k`.
+    The turn starts after the numbers earlier turns used (`TurnContext.citation_base`); earlier
+    steps of this turn count their actual passages; searches issued earlier in the same step (they
+    run in parallel, so their results are not in yet) reserve their `k`.
     """
     if runtime is None:
         return 0
-    n = 0
+    n = getattr(runtime.context, "citation_base", 0) or 0
     messages = runtime.state.get("messages", [])
     for msg in reversed(messages):
         if isinstance(msg, HumanMessage):
             break
-        if isinstance(msg, ToolMessage) and msg.name == "search_knowledge" and isinstance(msg.artifact, dict):
+        if (
+            isinstance(msg, ToolMessage)
+            and msg.name in ("search_knowledge", "create_draft")
+            and isinstance(msg.artifact, dict)
+        ):
             n += len(msg.artifact.get("passages", []))
     step = next((m for m in reversed(messages) if isinstance(m, AIMessage) and m.tool_calls), None)
     if step is not None:
@@ -53,14 +75,45 @@ def _citation_offset(runtime: ToolRuntime | None) -> int:
 
 @dataclass(frozen=True)
 class TurnContext:
-    """Who is asking, for tools that act on their behalf (a draft's author)."""
+    """What a turn's tools and prompt need beyond the workspace: who is asking (a draft's author),
+    where this turn's citation numbers start (they run on across a conversation), and the system
+    prompt rendered for this turn."""
 
     user_id: int | None = None
+    citation_base: int = 0
+    system_prompt: str = ""
+
+
+PERIOD = r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2])|-W\d{1,2})?$"
+Period = Annotated[str, Field(pattern=PERIOD)]
+
+
+def _choice(values: tuple[str, ...]) -> Any:
+    """An enum of the workspace's values (a plain string where it has none)."""
+    return Literal[values] if values else str  # type: ignore[valid-type]
+
+
+def _invalid(error: ValidationError) -> str:
+    """A schema violation as the model should read it: which argument, what was given, what is allowed."""
+    parts = []
+    for e in error.errors():
+        where = ".".join(str(x) for x in e["loc"])
+        allowed = (e.get("ctx") or {}).get("expected")
+        parts.append(
+            f"{where}: {e.get('input')!r} is not allowed"
+            + (f"; use one of {allowed}" if allowed else f" ({e['msg']})")
+        )
+    return "Error: " + "; ".join(parts) + ". Call the tool again with valid arguments."
 
 
 def build_tools(services: Services, *, workspace: str = "default") -> list[BaseTool]:
     def context() -> WorkspaceContext:
         return workspace_context(services, workspace)
+
+    shape = context()
+    Metric = _choice(shape.metrics)  # the types of this workspace
+    Region = _choice(shape.regions)
+    Channel = _choice(shape.channels)
 
     def provenance(ctx: WorkspaceContext, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -70,10 +123,10 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
             "at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
 
-    @tool(response_format="content_and_artifact")
+    @tool(response_format="content_and_artifact", parse_docstring=True)
     def search_knowledge(
-        query: str,
-        k: int = 5,
+        query: Annotated[str, Field(min_length=1, max_length=500)],
+        k: Annotated[int, Field(ge=1, le=10)] = 5,
         type: Literal["playbook", "case", "policy"] | None = None,
         runtime: ToolRuntime[TurnContext] = None,  # type: ignore[assignment]
     ) -> tuple[str, dict]:  # type: ignore[assignment]
@@ -101,12 +154,12 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
             "provenance": {"tool": "search_knowledge", "inputs": {"query": query, "k": k, "type": type}},
         }
 
-    @tool(response_format="content_and_artifact")
+    @tool(response_format="content_and_artifact", parse_docstring=True)
     def kpi_lookup(
-        metric: str,
-        period: str | None = None,
-        region: str | None = None,
-        channel: str | None = None,
+        metric: Metric,
+        period: Period | None = None,
+        region: Region | None = None,
+        channel: Channel | None = None,
         compare: str | float | None = None,
     ) -> tuple[str, dict]:
         """Look up a KPI's actual value for a period and slice, against a comparison base.
@@ -136,13 +189,13 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
         }
         return _dump(out), {"result": out, "provenance": provenance(ctx, "kpi_lookup", inputs)}
 
-    @tool(response_format="content_and_artifact")
+    @tool(response_format="content_and_artifact", parse_docstring=True)
     def kpi_rank(
-        metric: str,
+        metric: Metric,
         by: Literal["region", "channel"],
-        period: str | None = None,
-        region: str | None = None,
-        channel: str | None = None,
+        period: Period | None = None,
+        region: Region | None = None,
+        channel: Channel | None = None,
         order: Literal["desc", "asc"] | None = None,
     ) -> tuple[str, dict]:
         """Rank the workspace's regions or channels by a KPI in a period, each with its target.
@@ -163,12 +216,12 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
         inputs = {"metric": metric, "by": by, "period": result.period, "region": region, "channel": channel}
         return _dump(out), {"result": out, "provenance": provenance(ctx, "kpi_rank", inputs)}
 
-    @tool(response_format="content_and_artifact")
+    @tool(response_format="content_and_artifact", parse_docstring=True)
     def kpi_diagnose(
-        metric: str,
-        period: str | None = None,
-        region: str | None = None,
-        channel: str | None = None,
+        metric: Metric,
+        period: Period | None = None,
+        region: Region | None = None,
+        channel: Channel | None = None,
         lang: Literal["zh", "en"] = "zh",
     ) -> tuple[str, dict]:
         """Explain why a KPI is off target: the regions, channels and region×channel cells that drive the gap, strongest first.
@@ -197,13 +250,13 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
         inputs = {"metric": metric, "period": result.period, "region": region, "channel": channel}
         return _dump(slim), {"result": out, "provenance": provenance(ctx, "kpi_diagnose", inputs)}
 
-    @tool(response_format="content_and_artifact")
+    @tool(response_format="content_and_artifact", parse_docstring=True)
     def forecast(
-        metric: str,
-        period: str | None = None,
-        horizon: int | None = None,
-        region: str | None = None,
-        channel: str | None = None,
+        metric: Metric,
+        period: Period | None = None,
+        horizon: Annotated[int, Field(ge=1, le=104)] | None = None,
+        region: Region | None = None,
+        channel: Channel | None = None,
     ) -> tuple[str, dict]:
         """Forecast a KPI: the total (or a ratio's average) over a planning period with its 80% interval and base/stretch targets, or `horizon` steps ahead with a backtest.
 
@@ -227,12 +280,12 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
         inputs = {"metric": metric, "period": summary.period, "region": region, "channel": channel}
         return _dump(out), {"result": out, "provenance": provenance(ctx, "forecast", inputs)}
 
-    @tool(response_format="content_and_artifact")
+    @tool(response_format="content_and_artifact", parse_docstring=True)
     def budget_allocate(
-        total: float | None = None,
-        period: str | None = None,
-        region: str | None = None,
-        channel: str | None = None,
+        total: Annotated[float, Field(gt=0)] | None = None,
+        period: Period | None = None,
+        region: Region | None = None,
+        channel: Channel | None = None,
         by: Literal["channel", "region"] = "channel",
     ) -> tuple[str, dict]:
         """Allocate a marketing budget: 40% technology / 30% content / 30% channels, and the channel share split by fitted response curves under ROI rules (floor 4, bonus above 6), with reallocations for channels whose ROI misses plan by more than 10%.
@@ -247,18 +300,27 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
         ctx = context()
         result = budgets.allocate(ctx, total=total, period=period, region=region, channel=channel, by=by)
         out = result.model_dump()
+        slim = out | {
+            "channels": [
+                {
+                    k: c[k]
+                    for k in ("channel", "amount", "share_of_channels", "historical_roi", "expected_roi")
+                }
+                for c in out["channels"]
+            ]
+        }
         inputs = {"total": result.total, "period": result.period, "region": region}
-        return _dump(out), {"result": out, "provenance": provenance(ctx, "budget_allocate", inputs)}
+        return _dump(slim), {"result": out, "provenance": provenance(ctx, "budget_allocate", inputs)}
 
-    @tool(response_format="content_and_artifact")
+    @tool(response_format="content_and_artifact", parse_docstring=True)
     def create_draft(
         kind: Literal["section", "regional", "adjustment"],
         section: Literal["goals", "market", "strategy", "budget", "monitoring", "responsibilities"]
         | None = None,
-        region: str | None = None,
-        period: str | None = None,
+        region: Region | None = None,
+        period: Period | None = None,
         lang: Literal["zh", "en"] = "zh",
-        amount: float | None = None,
+        amount: Annotated[float, Field(gt=0)] | None = None,
         runtime: ToolRuntime[TurnContext] = None,  # type: ignore[assignment]
     ) -> tuple[str, dict]:
         """Draft a plan section, a regional strategy or an adjustment report from the KPI data and
@@ -307,7 +369,21 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
         body = doc.markdown_body()
         for c in sorted(doc.citations, key=lambda c: -c.n):  # renumber after earlier citations in the turn
             body = body.replace(f"[{c.n}]", f"[{offset + c.n}]")
-        content = f"draft_id: {stored['id']}\n\n{body}"
+        content = _dump(
+            {
+                "draft_id": stored["id"],
+                "title": stored["title"],
+                "state": stored["state"],
+                "audit": stored["audit"],
+                # the sections and their opening lines: the draft itself is on the drafts page
+                "summary": [
+                    {"section": sec.title, "opening": excerpt(sec.markdown(level=3).split("\n", 2)[-1], 160)}
+                    for sec in doc.sections
+                    if sec.id != "basis"
+                ],
+                "citations": [{"n": p["n"], "title": p["title"]} for p in passages],
+            }
+        )
         return content, {
             "draft": {
                 "id": stored["id"],
@@ -325,6 +401,7 @@ def build_tools(services: Services, *, workspace: str = "default") -> list[BaseT
         # result it can correct, instead of ending the turn.
         t.func = _as_tool_errors(t.func)  # type: ignore[attr-defined]
         t.handle_tool_error = True
+        t.handle_validation_error = _invalid
     return tools
 
 

@@ -9,6 +9,7 @@ turn never loses the conversation.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import weakref
@@ -18,16 +19,28 @@ from typing import Any
 
 import openai
 from langchain.agents import create_agent
+from langchain.agents.middleware import ModelRequest, dynamic_prompt
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    ToolMessage,
+    trim_messages,
+)
+from langchain_core.utils.function_calling import convert_to_openai_tool
 from langgraph.errors import GraphRecursionError
 from sqlalchemy import select
 
 from assistant.agent_middleware import return_malformed_tool_calls
+from assistant.agent_prompt import system_prompt
 from assistant.agent_tools import TurnContext, build_tools
 from assistant.db import Conversation, Message
 from assistant.engine.intents import Vocabulary
 from assistant.errors import NotFound
+from assistant.kb.tokens import count_tokens
+from assistant.llm import ThinkSplitter, strip_think
 from assistant.services import Services
 from assistant.usecases import workspace_context
 
@@ -78,8 +91,80 @@ def _numbers_in(value: Any) -> list[float]:
     return []
 
 
+def citation_numbers(message: Message) -> list[int]:
+    """The citation numbers a stored answer used or was shown (its tools' passages included)."""
+    shown = [c["n"] for c in message.citations or []]
+    for call in message.tool_calls or []:
+        shown += [p["n"] for p in ((call.get("output") or {}).get("passages") or []) if "n" in p]
+    return shown
+
+
+RECORD_CHARS = 1200  # how much of a tool result an earlier turn keeps for the next ones
+
+
+def record(name: str, content: str) -> str:
+    """The compact record of one tool result kept with the answer: what the model read, cut short
+    (a search keeps its passages' numbers and titles, not their text)."""
+    if name == "search_knowledge":
+        heads = re.findall(r"^\[\d+\] [^\n]*", content, re.M)
+        return "\n".join(heads)[:RECORD_CHARS]
+    return content if len(content) <= RECORD_CHARS else content[:RECORD_CHARS] + "…"
+
+
+def replay(calls: list[dict[str, Any]]) -> list[BaseMessage]:
+    """An earlier turn's tool calls and their recorded results, as the messages the model saw."""
+    kept = [c for c in calls if c.get("record") is not None and c.get("id")]
+    if not kept:
+        return []
+    ask = AIMessage(
+        content="",
+        tool_calls=[{"id": c["id"], "name": c["name"], "args": c.get("args") or {}} for c in kept],
+    )
+    return [ask] + [
+        ToolMessage(
+            content=c["record"], tool_call_id=c["id"], name=c["name"], status=c.get("status") or "success"
+        )
+        for c in kept
+    ]
+
+
+def message_tokens(messages: list[BaseMessage]) -> int:
+    """Tokens a list of messages takes in a request (content, tool calls, and a few per message)."""
+    total = 0
+    for m in messages:
+        total += 4 + count_tokens(
+            m.content if isinstance(m.content, str) else json.dumps(m.content, ensure_ascii=False)
+        )
+        if isinstance(m, AIMessage) and m.tool_calls:
+            total += count_tokens(json.dumps(m.tool_calls, ensure_ascii=False, default=str))
+    return total
+
+
 def cited_numbers(answer: str) -> set[int]:
     return {int(n) for n in re.findall(r"\[(\d{1,3})\]", answer)}
+
+
+_SECRET = re.compile(r"(sk-|Bearer\s+|api[_-]?key[\"'=:\s]+)[A-Za-z0-9._\-]{6,}", re.I)
+
+
+def _provider_says(exc: openai.APIStatusError) -> str:
+    """What the provider's error body says (its message), secrets masked, kept short."""
+    body = exc.body
+    if isinstance(body, dict):
+        detail = body.get("error", body)
+        text = detail.get("message") if isinstance(detail, dict) else str(detail)
+    else:
+        text = str(body or exc.message or "")
+    return _SECRET.sub(r"\1***", str(text or ""))[:300]
+
+
+def _dropped(exc: BaseException) -> bool:
+    """A connection that broke mid-stream (worth one retry when nothing reached the user yet)."""
+    import httpx
+
+    return isinstance(exc, openai.APIConnectionError | httpx.TransportError) and not isinstance(
+        exc, openai.APITimeoutError
+    )
 
 
 def friendly_error(exc: BaseException) -> str:
@@ -90,7 +175,12 @@ def friendly_error(exc: BaseException) -> str:
             "The language model is rate-limiting requests (429). Your message is saved; please retry shortly."
         )
     if isinstance(exc, openai.APIStatusError):
-        return f"The language model endpoint returned an error ({exc.status_code}). Your message is saved; please retry."
+        said = _provider_says(exc)
+        return (
+            f"The language model endpoint returned an error ({exc.status_code})"
+            + (f": {said}" if said else "")
+            + ". Your message is saved; please retry."
+        )
     if isinstance(exc, openai.APIConnectionError):
         return "Cannot reach the language model endpoint. Check PLANNER_LLM_BASE_URL; your message is saved."
     if isinstance(exc, GraphRecursionError):
@@ -118,18 +208,37 @@ def workspace_model(services: Services, workspace: str) -> BaseChatModel:
     return bind(vocabulary)
 
 
+@dynamic_prompt
+def turn_prompt(request: ModelRequest) -> str:
+    """The system prompt rendered for this turn (`assistant/agent_prompt.py`)."""
+    return getattr(request.runtime.context, "system_prompt", "") or ""
+
+
 class ChatService:
     def __init__(self, services: Services, *, workspace: str = "default") -> None:
         self.services = services
         self.workspace = workspace
-        self.system_prompt = (services.settings.prompts_dir / "system.md").read_text(encoding="utf-8")
-        self.agent = create_agent(
-            workspace_model(services, workspace),
-            build_tools(services, workspace=workspace),
-            system_prompt=self.system_prompt,
-            middleware=[return_malformed_tool_calls],
-            context_schema=TurnContext,
-        )
+        self._agent: tuple[int, Any] | None = None  # (data set version, agent)
+        self._tools_tokens = 0
+
+    @property
+    def agent(self) -> Any:
+        """The agent for the workspace's current data: its tool schemas list the workspace's own
+        metrics, regions and channels, so a new import builds a new one."""
+        version = self.services.kpis.version(self.workspace)
+        if self._agent is None or self._agent[0] != version:
+            tools = build_tools(self.services, workspace=self.workspace)
+            agent = create_agent(
+                workspace_model(self.services, self.workspace),
+                tools,
+                middleware=[turn_prompt, return_malformed_tool_calls],
+                context_schema=TurnContext,
+            )
+            self._agent = (version, agent)
+            self._tools_tokens = count_tokens(
+                json.dumps([convert_to_openai_tool(t) for t in tools], ensure_ascii=False)
+            )
+        return self._agent[1]
 
     def check_conversation(self, conversation_id: str | None, *, user_id: int | None = None) -> None:
         if conversation_id is None:
@@ -141,7 +250,12 @@ class ChatService:
     # -- storage ----------------------------------------------------------------------------
     def _history(
         self, conversation_id: str | None, text: str, user_id: int | None
-    ) -> tuple[str, list[BaseMessage]]:
+    ) -> tuple[str, list[BaseMessage], int]:
+        """The conversation so far as the model should see it, with the new question stored.
+
+        Each earlier answer comes back with the compact record of its tool calls; roles alternate
+        (a question whose turn failed is left out: the retry asks it again). Also returns where
+        this turn's citation numbers start."""
         with self.services.sessions.begin() as s:
             conv = s.get(Conversation, conversation_id) if conversation_id else None
             if conversation_id and not _visible(conv, self.workspace, user_id):
@@ -151,14 +265,49 @@ class ChatService:
                 s.add(conv)
                 s.flush()
             history: list[BaseMessage] = []
+            base = 0
             for m in conv.messages:
                 if m.role == "user":
+                    if history and isinstance(history[-1], HumanMessage):
+                        history.pop()  # unanswered
                     history.append(HumanMessage(m.content))
-                elif m.content:
+                    continue
+                base = max([base, *citation_numbers(m)])
+                if not m.content:  # a failed turn: drop its question too
+                    if history and isinstance(history[-1], HumanMessage):
+                        history.pop()
+                    continue
+                if history and isinstance(history[-1], HumanMessage):
+                    history += replay(m.tool_calls or [])
                     history.append(AIMessage(m.content))
-            seq = len(conv.messages)
-            s.add(Message(conversation_id=conv.id, seq=seq, role="user", content=text))
-            return conv.id, [*history, HumanMessage(text)]
+            if history and isinstance(history[-1], HumanMessage):
+                history.pop()
+            s.add(Message(conversation_id=conv.id, seq=len(conv.messages), role="user", content=text))
+            return conv.id, [*history, HumanMessage(text)], base
+
+    def trim(self, messages: list[BaseMessage], system_prompt: str) -> list[BaseMessage]:
+        """Keep the latest history that fits the context budget (`PLANNER_LLM_CONTEXT_TOKENS`) once
+        the system prompt, the tool schemas, the answer (`PLANNER_LLM_MAX_TOKENS`) and a quarter of
+        the budget for this turn's own tool results are set aside. The new question always stays."""
+        settings = self.services.settings
+        budget = (
+            settings.llm_context_tokens
+            - count_tokens(system_prompt)
+            - self._tools_tokens
+            - settings.llm_max_tokens
+            - settings.llm_context_tokens // 4
+        )
+        *earlier, question = messages
+        kept = trim_messages(
+            earlier,
+            max_tokens=max(budget - message_tokens([question]), 0),
+            token_counter=message_tokens,
+            strategy="last",
+            start_on="human",
+            end_on="ai",
+            allow_partial=False,
+        )
+        return [*kept, question]
 
     def _store_answer(self, result: TurnResult) -> None:
         with self.services.sessions.begin() as s:
@@ -175,6 +324,7 @@ class ChatService:
                     engine=self.services.engine,
                     model=self.services.model_name,
                     error=result.error,
+                    audit=result.audit,
                 )
             )
             conv.updated_at = conv.updated_at  # touch via onupdate
@@ -198,75 +348,92 @@ class ChatService:
         self, text: str, *, conversation_id: str | None, user_id: int | None
     ) -> AsyncIterator[Event]:
         # database work runs in a thread so the event loop keeps streaming other turns meanwhile
-        conversation_id, messages = await asyncio.to_thread(self._history, conversation_id, text, user_id)
+        conversation_id, messages, base = await asyncio.to_thread(
+            self._history, conversation_id, text, user_id
+        )
+        prompt = await asyncio.to_thread(system_prompt, self.services, self.workspace)
+        agent = await asyncio.to_thread(lambda: self.agent)
+        messages = self.trim(messages, prompt)
         result = TurnResult(conversation_id=conversation_id)
         passages: dict[int, dict[str, Any]] = {}
         artifacts: list[Any] = []
-        final_text = ""
+        said: list[str] = []  # what the model wrote: before its tool calls, and the final answer
+        emitted = False
         limit = 2 * self.services.settings.agent_max_steps + 1
-        try:
-            async for mode, payload in self.agent.astream(
-                {"messages": messages},
-                stream_mode=["messages", "updates"],
-                config={"recursion_limit": limit},
-                context=TurnContext(user_id=user_id),
-            ):
-                if mode == "messages":
-                    chunk, meta = payload
-                    if (
-                        isinstance(chunk, AIMessageChunk)
-                        and meta.get("langgraph_node") == "model"
-                        and isinstance(chunk.content, str)
-                        and chunk.content
-                    ):
-                        yield Event("token", {"text": chunk.content})
-                    continue
-                for node, update in payload.items():
-                    for msg in (update or {}).get("messages", []):
-                        if isinstance(msg, AIMessage) and node == "model":
-                            if msg.tool_calls:
+        context = TurnContext(user_id=user_id, citation_base=base, system_prompt=prompt)
+        for attempt in (1, 2):
+            think = ThinkSplitter()
+            try:
+                async for mode, payload in agent.astream(
+                    {"messages": messages},
+                    stream_mode=["messages", "updates"],
+                    config={"recursion_limit": limit},
+                    context=context,
+                ):
+                    if mode == "messages":
+                        chunk, meta = payload
+                        if not isinstance(chunk, AIMessageChunk) or meta.get("langgraph_node") != "model":
+                            continue
+                        if reasoning := chunk.additional_kwargs.get("reasoning_content"):
+                            emitted = True
+                            yield Event("thinking", {"text": reasoning})
+                        if isinstance(chunk.content, str) and chunk.content:
+                            for kind, piece in think.feed(chunk.content):
+                                emitted = True
+                                yield Event("token" if kind == "answer" else "thinking", {"text": piece})
+                        continue
+                    for node, update in payload.items():
+                        for msg in (update or {}).get("messages", []):
+                            if isinstance(msg, AIMessage) and node == "model":
+                                words = strip_think(
+                                    msg.text if isinstance(msg.text, str) else str(msg.content)
+                                )
+                                if words:
+                                    said.append(words)
                                 for call in msg.tool_calls:
                                     entry = {"id": call["id"], "name": call["name"], "args": call["args"]}
                                     result.tool_calls.append(entry)
+                                    emitted = True
                                     yield Event("tool_start", entry)
-                            else:
-                                final_text = (
-                                    msg.text
-                                    if hasattr(msg, "text") and isinstance(msg.text, str)
-                                    else str(msg.content)
+                            elif isinstance(msg, ToolMessage):
+                                if isinstance(msg.artifact, dict):
+                                    artifacts.append(msg.artifact.get("result"))
+                                    for p in msg.artifact.get("passages", []):
+                                        passages[p["n"]] = p
+                                summary = _summary(msg.artifact)
+                                for entry in result.tool_calls:
+                                    if entry["id"] == msg.tool_call_id:
+                                        entry.update(
+                                            status=msg.status,
+                                            output=summary,
+                                            record=record(msg.name or "", str(msg.content)),
+                                        )
+                                yield Event(
+                                    "tool_end",
+                                    {
+                                        "id": msg.tool_call_id,
+                                        "name": msg.name,
+                                        "status": msg.status,
+                                        "output": summary,
+                                        "content": str(msg.content)[:2000],
+                                    },
                                 )
-                        elif isinstance(msg, ToolMessage):
-                            if isinstance(msg.artifact, dict):
-                                artifacts.append(msg.artifact.get("result"))
-                            summary = _summary(msg.artifact)
-                            for p in (
-                                (msg.artifact or {}).get("passages", [])
-                                if isinstance(msg.artifact, dict)
-                                else []
-                            ):
-                                passages[p["n"]] = p
-                            for entry in result.tool_calls:
-                                if entry["id"] == msg.tool_call_id:
-                                    entry.update(status=msg.status, output=summary)
-                            yield Event(
-                                "tool_end",
-                                {
-                                    "id": msg.tool_call_id,
-                                    "name": msg.name,
-                                    "status": msg.status,
-                                    "output": summary,
-                                    "content": str(msg.content)[:2000],
-                                },
-                            )
-        except Exception as exc:  # every failure ends the turn cleanly and is stored
-            log.warning(
-                "chat turn failed in workspace %s (conversation %s)",
-                self.workspace,
-                conversation_id,
-                exc_info=exc,
-            )
-            result.error = friendly_error(exc)
-        result.answer = final_text
+                for kind, piece in think.flush():
+                    yield Event("token" if kind == "answer" else "thinking", {"text": piece})
+                break
+            except Exception as exc:  # every failure ends the turn cleanly and is stored
+                if attempt == 1 and not emitted and _dropped(exc):
+                    log.info("the model's stream dropped before any output; retrying once")
+                    continue
+                log.warning(
+                    "chat turn failed in workspace %s (conversation %s)",
+                    self.workspace,
+                    conversation_id,
+                    exc_info=exc,
+                )
+                result.error = friendly_error(exc)
+                break
+        result.answer = "\n\n".join(said)
         result.citations = [
             {
                 "n": n,
@@ -277,7 +444,7 @@ class ChatService:
                 "text": p["text"],
             }
             for n, p in sorted(passages.items())
-            if n in cited_numbers(final_text)
+            if n in cited_numbers(result.answer)
         ]
         result.audit = self._audit(result, artifacts)
         await asyncio.to_thread(self._store_answer, result)
@@ -372,6 +539,7 @@ def get_conversation(
                     "engine": m.engine,
                     "model": m.model,
                     "error": m.error,
+                    "audit": m.audit,
                     "created_at": m.created_at,
                 }
                 for m in c.messages

@@ -132,6 +132,7 @@ class Message(Base):
     engine: Mapped[str | None] = mapped_column(String(16), nullable=True)
     model: Mapped[str | None] = mapped_column(String(100), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    audit: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # an LLM answer's number audit
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
 

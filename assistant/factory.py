@@ -17,17 +17,9 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
         from assistant.engine.offline import OfflineChatModel
 
         return OfflineChatModel(prompts_dir=settings.prompts_dir)
-    from langchain_openai import ChatOpenAI
+    from assistant.llm import build_llm
 
-    return ChatOpenAI(
-        model=settings.llm_model,
-        base_url=settings.llm_base_url,
-        api_key=settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed",
-        timeout=settings.llm_timeout_s,
-        max_retries=settings.llm_max_retries,
-        streaming=True,
-        stream_usage=False,
-    )
+    return build_llm(settings)
 
 
 def build_embedder(settings: Settings) -> Embeddings:

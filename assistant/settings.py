@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     )
     llm_timeout_s: float = 60.0
     llm_max_retries: int = 2
+    # which provider's quirks to handle; "auto" reads it from the base URL (assistant/llm.py)
+    llm_provider: Literal["auto", "openai", "deepseek", "qwen", "vllm", "ollama", "generic"] = "auto"
+    llm_max_tokens: int = Field(default=2048, ge=64, le=32768)  # the longest answer one model call may write
+    # what the conversation sent to the model may take: system prompt, tool schemas, history and
+    # the answer together (sized for a 32k model; raise it for longer contexts)
+    llm_context_tokens: int = Field(default=32_000, ge=4_000)
     agent_max_steps: int = 8
 
     # Storage.

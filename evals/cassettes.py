@@ -22,14 +22,22 @@ CASSETTES = Path(__file__).parent / "cassettes"
 
 
 def _key(body: bytes) -> str:
-    """Match on what the model was asked, not on incidental fields."""
+    """Match on what the model was asked, not on incidental fields (nor on the system prompt,
+    which carries today's date)."""
     data = json.loads(body)
     essential = {
         "model": data.get("model"),
-        "messages": data.get("messages"),
+        "messages": [m for m in data.get("messages", []) if m.get("role") != "system"],
         "tools": [t.get("function", {}).get("name") for t in data.get("tools", [])],
     }
     return hashlib.sha256(json.dumps(essential, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _compact_request(body: bytes) -> dict[str, Any]:
+    """The request as recorded: the tools by name (their schemas are the same in every exchange)."""
+    data = json.loads(body)
+    data["tools"] = [t.get("function", {}).get("name") for t in data.get("tools", [])]
+    return data
 
 
 class RecordingTransport(httpx.BaseTransport):
@@ -43,7 +51,7 @@ class RecordingTransport(httpx.BaseTransport):
             self.tape.append(
                 {
                     "key": _key(request.content),
-                    "request": json.loads(request.content),
+                    "request": _compact_request(request.content),
                     "status": response.status_code,
                     "response": json.loads(body),
                 }
@@ -90,3 +98,51 @@ def replay(path: Path) -> Iterator[respx.MockRouter]:
     with respx.mock(assert_all_called=False) as mock:
         mock.post(f"{base_url.rstrip('/')}/chat/completions").mock(side_effect=answer)
         yield mock
+
+
+# -- provider wire formats --------------------------------------------------------------------
+PROVIDERS = CASSETTES / "providers"
+
+
+class _Dropped(httpx.AsyncByteStream):
+    """A response body that sends a few bytes and then loses the connection."""
+
+    def __init__(self, first: list[str]) -> None:
+        self.first = first
+
+    async def __aiter__(self):  # type: ignore[override]
+        for line in self.first:
+            yield (line + "\n\n").encode()
+        raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
+
+    async def aclose(self) -> None:
+        return None
+
+
+def provider_cassette(name: str) -> tuple[dict[str, Any], list[httpx.Response]]:
+    """A provider's exchange in its own wire format (`evals/cassettes/providers/<name>.json`): the
+    settings that point at it and the responses, served in order through respx."""
+    tape = json.loads((PROVIDERS / f"{name}.json").read_text(encoding="utf-8"))
+    responses = []
+    for r in tape["responses"]:
+        if "sse" in r:
+            body = (
+                "".join(f"data: {json.dumps(c, ensure_ascii=False)}\n\n" for c in r["sse"])
+                + "data: [DONE]\n\n"
+            )
+            responses.append(
+                httpx.Response(
+                    r["status"], headers={"content-type": "text/event-stream"}, content=body.encode()
+                )
+            )
+        elif "drop_after" in r:
+            responses.append(
+                httpx.Response(
+                    r["status"],
+                    headers={"content-type": "text/event-stream"},
+                    stream=_Dropped(r["drop_after"]),
+                )
+            )
+        else:
+            responses.append(httpx.Response(r["status"], json=r["json"]))
+    return tape, responses

@@ -41,8 +41,11 @@ def first_step(services: Services, query: str) -> list[dict[str, Any]]:
     """The tool calls the chat model makes on the first step of a turn (nothing is executed)."""
     model = workspace_model(services, "default")
     bound = model.bind_tools(build_tools(services)) if services.engine == "llm" else model  # type: ignore[union-attr]
-    system = (services.settings.prompts_dir / "system.md").read_text(encoding="utf-8")
     from langchain_core.messages import SystemMessage
+
+    from assistant.agent_prompt import system_prompt
+
+    system = system_prompt(services, "default")
 
     msg = bound.invoke([SystemMessage(system), HumanMessage(query)])
     return [{"name": c["name"], "args": c["args"]} for c in getattr(msg, "tool_calls", [])]

@@ -32,7 +32,11 @@ pytestmark = pytest.mark.skipif(
 def server(settings: Settings) -> Iterator[tuple[str, object]]:
     if settings.database_url:  # one database is enough for the browser: the API suite covers both
         pytest.skip("browser tests run on SQLite only")
-    app = create_app(settings.model_copy(update={"rate_limit_chat": "1000/minute"}))
+    yield from _serve(settings.model_copy(update={"rate_limit_chat": "1000/minute"}))
+
+
+def _serve(settings: Settings) -> Iterator[tuple[str, object]]:
+    app = create_app(settings)
     make_user(app.state.services, "author", "planner", ["default"])
     make_user(app.state.services, "rev", "reviewer", ["default"])
     port = free_port()
@@ -203,3 +207,28 @@ def test_markdown_is_sanitised_with_an_allow_list_under_a_strict_csp(server, bro
     login.fill("#password", "wrong password")
     login.click("button[type=submit]")
     login.wait_for_selector("#login-error:not([hidden])")  # the form works without inline script
+
+
+def test_an_llms_thinking_is_folded_away_above_its_answer(settings: Settings, browser) -> None:
+    """DeepSeek's reasoning streams into a collapsed "thinking" box; the answer holds none of it."""
+    import respx
+    from pydantic import SecretStr
+
+    from evals.cassettes import provider_cassette
+
+    if settings.database_url:
+        pytest.skip("browser tests run on SQLite only")
+    tape, responses = provider_cassette("deepseek-thinking-tool-call")
+    llm = settings.model_copy(update=tape["settings"] | {"llm_api_key": SecretStr("sk-test"), "llm_max_retries": 0})
+    with respx.mock(assert_all_called=False) as mock:
+        mock.post("https://api.deepseek.com/chat/completions").mock(side_effect=responses)
+        for base, app in _serve(llm):
+            page = _page(browser, base, app, "admin", "zh")
+            page.fill("#input", tape["question"])
+            page.click("#send")
+            page.locator(".msg.assistant .body", has_text="139.18").wait_for(timeout=30000)
+            assert page.is_visible("details.thinking summary") and not page.is_visible("details.thinking pre")
+            assert "需要调用" not in page.inner_text(".msg.assistant .body")
+            page.click("details.thinking summary")
+            assert "需要调用 kpi_lookup" in page.inner_text("details.thinking pre")
+            _shot(page, "chat-thinking-zh")

@@ -10,6 +10,7 @@ import pytest
 import respx
 from langchain_openai import ChatOpenAI
 
+from assistant import agent_prompt
 from assistant.agent_tools import build_tools
 from assistant.chat import ChatService
 from assistant.kb.ingest import ingest_files
@@ -44,7 +45,7 @@ async def test_offline_engine_refuses_injection_requests_without_tools(
     result = await ChatService(services).ask(case["payload"])
     assert result.tool_calls == []
     assert ("抱歉" in result.answer) if case["lang"] == "zh" else ("Sorry" in result.answer)
-    system_prompt = (services.settings.prompts_dir / "system.md").read_text(encoding="utf-8")
+    system_prompt = agent_prompt.system_prompt(services, "default")
     assert system_prompt[:80] not in result.answer
 
 

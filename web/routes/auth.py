@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
@@ -95,7 +95,9 @@ def get_tokens(principal: PrincipalDep, services: ServicesDep) -> list[dict[str,
 
 
 @router.delete("/tokens/{token_id}", summary="Revoke an API token")
-def delete_token(token_id: int, principal: PrincipalDep, services: ServicesDep) -> dict[str, str]:
+def delete_token(
+    token_id: Annotated[int, Path(ge=1, le=2**63 - 1)], principal: PrincipalDep, services: ServicesDep
+) -> dict[str, str]:
     services.accounts.revoke_token(token_id, by=principal)
     services.accounts.audit("token_revoked", principal=principal, target=str(token_id))
     return {"status": "revoked"}

@@ -24,10 +24,10 @@ class ChatRequest(BaseModel):
     responses={
         200: {
             "content": {"text/event-stream": {}},
-            "description": "token, tool_start, tool_end, citation, done and error events",
+            "description": "token, thinking, tool_start, tool_end, citation, audit, done and error events",
         }
     },
-    summary="Send a message; the answer streams back as SSE events: token, tool_start, tool_end, citation, done, error",
+    summary="Send a message; the answer streams back as SSE events: token, thinking, tool_start, tool_end, citation, audit, done, error",
 )
 async def post_chat(
     body: ChatRequest, chat: ChatDep, principal: PrincipalDep, request: Request

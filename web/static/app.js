@@ -133,11 +133,22 @@ function addActions(div, answer, seq) {
   }
 }
 
+function thinking(div, body) {
+  // the model's reasoning (DeepSeek's reasoning_content, Qwen's <think>), folded away above the answer
+  let box = div.querySelector("details.thinking pre");
+  if (!box) {
+    body.insertAdjacentHTML("beforebegin", `<details class="thinking"><summary>${esc(t("thinking"))}</summary><pre></pre></details>`);
+    box = div.querySelector("details.thinking pre");
+  }
+  return box;
+}
+
 function renderStored(m) {
   const div = addMessage(m.role);
   if (m.role === "user") { div.querySelector(".body").textContent = m.content; return; }
   for (const tc of m.tool_calls || []) addTool(div, { ...tc, content: JSON.stringify(tc.output || {}, null, 1) }, true);
   div.querySelector(".body").innerHTML = md(m.content);
+  if (m.audit?.unsupported?.length) highlightUnsupported(div.querySelector(".body"), m.audit.unsupported);
   if (m.error) div.querySelector(".body").insertAdjacentHTML("beforeend", `<p class="error">${esc(m.error)}</p>`);
   for (const c of m.citations || []) addCitation(div, c);
   addActions(div, m.content, m.seq);
@@ -222,6 +233,7 @@ async function send(text) {
         if (!data) continue;
         const d = JSON.parse(data);
         if (event === "token") { answer += d.text; if (!pending) { pending = true; requestAnimationFrame(render); } }
+        else if (event === "thinking") thinking(div, body).textContent += d.text;  // shown apart, never stored
         else if (event === "tool_start") addTool(div, d, false);
         else if (event === "tool_end") addTool(div, { ...d, args: undefined }, true);
         else if (event === "citation") addCitation(div, d);

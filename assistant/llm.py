@@ -1,0 +1,152 @@
+"""The LLM engine: one OpenAI-compatible chat model, with each provider's quirks handled here.
+
+| provider | what differs |
+|---|---|
+| openai | the reference: `max_completion_tokens` |
+| deepseek | thinking mode returns `reasoning_content`, and the API answers 400 unless it is sent back with that assistant message inside a tool-call loop (langchain issue 37713): `DeepSeekChat` keeps it |
+| qwen (DashScope compatible mode), vllm, ollama, generic | `max_tokens`; a reasoning field in the deltas (`reasoning_content` or `reasoning`) is kept as thinking; Qwen3 served without a reasoning parser writes `<think>…</think>` into the content, which `ThinkSplitter` takes out of the answer |
+
+The provider is `PLANNER_LLM_PROVIDER`, or read from the base URL.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.messages import AIMessage
+from langchain_core.outputs import ChatGenerationChunk
+from langchain_deepseek import ChatDeepSeek
+from langchain_openai import ChatOpenAI
+
+from assistant.settings import Settings
+
+_HOSTS = (
+    ("api.openai.com", "openai"),
+    ("deepseek", "deepseek"),
+    ("dashscope", "qwen"),
+    ("aliyuncs", "qwen"),
+    (":11434", "ollama"),
+    ("ollama", "ollama"),
+    ("vllm", "vllm"),
+)
+
+
+def detect_provider(base_url: str | None) -> str:
+    """openai, deepseek, qwen, ollama, vllm or generic, from the base URL."""
+    if not base_url:
+        return "openai"
+    url = base_url.lower()
+    return next((name for host, name in _HOSTS if host in url), "generic")
+
+
+def provider_of(settings: Settings) -> str:
+    return (
+        detect_provider(settings.llm_base_url) if settings.llm_provider == "auto" else settings.llm_provider
+    )
+
+
+class CompatChat(ChatOpenAI):
+    """An OpenAI-compatible server that is not OpenAI: `max_tokens` (not every server reads
+    `max_completion_tokens`), and a reasoning field in the stream kept as thinking."""
+
+    def _get_request_payload(
+        self, input_: LanguageModelInput, *, stop: list[str] | None = None, **kwargs: Any
+    ) -> dict:
+        payload = super()._get_request_payload(input_, stop=stop, **kwargs)
+        if "max_completion_tokens" in payload:
+            payload["max_tokens"] = payload.pop("max_completion_tokens")
+        return payload
+
+    def _convert_chunk_to_generation_chunk(
+        self, chunk: dict, default_chunk_class: type, base_generation_info: dict | None
+    ) -> ChatGenerationChunk | None:
+        out = super()._convert_chunk_to_generation_chunk(chunk, default_chunk_class, base_generation_info)
+        choices = chunk.get("choices") or []
+        delta = (choices[0].get("delta") or {}) if choices else {}
+        thinking = delta.get("reasoning_content") or delta.get("reasoning")
+        if out is not None and thinking:
+            out.message.additional_kwargs["reasoning_content"] = thinking
+        return out
+
+
+class DeepSeekChat(ChatDeepSeek):
+    """DeepSeek with its thinking mode: each assistant message's `reasoning_content` (kept by
+    ChatDeepSeek when it arrives) goes back with it in the next request of the tool-call loop."""
+
+    def _get_request_payload(
+        self, input_: LanguageModelInput, *, stop: list[str] | None = None, **kwargs: Any
+    ) -> dict:
+        payload = super()._get_request_payload(input_, stop=stop, **kwargs)
+        messages = self._convert_input(input_).to_messages()
+        for message, sent in zip(messages, payload["messages"], strict=False):
+            reasoning = isinstance(message, AIMessage) and message.additional_kwargs.get("reasoning_content")
+            if reasoning and sent.get("role") == "assistant":
+                sent["reasoning_content"] = reasoning
+        return payload
+
+
+def build_llm(settings: Settings) -> BaseChatModel:
+    provider = provider_of(settings)
+    options: dict[str, Any] = dict(
+        model=settings.llm_model,
+        api_key=settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed",
+        timeout=settings.llm_timeout_s,
+        max_retries=settings.llm_max_retries,
+        max_tokens=settings.llm_max_tokens,
+        streaming=True,
+    )
+    if provider == "deepseek":
+        return DeepSeekChat(api_base=settings.llm_base_url or "https://api.deepseek.com", **options)
+    cls = ChatOpenAI if provider == "openai" else CompatChat
+    return cls(base_url=settings.llm_base_url, stream_usage=False, **options)
+
+
+_THINK = re.compile(r"<think>.*?(</think>|$)\s*", re.S)
+
+
+def strip_think(text: str) -> str:
+    """An answer without its `<think>` blocks (also one whose opening tag was in the prompt)."""
+    if "</think>" in text and "<think>" not in text.split("</think>", 1)[0]:
+        text = text.split("</think>", 1)[1]
+    return _THINK.sub("", text).strip()
+
+
+class ThinkSplitter:
+    """Splits streamed text into answer and thinking at `<think>`/`</think>`, tags split across
+    chunks included, so thinking is shown apart and never becomes part of the answer."""
+
+    TAGS = ("<think>", "</think>")
+
+    def __init__(self) -> None:
+        self.inside = False
+        self.pending = ""
+
+    def feed(self, text: str) -> list[tuple[str, str]]:
+        """(kind, text) pieces, kind "answer" or "thinking"."""
+        self.pending += text
+        out: list[tuple[str, str]] = []
+        while self.pending:
+            tag = self.TAGS[self.inside]
+            at = self.pending.find(tag)
+            if at >= 0:
+                self._emit(out, self.pending[:at])
+                self.pending = self.pending[at + len(tag) :]
+                self.inside = not self.inside
+                continue
+            keep = next((n for n in range(len(tag) - 1, 0, -1) if self.pending.endswith(tag[:n])), 0)
+            self._emit(out, self.pending[: len(self.pending) - keep])
+            self.pending = self.pending[len(self.pending) - keep :]
+            break
+        return out
+
+    def flush(self) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        self._emit(out, self.pending)
+        self.pending = ""
+        return out
+
+    def _emit(self, out: list[tuple[str, str]], text: str) -> None:
+        if text:
+            out.append(("thinking" if self.inside else "answer", text))
