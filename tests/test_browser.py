@@ -219,7 +219,9 @@ def test_an_llms_thinking_is_folded_away_above_its_answer(settings: Settings, br
     if settings.database_url:
         pytest.skip("browser tests run on SQLite only")
     tape, responses = provider_cassette("deepseek-thinking-tool-call")
-    llm = settings.model_copy(update=tape["settings"] | {"llm_api_key": SecretStr("sk-test"), "llm_max_retries": 0})
+    llm = settings.model_copy(
+        update=tape["settings"] | {"llm_api_key": SecretStr("sk-test"), "llm_max_retries": 0}
+    )
     with respx.mock(assert_all_called=False) as mock:
         mock.post("https://api.deepseek.com/chat/completions").mock(side_effect=responses)
         for base, app in _serve(llm):
