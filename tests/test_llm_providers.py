@@ -221,6 +221,8 @@ async def test_deepseek_thinking_is_sent_back_within_the_tool_loop(settings: Set
     thinking = "".join(e.data["text"] for e in events if e.type == "thinking")
     assert "需要调用 kpi_lookup" in thinking and "需要调用" not in done["answer"]
     assert done["audit"]["unsupported"] == []  # its figures come from kpi_lookup
+    stored = get_conversation(chat.services, done["conversation_id"])["messages"][-1]
+    assert stored["audit"] == done["audit"] and stored["content"] == done["answer"]
 
 
 async def test_qwen_think_text_is_shown_apart_and_not_stored(settings: Settings) -> None:
