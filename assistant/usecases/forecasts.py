@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from assistant.usecases.context import WorkspaceContext
 from tools.errors import InvalidArgument
 from tools.forecasting import Forecast, PeriodForecast, forecast_series, series_from_facts
@@ -20,6 +22,7 @@ def forecast(
     region: str | None = None,
     channel: str | None = None,
     backtest: bool = True,
+    model: Literal["combination", "ets"] = "combination",
 ) -> Forecast:
     """Point forecasts with intervals, base/stretch targets and (optionally) a backtest.
 
@@ -29,6 +32,7 @@ def forecast(
         region: one of the workspace's regions, or None for all.
         channel: one of the workspace's channels, or None for all.
         backtest: run the rolling-origin backtest (the dashboard skips it: same forecast, less work).
+        model: combination (damped ETS, Theta and ARIMA combined) or ets (one ETS model by AICc).
     """
     if not 1 <= int(horizon) <= MAX_HORIZON:
         raise InvalidArgument(f"horizon must be between 1 and {MAX_HORIZON} periods, got {horizon}")
@@ -36,7 +40,9 @@ def forecast(
     ctx.check_scope(region=region, channel=channel)
     ctx.check_metric(metric)
     series = series_from_facts(ctx.facts, metric, region=region or None, channel=channel or None)
-    return forecast_series(series, metric=metric, horizon=int(horizon), folds=3 if backtest else 0)
+    return forecast_series(
+        series, metric=metric, horizon=int(horizon), folds=3 if backtest else 0, model=model
+    )
 
 
 def forecast_period(
@@ -46,6 +52,7 @@ def forecast_period(
     period: str | None = None,
     region: str | None = None,
     channel: str | None = None,
+    model: Literal["combination", "ets"] = "combination",
 ) -> PeriodForecast:
     """The forecast for one planning period ("下个季度" = the next quarter's total with its 80%
     interval), counting the actuals already in it.
@@ -55,6 +62,7 @@ def forecast_period(
         period: a month, quarter or year; default the quarter after the latest data.
         region: one of the workspace's regions, or None for all.
         channel: one of the workspace's channels, or None for all.
+        model: combination (the default) or ets.
     """
     window = ctx.require_data()
     ctx.check_scope(region=region, channel=channel)
@@ -73,5 +81,6 @@ def forecast_period(
         end=p.end,
         derived=m.derived,
         lower_is_better=m.direction == "lower",
+        model=model,
     )
     return result.model_copy(update={"period": p.label})
