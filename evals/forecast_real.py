@@ -11,6 +11,7 @@ Run: `planner eval forecast_real` (or `python -m evals.forecast_real` for the ta
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -63,6 +64,7 @@ RUNNERS: dict[str, Callable[[np.ndarray, int, int], Intervals]] = {
 
 
 def score_series(s: RealSeries, methods: tuple[str, ...] = METHODS) -> list[dict[str, Any]]:
+    warnings.simplefilter("ignore")  # in the worker process: statsmodels' convergence chatter
     y, m = s.series.to_numpy(dtype=float), SEASON[s.frequency]
     rows = []
     for horizon_name, h in HORIZONS[s.frequency].items():
