@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import openai
 from langchain.agents import create_agent
 from langchain.agents.middleware import ModelRequest, dynamic_prompt
@@ -160,8 +161,6 @@ def _provider_says(exc: openai.APIStatusError) -> str:
 
 def _dropped(exc: BaseException) -> bool:
     """A connection that broke mid-stream (worth one retry when nothing reached the user yet)."""
-    import httpx
-
     return isinstance(exc, openai.APIConnectionError | httpx.TransportError) and not isinstance(
         exc, openai.APITimeoutError
     )

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from assistant.drafts.context import STATUS_EN, Ctx  # noqa: F401 - re-exported
+from assistant.drafts.context import Ctx
 from assistant.drafts.document import Block, DraftDoc, Section
 from assistant.drafts.numbers import audit_text
 from assistant.drafts.sections import adjustment, budget, plan, regional

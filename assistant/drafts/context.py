@@ -19,13 +19,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from assistant.drafts.document import Block, Citation
 from assistant.drafts.numbers import NumberRef, NumberSource
-from assistant.engine.compose import excerpt, fmt_num, fmt_pct
+from assistant.engine.compose import STATUS_EN, excerpt, fmt_num, fmt_pct
 from assistant.services import Services
 from assistant.usecases import WorkspaceContext, kpis
 from tools.kpi import STATUS_ZH, KpiResult
 from tools.metrics import get_metric
-
-STATUS_EN = {"on_track": "on track", "watch": "watch", "off_target": "off target", "no_target": "no target"}
 
 
 @lru_cache(maxsize=4)

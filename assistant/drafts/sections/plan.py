@@ -13,7 +13,7 @@ from assistant.drafts.context import Ctx
 from assistant.drafts.document import Block
 from assistant.drafts.numbers import NumberSource
 from assistant.usecases import diagnosis, forecasts
-from tools.kpi import actual_value
+from tools.kpi import actual_value, find_target
 from tools.metrics import get_metric
 from tools.periods import Period, parse_period, quarter_of
 from tools.seasons import month_shares
@@ -84,10 +84,14 @@ def seasonal_peak(ctx: Ctx, quarter: Period, region: str | None) -> Peak | None:
     )
 
 
-def _company_target(ctx: Ctx, metric: str) -> float | None:
-    t = ctx.targets
-    rows = t[(t["metric"] == metric) & (t["region"] == "") & (t["channel"] == "")]["target"]
-    return None if rows.empty else float(rows.iloc[0])
+def _company_target(ctx: Ctx, metric: str, quarter: Period) -> float | None:
+    """The company target for the plan quarter, else for the latest complete quarter (a plan
+    quarter has no targets yet when the plan is what sets them)."""
+    if metric not in ctx.ws.metrics:
+        return None
+    m = get_metric(metric)
+    found = find_target(ctx.targets, m, quarter)
+    return found if found is not None else find_target(ctx.targets, m, parse_period(ctx.latest_quarter))
 
 
 def goals(ctx: Ctx, region: str | None, period: str | None) -> dict[str, list[Block]]:
@@ -102,15 +106,15 @@ def goals(ctx: Ctx, region: str | None, period: str | None) -> dict[str, list[Bl
         stretch=f.stretch_target,
         stretch_pct=f.stretch_quantile * 100,
         src=ctx.src("forecast_period", metric="revenue", period=quarter.label, region=region),
-        cac=_company_target(ctx, "cac"),
-        repurchase=_company_target(ctx, "repurchase_rate"),
+        cac=_company_target(ctx, "cac", quarter),
+        repurchase=_company_target(ctx, "repurchase_rate", quarter),
         targets_src=ctx.src("kpi_targets", metrics="cac,repurchase_rate"),
         peak=seasonal_peak(ctx, quarter, region),
     )
     lines = [ctx.say("plan", "revenue_goal", g=g)]
-    if g.cac is not None and "cac" in ctx.ws.metrics:
+    if g.cac is not None:
         lines.append(ctx.say("plan", "cac_goal", g=g))
-    if g.repurchase is not None and "repurchase_rate" in ctx.ws.metrics:
+    if g.repurchase is not None:
         lines.append(ctx.say("plan", "repurchase_goal", g=g))
     if g.peak:
         lines.append(ctx.say("plan", "seasonality", p=g.peak))
