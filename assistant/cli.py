@@ -443,7 +443,8 @@ def forecast(
         typer.echo(
             f"{total.metric} {total.period} ({total.aggregate}): {total.value:,.2f} "
             f"[{total.lower:,.2f}, {total.upper:,.2f}] at {total.level:.0%}; "
-            f"base {total.base_target:,.2f}, stretch {total.stretch_target:,.2f}"
+            f"base {total.base_target:,.2f} (50% chance), stretch {total.stretch_target:,.2f} "
+            f"({1 - max(total.stretch_quantile, 1 - total.stretch_quantile):.0%} chance); {total.model}"
         )
         return
 
@@ -463,7 +464,11 @@ def forecast(
     )
     for p in result.points:
         typer.echo(f"  {p.date}  {p.forecast:,.2f}  [{p.lower:,.2f}, {p.upper:,.2f}]")
-    typer.echo(f"base target {result.targets.base:,.2f}, stretch {result.targets.stretch:,.2f}")
+    q = result.targets.stretch_quantile
+    typer.echo(
+        f"base target {result.targets.base:,.2f} (50% chance), stretch {result.targets.stretch:,.2f} "
+        f"({1 - max(q, 1 - q):.0%} chance) for the {result.targets.aggregate} over {horizon} steps"
+    )
 
 
 @budget_app.command("allocate")

@@ -1,6 +1,6 @@
 """Benchmark the planning tools: diagnosis on 1M fact rows, 1,000 series forecast, one allocation.
 
-Run: .venv/bin/python bench/tools.py [--rows 1000000] [--series 1000] [--workers 2]
+Run: .venv/bin/python bench/tools.py [--rows 1000000] [--series 1000] [--workers 2] [--model ets] [--folds 3]
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def big_facts(rows: int, seed: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
     rng = np.random.default_rng(seed)
     regions, channels = [f"R{i:02d}" for i in range(40)], [f"C{j:02d}" for j in range(25)]
     weeks = pd.date_range(
-        end="2026-09-28", periods=max(26, rows // (len(regions) * len(channels) * 5)), freq="W-MON"
+        end="2026-09-28", periods=max(70, rows // (len(regions) * len(channels) * 5)), freq="W-MON"
     )
     r, c, d = np.meshgrid(
         np.arange(len(regions)), np.arange(len(channels)), np.arange(len(weeks)), indexing="ij"
@@ -76,8 +76,8 @@ def big_facts(rows: int, seed: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
     return facts, targets
 
 
-def _one_forecast(args: tuple[int, int, str]) -> float:
-    seed, n, model = args
+def _one_forecast(args: tuple[int, int, str, int]) -> float:
+    seed, n, model, folds = args
     rng = np.random.default_rng(seed)
     t = np.arange(n)
     y = 100 + rng.uniform(0, 1) * t + rng.uniform(5, 30) * np.sin(2 * np.pi * t / 12) + rng.normal(0, 3, n)
@@ -85,7 +85,7 @@ def _one_forecast(args: tuple[int, int, str]) -> float:
     forecast_series(
         pd.Series(y, index=pd.date_range("2020-01-01", periods=n, freq="MS")),
         horizon=12,
-        folds=0,
+        folds=folds,
         model=model,
     )
     return time.perf_counter() - start
@@ -97,6 +97,7 @@ def main() -> None:
     ap.add_argument("--series", type=int, default=1000)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--model", default="combination", help="combination (the default) or ets")
+    ap.add_argument("--folds", type=int, default=0, help="rolling-origin backtest folds per series")
     args = ap.parse_args()
 
     facts, targets = big_facts(args.rows)
@@ -108,10 +109,14 @@ def main() -> None:
 
     t = time.perf_counter()
     with ProcessPoolExecutor(args.workers) as pool:
-        per = list(pool.map(_one_forecast, [(i, 60, args.model) for i in range(args.series)], chunksize=10))
+        per = list(
+            pool.map(
+                _one_forecast, [(i, 60, args.model, args.folds) for i in range(args.series)], chunksize=10
+            )
+        )
     wall = time.perf_counter() - t
     print(
-        f"forecast ({args.model}): {args.series} monthly series (60 points, 12 ahead, no backtest) in {wall:.1f} s on {args.workers} workers; per series median {np.median(per) * 1000:.0f} ms"
+        f"forecast ({args.model}): {args.series} monthly series (60 points, 12 ahead, {args.folds}-fold backtest) in {wall:.1f} s on {args.workers} workers; per series median {np.median(per) * 1000:.0f} ms"
     )
     t = time.perf_counter()
     f = forecast_series(
