@@ -88,7 +88,9 @@ def ses(y: np.ndarray, h: int) -> tuple[Smoothed, float]:
     alpha = float(ALPHAS[i])
     sigma = np.sqrt(sse[i] / max(1, y.size - 2))
     psi = np.concatenate([[1.0], np.full(h - 1, alpha)])
-    return Smoothed(f"SES α={alpha:.2f}", np.full(h, level[i]), _sd(sigma, psi), sigma, psi, float(sse[i])), alpha
+    return Smoothed(
+        f"SES α={alpha:.2f}", np.full(h, level[i]), _sd(sigma, psi), sigma, psi, float(sse[i])
+    ), alpha
 
 
 def theta(y: np.ndarray, h: int) -> Smoothed:
