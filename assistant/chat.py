@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import openai
 from langchain.agents import create_agent
 from langchain.agents.middleware import ModelRequest, dynamic_prompt
 from langchain_core.language_models import BaseChatModel
@@ -41,8 +40,8 @@ from assistant.db import Conversation, Message
 from assistant.engine.intents import Vocabulary
 from assistant.errors import NotFound
 from assistant.kb.tokens import count_tokens
-from assistant.llm import ThinkSplitter, strip_think
 from assistant.services import Services
+from assistant.thinking import ThinkSplitter, strip_think
 from assistant.usecases import workspace_context
 
 log = logging.getLogger("planner.chat")
@@ -148,7 +147,7 @@ def cited_numbers(answer: str) -> set[int]:
 _SECRET = re.compile(r"(sk-|Bearer\s+|api[_-]?key[\"'=:\s]+)[A-Za-z0-9._\-]{6,}", re.I)
 
 
-def _provider_says(exc: openai.APIStatusError) -> str:
+def _provider_says(exc: Any) -> str:
     """What the provider's error body says (its message), secrets masked, kept short."""
     body = exc.body
     if isinstance(body, dict):
@@ -161,12 +160,16 @@ def _provider_says(exc: openai.APIStatusError) -> str:
 
 def _dropped(exc: BaseException) -> bool:
     """A connection that broke mid-stream (worth one retry when nothing reached the user yet)."""
+    import openai  # here: only an error path needs it, and the offline engine never loads it
+
     return isinstance(exc, openai.APIConnectionError | httpx.TransportError) and not isinstance(
         exc, openai.APITimeoutError
     )
 
 
 def friendly_error(exc: BaseException) -> str:
+    import openai
+
     if isinstance(exc, openai.APITimeoutError):
         return "The language model did not answer in time (timeout). Your message is saved; please retry."
     if isinstance(exc, openai.RateLimitError):

@@ -14,8 +14,6 @@ import os
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
-from sqlalchemy import Text
-from sqlalchemy.types import TypeDecorator
 
 _PREFIX = "enc:v1:"
 _fernet: Fernet | None = None
@@ -71,16 +69,3 @@ def decrypt_bytes(data: bytes) -> bytes:
     if _fernet is None:
         raise RuntimeError("encryption key not configured")
     return _fernet.decrypt(data)
-
-
-class EncryptedText(TypeDecorator):
-    """A Text column stored encrypted."""
-
-    impl = Text
-    cache_ok = True
-
-    def process_bind_param(self, value: str | None, dialect: object) -> str | None:
-        return None if value is None else encrypt(value)
-
-    def process_result_value(self, value: str | None, dialect: object) -> str | None:
-        return None if value is None else decrypt(value)

@@ -5,11 +5,15 @@ Tests and evals swap engines here, never by patching call sites.
 
 from __future__ import annotations
 
-from langchain_core.embeddings import Embeddings
-from langchain_core.language_models import BaseChatModel
+from typing import TYPE_CHECKING
+
 from pydantic import SecretStr
 
 from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.language_models import BaseChatModel
 
 
 def build_chat_model(settings: Settings) -> BaseChatModel:

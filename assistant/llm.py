@@ -11,7 +11,6 @@ The provider is `PLANNER_LLM_PROVIDER`, or read from the base URL.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
@@ -101,52 +100,3 @@ def build_llm(settings: Settings) -> BaseChatModel:
         return DeepSeekChat(api_base=settings.llm_base_url or "https://api.deepseek.com", **options)
     cls = ChatOpenAI if provider == "openai" else CompatChat
     return cls(base_url=settings.llm_base_url, stream_usage=False, **options)
-
-
-_THINK = re.compile(r"<think>.*?(</think>|$)\s*", re.S)
-
-
-def strip_think(text: str) -> str:
-    """An answer without its `<think>` blocks (also one whose opening tag was in the prompt)."""
-    if "</think>" in text and "<think>" not in text.split("</think>", 1)[0]:
-        text = text.split("</think>", 1)[1]
-    return _THINK.sub("", text).strip()
-
-
-class ThinkSplitter:
-    """Splits streamed text into answer and thinking at `<think>`/`</think>`, tags split across
-    chunks included, so thinking is shown apart and never becomes part of the answer."""
-
-    TAGS = ("<think>", "</think>")
-
-    def __init__(self) -> None:
-        self.inside = False
-        self.pending = ""
-
-    def feed(self, text: str) -> list[tuple[str, str]]:
-        """(kind, text) pieces, kind "answer" or "thinking"."""
-        self.pending += text
-        out: list[tuple[str, str]] = []
-        while self.pending:
-            tag = self.TAGS[self.inside]
-            at = self.pending.find(tag)
-            if at >= 0:
-                self._emit(out, self.pending[:at])
-                self.pending = self.pending[at + len(tag) :]
-                self.inside = not self.inside
-                continue
-            keep = next((n for n in range(len(tag) - 1, 0, -1) if self.pending.endswith(tag[:n])), 0)
-            self._emit(out, self.pending[: len(self.pending) - keep])
-            self.pending = self.pending[len(self.pending) - keep :]
-            break
-        return out
-
-    def flush(self) -> list[tuple[str, str]]:
-        out: list[tuple[str, str]] = []
-        self._emit(out, self.pending)
-        self.pending = ""
-        return out
-
-    def _emit(self, out: list[tuple[str, str]], text: str) -> None:
-        if text:
-            out.append(("thinking" if self.inside else "answer", text))

@@ -1,31 +1,31 @@
-"""The services one process needs, built once from settings and passed around explicitly."""
+"""The services one process needs, built once from settings and passed around explicitly.
+
+Each service is built, and its modules imported, on first use: `planner search` needs the index
+and not the database, accounts or the agent, and a CLI call pays only for what it uses."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cached_property
-
-from langchain_core.language_models import BaseChatModel
+from typing import TYPE_CHECKING
 
 from assistant import crypto
-from assistant.accounts import Accounts
-from assistant.db import init_db, session_factory
-from assistant.factory import build_chat_model, build_embedder
-from assistant.kb.index import KnowledgeIndex
-from assistant.kpi_store import KpiStore
+from assistant.factory import build_chat_model
 from assistant.settings import Settings
-from assistant.workspaces import Profiles
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from assistant.accounts import Accounts
+    from assistant.kb.index import KnowledgeIndex
+    from assistant.kpi_store import KpiStore
+    from assistant.workspaces import Profiles
 
 
-@dataclass
 class Services:
-    settings: Settings
-    chat_model: BaseChatModel | None = field(default=None)
-
-    def __post_init__(self) -> None:
+    def __init__(self, settings: Settings, chat_model: BaseChatModel | None = None) -> None:
+        self.settings = settings
+        self._chat_model = chat_model
         self.settings.check_secrets()
-        if self.chat_model is None:
-            self.chat_model = build_chat_model(self.settings)
         key = (
             self.settings.secret_key.get_secret_value()
             if self.settings.secret_key
@@ -33,25 +33,43 @@ class Services:
         )
         crypto.configure(key)
 
+    @property
+    def chat_model(self) -> BaseChatModel:
+        """The configured engine (offline rules or an OpenAI-compatible LLM), unless one was given."""
+        if self._chat_model is None:
+            self._chat_model = build_chat_model(self.settings)
+        return self._chat_model
+
     @cached_property
     def sessions(self):
+        from assistant.db import init_db, session_factory
+
         init_db(self.settings.db_url)
         return session_factory(self.settings.db_url)
 
     @cached_property
     def accounts(self) -> Accounts:
+        from assistant.accounts import Accounts
+
         return Accounts(self.sessions)
 
     @cached_property
     def index(self) -> KnowledgeIndex:
+        from assistant.factory import build_embedder
+        from assistant.kb.index import KnowledgeIndex
+
         return KnowledgeIndex(self.settings, build_embedder(self.settings))
 
     @cached_property
     def profiles(self) -> Profiles:
+        from assistant.workspaces import Profiles
+
         return Profiles(self.sessions)
 
     @cached_property
     def kpis(self) -> KpiStore:
+        from assistant.kpi_store import KpiStore
+
         store = KpiStore(self.sessions)
         if store.ensure_demo():
             from tools.demo_data import PROFILE

@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from tools.files import Limits
+if TYPE_CHECKING:
+    from tools.files import Limits
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,6 +91,8 @@ class Settings(BaseSettings):
     upload_max_chunks: int = 3000  # knowledge chunks one document may add
 
     def upload_limits(self) -> Limits:
+        from tools.files import Limits
+
         return Limits(
             max_rows=self.upload_max_rows, max_unzipped_bytes=self.upload_max_unzipped_mb * 1024 * 1024
         )

@@ -3,7 +3,10 @@
 - offline engine: the whole turn (rules, tools, templates, storage), which is all overhead;
 - zero-latency mocked LLM: ChatOpenAI against respx answering instantly with a tool call and then
   an answer, so what is measured is our agent loop, tools, streaming and storage;
-- cold start: from spawning `planner serve` to the first 200 from /api/health.
+- cold start: from spawning `planner serve` to the first 200 from /api/health;
+- cold CLI calls (`planner --help`, `planner search`, `planner ask` on the offline engine), each
+  the median of three fresh processes, also as a ratio to `python -c "import pandas"` timed in
+  the same run (so a slower machine does not read as a regression).
 
 Run: .venv/bin/python bench/chat_turn.py [--turns 40]
 """
@@ -78,6 +81,30 @@ def bench_mocked_llm(var: Path, n: int) -> str:
         return _stats(asyncio.run(_turns(chat, ["预算怎么分？"], n)))
 
 
+def _wall(argv: list[str], env: dict[str, str], runs: int = 3) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def bench_cli(var: Path) -> list[str]:
+    env = {**os.environ, "PLANNER_VAR_DIR": str(var)}
+    planner = [sys.executable, "-m", "assistant"]
+    pandas = _wall([sys.executable, "-c", "import pandas"], env)
+    out = [f"python -c 'import pandas':  {pandas:.2f} s (the unit below)"]
+    for label, argv in (
+        ("planner --help", [*planner, "--help"]),
+        ("planner search", [*planner, "search", "预算分配原则"]),
+        ("planner ask (offline)", [*planner, "ask", "预算分配应该遵循哪些原则？"]),
+    ):
+        t = _wall(argv, env)
+        out.append(f"{label + ':':<27} {t:.2f} s ({t / pandas:.1f}× pandas)")
+    return out
+
+
 def bench_cold_start(var: Path) -> str:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -117,6 +144,8 @@ def main() -> None:
         print(f"offline engine turn:        {bench_offline(tmp, args.turns)}")
         print(f"zero-latency mocked LLM:    {bench_mocked_llm(tmp, args.turns)}")
         print(f"server cold start:          {bench_cold_start(tmp)}")
+        for line in bench_cli(tmp):
+            print(line)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

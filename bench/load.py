@@ -6,7 +6,15 @@ which sends its first token at once), errors, lost messages (turns whose stored 
 from what was streamed) and the server's peak memory. Bounded: every request has a timeout and
 the run stops after --max-seconds.
 
+Two modes:
+- burst (the default): every session sends one turn at once;
+- arrival rate (`--arrival-rate 5,10,20`): the sessions send turns in their own conversations as a
+  Poisson process at each total rate in turn (turns per second), for `--duration` seconds each; a
+  session whose previous turn is still streaming waits for it, as a person would. Per rate: TTFT
+  overhead p50/p99, errors, lost messages; and the highest rate that held p99 ≤ `--p99-ms`.
+
 Run: .venv/bin/python bench/load.py [--sessions 200] [--workers 1] [--tokens 40] [--rate 50]
+     .venv/bin/python bench/load.py --sessions 200 --workers 2 --arrival-rate 5,10,20 --duration 30
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import shutil
 import socket
 import statistics
@@ -73,14 +82,15 @@ async def _wait(url: str, seconds: float = 90) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
-async def _session(client: httpx.AsyncClient, base: str, headers: dict, i: int) -> dict:
+async def _session(
+    client: httpx.AsyncClient, base: str, headers: dict, i: int, conversation: str | None = None
+) -> dict:
     t0 = time.perf_counter()
     first = None
     text, done = "", None
+    body = {"message": f"预算问题 {i}", "conversation_id": conversation}
     try:
-        async with client.stream(
-            "POST", f"{base}/api/chat", json={"message": f"预算问题 {i}"}, headers=headers, timeout=120
-        ) as res:
+        async with client.stream("POST", f"{base}/api/chat", json=body, headers=headers, timeout=120) as res:
             if res.status_code != 200:
                 return {"error": f"HTTP {res.status_code}"}
             event = None
@@ -106,6 +116,59 @@ async def _session(client: httpx.AsyncClient, base: str, headers: dict, i: int) 
         "text": text,
         "cid": done["conversation_id"],
     }
+
+
+def _percentile(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, round(q * (len(s) - 1)))] * 1000
+
+
+async def _arrivals(client: httpx.AsyncClient, base: str, headers: dict, args: argparse.Namespace) -> None:
+    """Poisson arrivals over `args.sessions` conversations at each rate; checks every stored
+    conversation against what was streamed."""
+    rng = random.Random(7)
+    conversations: dict[int, str] = {}
+    streamed: dict[str, list[str]] = {}
+    locks = [asyncio.Lock() for _ in range(args.sessions)]
+    held: list[float] = []
+
+    async def turn(session: int, n: int, out: list[dict]) -> None:
+        async with locks[session]:  # one turn at a time in a conversation, as a person types
+            r = await _session(client, base, headers, n, conversations.get(session))
+        out.append(r)
+        if "cid" in r:
+            conversations[session] = r["cid"]
+            streamed.setdefault(r["cid"], []).append(r["text"])
+
+    for rate in [float(r) for r in args.arrival_rate.split(",")]:
+        results: list[dict] = []
+        tasks = []
+        t0 = time.perf_counter()
+        n = 0
+        while (elapsed := time.perf_counter() - t0) < args.duration:
+            await asyncio.sleep(rng.expovariate(rate))
+            tasks.append(asyncio.create_task(turn(rng.randrange(args.sessions), n, results)))
+            n += 1
+        await asyncio.wait_for(asyncio.gather(*tasks), args.max_seconds)
+        ok = [r["ttft"] for r in results if "ttft" in r]
+        errors = [r["error"] for r in results if "error" in r]
+        p99 = _percentile(ok, 0.99) if ok else float("inf")
+        if p99 <= args.p99_ms and not errors:
+            held.append(rate)
+        print(
+            f"rate {rate:g}/s for {elapsed:.0f} s: {len(results)} turns, errors {len(errors)}"
+            f"{' ' + str(sorted(set(errors))[:3]) if errors else ''}; TTFT overhead p50 "
+            f"{_percentile(ok, 0.5):.0f} ms, p99 {p99:.0f} ms"
+        )
+    lost = 0
+    for cid, texts in streamed.items():
+        msgs = (await client.get(f"{base}/api/conversations/{cid}", headers=headers, timeout=30)).json()[
+            "messages"
+        ]
+        answers = [m["content"] for m in msgs if m["role"] == "assistant"]
+        lost += sum(a != b for a, b in zip(answers, texts, strict=False)) + abs(len(answers) - len(texts))
+    print(f"conversations {len(streamed)}, lost messages {lost}")
+    print(f"highest rate with p99 ≤ {args.p99_ms:g} ms and no errors: {max(held) if held else 'none'}")
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -163,6 +226,14 @@ async def run(args: argparse.Namespace) -> None:
             max_connections=args.sessions + 10, max_keepalive_connections=args.sessions + 10
         )
         async with httpx.AsyncClient(limits=limits) as client:
+            if args.arrival_rate:
+                print(
+                    f"sessions {args.sessions}, workers {args.workers}, fake LLM {args.tokens} tokens at {args.rate:g}/s"
+                )
+                await _arrivals(client, base, headers, args)
+                stop.set()
+                print(f"server memory: idle {idle:.0f} MB, peak {peak:.0f} MB")
+                return
             t0 = time.perf_counter()
             results = await asyncio.wait_for(
                 asyncio.gather(*[_session(client, base, headers, i) for i in range(args.sessions)]),
@@ -214,6 +285,9 @@ def main() -> None:
     ap.add_argument("--tokens", type=int, default=40)
     ap.add_argument("--rate", type=float, default=50.0)
     ap.add_argument("--max-seconds", type=float, default=300.0)
+    ap.add_argument("--arrival-rate", default="", help="comma-separated total turn rates (turns/s)")
+    ap.add_argument("--duration", type=float, default=30.0, help="seconds of arrivals per rate")
+    ap.add_argument("--p99-ms", type=float, default=250.0)
     asyncio.run(run(ap.parse_args()))
 
 

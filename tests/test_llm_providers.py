@@ -12,9 +12,10 @@ from pydantic import SecretStr
 
 from assistant.chat import ChatService, get_conversation
 from assistant.kb.tokens import count_tokens
-from assistant.llm import ThinkSplitter, detect_provider, strip_think
+from assistant.llm import detect_provider
 from assistant.services import Services
 from assistant.settings import Settings
+from assistant.thinking import ThinkSplitter, strip_think
 from assistant.usecases import workspace_context
 from evals.cassettes import provider_cassette
 from testkit.llm_fakes import BASE_URL, stream_text, stream_tool_call

@@ -75,3 +75,30 @@ def test_upgrade_from_the_first_schema_keeps_conversations_and_kpis(empty_db: st
     # new rows are written encrypted next to the old plaintext ones
     services.accounts.ensure_first_admin()
     assert services.accounts.has_users()
+
+
+def test_migrations_are_numbered_in_order_so_the_latest_is_known_without_alembic() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from assistant.db import MIGRATIONS, latest_revision
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS.parent))
+    script = ScriptDirectory.from_config(cfg)
+    assert script.get_heads() == [latest_revision()]
+    for rev in script.walk_revisions():
+        number = int(rev.revision)
+        assert Path(rev.path).name.startswith(f"{rev.revision}_")
+        assert rev.down_revision == (f"{number - 1:04d}" if number > 1 else None)
+
+
+def test_a_database_behind_the_latest_revision_is_upgraded_on_start(tmp_path: Path) -> None:
+    from assistant.db import latest_revision
+
+    url = f"sqlite:///{tmp_path / 'behind.db'}"
+    init_db(url, revision="0005")
+    init_db(url)  # the fast path must not mistake an older database for a current one
+    with get_engine(url).connect() as c:
+        assert c.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == latest_revision()
+        assert "audit" in {col["name"] for col in inspect(c).get_columns("messages")}

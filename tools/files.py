@@ -11,10 +11,12 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from tools.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,8 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
 
 
 def read_table_bytes(data: bytes, name: str, limits: Limits = Limits()) -> tuple[pd.DataFrame, str]:
+    import pandas as pd  # here: the knowledge loaders use this module's checks without pandas
+
     """A CSV or XLSX upload as a table of strings, within the limits; returns (table, how it was read)."""
     excel = name.lower().endswith((".xlsx", ".xlsm"))
     if excel:

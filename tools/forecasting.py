@@ -20,8 +20,6 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel
-from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-from statsmodels.tsa.statespace.sarimax import SARIMAX
 
 from tools import smoothing
 from tools.errors import DataError, InvalidArgument
@@ -141,6 +139,9 @@ def _fit_ets(y: np.ndarray, spec: dict) -> Fitted:
     if "seasonal" in kwargs:
         kwargs["seasonal_periods"] = kwargs.pop("m")
     kwargs.pop("m", None)
+    # statsmodels is imported where a single model is fitted: the default combination does not need it
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = ETSModel(pd.Series(y, dtype=float), **kwargs).fit(disp=False, maxiter=200)
@@ -172,6 +173,8 @@ def _fourier(t: np.ndarray, m: int, k: int) -> np.ndarray:
 def _fit_harmonic(y: np.ndarray, m: int, k: int) -> Fitted:
     """Dynamic harmonic regression: Fourier terms for a long season (52 weeks), a linear trend and
     AR(1) errors; it needs only one season of history, where seasonal ETS needs two."""
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
     t = np.arange(len(y), dtype=float)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -11,18 +11,20 @@ import json
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bm25s
 import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
-from langchain_core.embeddings import Embeddings
 
 from assistant.factory import embedder_signature
 from assistant.kb.documents import Chunk
-from assistant.kb.tokens import expand_query, lexical_tokens
+from assistant.kb.tokens import expand_query, keep_dictionary_cache_in, lexical_tokens
 from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
 
 RRF_K = 60
 
@@ -83,6 +85,7 @@ class KnowledgeIndex:
         self.signature = embedder_signature(embedder)
         self.client = _chroma_client(settings)
         self.lexical_dir = settings.var_dir / "lexical" / settings.collection
+        keep_dictionary_cache_in(settings.var_dir / "cache")
         self._collection: Any = None
         self._bm25: bm25s.BM25 | None = None
         self._meta: list[dict[str, Any]] = []
