@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from assistant.chat import ChatService
 from assistant.drafts.store import DraftStore
 from assistant.errors import PlannerError
 from assistant.logs import configure_logging
@@ -155,7 +156,12 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.state.services = services
     services.kpis  # noqa: B018 - migrate the database and load the demo data before serving
     services.accounts.ensure_first_admin()
-    app.state.chats = {}
+    # What the first chat would otherwise pay (over a second): the engine and its client, the
+    # default workspace's agent, the retrieval index.
+    default = ChatService(services, workspace="default")
+    default.agent  # noqa: B018
+    services.index.search("预算")
+    app.state.chats = {"default": default}
     app.state.drafts = DraftStore(services.sessions, services.accounts)
     app.state.limits = RateLimits(
         services.settings.rate_limit_storage,
