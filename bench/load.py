@@ -51,16 +51,18 @@ def _port() -> int:
         return s.getsockname()[1]
 
 
+def _pids(pid: int) -> list[int]:
+    """A process and its children (uvicorn's workers)."""
+    try:
+        return [pid, *(int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
+    except OSError:
+        return [pid]
+
+
 def _rss_mb(pid: int) -> float:
     """RSS of a process and its children, in MB."""
     total = 0
-    pids = [pid]
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        pids += [int(c) for c in children]
-    except OSError:
-        pass
-    for p in pids:
+    for p in _pids(pid):
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -68,6 +70,18 @@ def _rss_mb(pid: int) -> float:
         except OSError:
             continue
     return total / 1024
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its children (uvicorn's workers)."""
+    total = 0
+    for p in _pids(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 async def _wait(url: str, seconds: float = 90) -> None:
@@ -123,7 +137,7 @@ def _percentile(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, round(q * (len(s) - 1)))] * 1000
 
 
-async def _arrivals(client: httpx.AsyncClient, base: str, headers: dict, args: argparse.Namespace) -> None:
+async def _arrivals(client: httpx.AsyncClient, base: str, headers: dict, args: argparse.Namespace) -> int:
     """Poisson arrivals over `args.sessions` conversations at each rate; checks every stored
     conversation against what was streamed."""
     rng = random.Random(7)
@@ -169,6 +183,7 @@ async def _arrivals(client: httpx.AsyncClient, base: str, headers: dict, args: a
         lost += sum(a != b for a, b in zip(answers, texts, strict=False)) + abs(len(answers) - len(texts))
     print(f"conversations {len(streamed)}, lost messages {lost}")
     print(f"highest rate with p99 ≤ {args.p99_ms:g} ms and no errors: {max(held) if held else 'none'}")
+    return sum(len(t) for t in streamed.values())
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -221,6 +236,7 @@ async def run(args: argparse.Namespace) -> None:
         await _wait(f"http://127.0.0.1:{llm_port}/v1/chat/completions")
         threading.Thread(target=sample, daemon=True).start()
         idle = _rss_mb(server.pid)
+        cpu0 = _cpu_s(server.pid)
         base = f"http://127.0.0.1:{port}"
         limits = httpx.Limits(
             max_connections=args.sessions + 10, max_keepalive_connections=args.sessions + 10
@@ -230,8 +246,12 @@ async def run(args: argparse.Namespace) -> None:
                 print(
                     f"sessions {args.sessions}, workers {args.workers}, fake LLM {args.tokens} tokens at {args.rate:g}/s"
                 )
-                await _arrivals(client, base, headers, args)
+                turns = await _arrivals(client, base, headers, args)
                 stop.set()
+                cpu = _cpu_s(server.pid) - cpu0
+                print(
+                    f"server CPU {cpu:.1f} s for {turns} turns: {cpu / max(turns, 1) * 1000:.1f} ms a turn (checks included)"
+                )
                 print(f"server memory: idle {idle:.0f} MB, peak {peak:.0f} MB")
                 return
             t0 = time.perf_counter()
@@ -240,6 +260,7 @@ async def run(args: argparse.Namespace) -> None:
                 args.max_seconds,
             )
             wall = time.perf_counter() - t0
+            cpu = _cpu_s(server.pid) - cpu0
             ok = [r for r in results if "ttft" in r]
             errors = [r["error"] for r in results if "error" in r]
             lost = 0
@@ -268,6 +289,7 @@ async def run(args: argparse.Namespace) -> None:
                 f"TTFT overhead p50 {p(0.5):.0f} ms, p99 {p(0.99):.0f} ms (fake LLM sends its first token at once)"
             )
             print(f"turn time median {statistics.median(r['total'] for r in ok):.2f} s")
+        print(f"server CPU {cpu:.1f} s: {cpu / max(len(ok), 1) * 1000:.1f} ms a turn")
         print(f"server memory: idle {idle:.0f} MB, peak {peak:.0f} MB")
     finally:
         stop.set()

@@ -61,8 +61,8 @@ def corpus(size: int, settings: Settings):
     return out
 
 
-def run(size: int) -> str:
-    tmp = Path(tempfile.mkdtemp(prefix="bench-retrieval-"))
+def run(size: int, keep: Path | None = None) -> str:
+    tmp = keep or Path(tempfile.mkdtemp(prefix="bench-retrieval-"))
     try:
         settings = Settings(var_dir=tmp, collection=f"bench{size}")
         index = KnowledgeIndex(settings, build_embedder(settings))
@@ -87,7 +87,8 @@ def run(size: int) -> str:
             f"peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB"
         )
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main() -> None:
