@@ -64,12 +64,16 @@ def require(*roles: str):
     return Depends(check)
 
 
-def get_chat(request: Request, workspace: WorkspaceDep) -> ChatService:
+def get_chat_for(request: Request, workspace: str) -> ChatService:
     """One agent per workspace: its tools can only reach that workspace's data."""
     cache: dict[str, ChatService] = request.app.state.chats
     if workspace not in cache:
         cache[workspace] = ChatService(request.app.state.services, workspace=workspace)
     return cache[workspace]
+
+
+def get_chat(request: Request, workspace: WorkspaceDep) -> ChatService:
+    return get_chat_for(request, workspace)
 
 
 PlannerDep = Annotated[Principal, require("planner")]

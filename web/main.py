@@ -28,6 +28,7 @@ from web.deps import SESSION_COOKIE
 from web.heavy import HeavyWork
 from web.ratelimit import RateLimits
 from web.routes import api
+from web.routes.openai import router as openai_api
 
 STATIC = Path(__file__).parent / "static"
 
@@ -142,6 +143,21 @@ class RedactTokens(logging.Filter):
 _TOKEN = re.compile(r"(token|api_key|key)=[^&\s\"']+", re.I)
 
 
+_OPENAI_ERROR_TYPES = {
+    401: ("authentication_error", "invalid_api_key"),
+    403: ("permission_error", "permission_denied"),
+    404: ("not_found_error", "not_found"),
+    429: ("rate_limit_error", "rate_limit_exceeded"),
+}
+
+
+def _openai_error(message: str, status: int, headers: dict[str, str] | None = None) -> JSONResponse:
+    """An error as OpenAI's API returns it, so chat clients show its message."""
+    kind, code = _OPENAI_ERROR_TYPES.get(status, ("invalid_request_error", None))
+    body = {"error": {"message": message, "type": kind, "param": None, "code": code}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
     configure_logging()
     access = logging.getLogger("uvicorn.access")
@@ -178,14 +194,22 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(PlannerError)
-    async def planner_error(_: Request, exc: PlannerError) -> JSONResponse:
+    async def planner_error(request: Request, exc: PlannerError) -> JSONResponse:
+        if request.url.path.startswith("/v1/"):  # OpenAI answers every bad request with 400
+            status = 400 if exc.status_code == 422 else exc.status_code
+            return _openai_error(str(exc), status, getattr(exc, "headers", None))
         body: dict[str, object] = {"detail": str(exc)}
         if getattr(exc, "problems", None):
             body["errors"] = exc.problems  # type: ignore[attr-defined]
         return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if request.url.path.startswith("/v1/"):
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors()
+            )
+            return _openai_error(problems or "invalid request", 400)
         return JSONResponse({"detail": jsonable_encoder(_without_input(exc.errors()))}, status_code=422)
 
     @app.exception_handler(sqlalchemy.exc.IntegrityError)
@@ -201,6 +225,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         return JSONResponse({"detail": "invalid characters or value in the request"}, status_code=422)
 
     app.include_router(api)
+    app.include_router(openai_api)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)
