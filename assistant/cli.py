@@ -231,6 +231,36 @@ def ask(
         raise typer.Exit(1)
 
 
+@app.command("mcp")
+def mcp_stdio(
+    workspace: Annotated[
+        str | None, typer.Option("--workspace", "-w", help="the workspace (default: the token user's first)")
+    ] = None,
+) -> None:
+    """Serve the assistant's tools and knowledge over MCP on stdio (Claude Desktop, Cursor, Cherry
+    Studio). The caller is the user whose API token is in PLANNER_MCP_TOKEN."""
+    import os
+
+    import anyio
+    from mcp.server.stdio import stdio_server
+
+    from assistant.mcp_server import build_server, fixed_caller
+
+    token = os.environ.get("PLANNER_MCP_TOKEN", "")
+    if not token:
+        raise InvalidArgument("set PLANNER_MCP_TOKEN to an API token (planner user token USER)")
+    services = _services()
+    services.accounts.authenticate(token)  # a wrong token fails here, before the host connects
+    ensure_index(services)
+    server = build_server(services, fixed_caller(services, token, workspace))
+
+    async def serve_stdio() -> None:
+        async with stdio_server() as (read, write):
+            await server.run(read, write, server.create_initialization_options())
+
+    anyio.run(serve_stdio)
+
+
 Workspace = Annotated[str, typer.Option("--workspace", "-w", help="the workspace whose data to use")]
 FactsFile = Annotated[
     Path | None, typer.Option(help="ad-hoc facts file (CSV/XLSX) instead of the workspace's data")

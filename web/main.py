@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +16,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.chat import ChatService
 from assistant.drafts.store import DraftStore
 from assistant.errors import PlannerError
 from assistant.logs import configure_logging
+from assistant.mcp_server import bearer_caller, build_server
 from assistant.services import Services
 from assistant.settings import Settings, get_settings
 from web.csrf import OriginCheck
 from web.deps import SESSION_COOKIE
 from web.heavy import HeavyWork
+from web.mcp import McpEndpoint
 from web.ratelimit import RateLimits
 from web.routes import api
 from web.routes.openai import router as openai_api
@@ -164,7 +168,15 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     if not any(isinstance(f, RedactTokens) for f in access.filters):
         access.addFilter(RedactTokens())
     services = services or Services(settings or get_settings())
+    mcp = McpEndpoint(build_server(services, bearer_caller(services)), services.accounts.authenticate)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with mcp.running():
+            yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Planner assistant",
         version="0.1.0",
         description="AI planning assistant for marketing and promotion planners.",
@@ -226,6 +238,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
     app.include_router(api)
     app.include_router(openai_api)
+    app.router.routes.append(Route("/mcp", endpoint=mcp, methods=["GET", "POST", "DELETE"]))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)

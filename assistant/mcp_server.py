@@ -1,0 +1,155 @@
+"""The assistant's tools and knowledge over the Model Context Protocol (the official `mcp` SDK).
+
+The tools are the agent's own (`assistant.agent_tools.build_tools`): the same typed schemas, the
+workspace's own metrics, regions and channels as enums, the same validation messages and the same
+role checks (creating a draft needs the planner role). The caller is a product user: over HTTP
+(`/mcp` on the web server) from an API token as the bearer key and the `X-Workspace` header; over
+stdio (`planner mcp`) from `PLANNER_MCP_TOKEN`. Resources are the company knowledge documents.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import mcp_types as types
+from langchain.tools import ToolRuntime
+from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from mcp.server.lowlevel import Server
+
+from assistant.accounts import AuthError, Forbidden, Principal
+from assistant.agent_tools import TurnContext, build_tools
+from assistant.errors import NotFound
+from assistant.kb.documents import parse_document
+from assistant.kb.ingest import knowledge_files
+from assistant.services import Services
+
+RESOURCE_PREFIX = "planner://knowledge/"
+
+# Who is calling, from the MCP request: (principal, workspace asked for or None).
+Caller = Callable[[Any], tuple[Principal, str | None]]
+
+
+def bearer_caller(services: Services) -> Caller:
+    """Over HTTP: the API token in `Authorization: Bearer …`, the workspace in `X-Workspace`."""
+
+    def caller(ctx: Any) -> tuple[Principal, str | None]:
+        request = getattr(ctx, "request", None)
+        header = request.headers.get("authorization", "") if request is not None else ""
+        if not header.lower().startswith("bearer "):
+            raise AuthError("send an API token as `Authorization: Bearer <token>`")
+        return services.accounts.authenticate(header[7:].strip()), request.headers.get("x-workspace")
+
+    return caller
+
+
+def fixed_caller(services: Services, token: str, workspace: str | None) -> Caller:
+    """Over stdio: the token (and workspace) from the environment, checked once per call."""
+    return lambda _ctx: (services.accounts.authenticate(token), workspace)
+
+
+def build_server(services: Services, caller: Caller) -> Server:
+    tools_cache: dict[tuple[str, int], dict[str, BaseTool]] = {}
+
+    def who(ctx: Any) -> tuple[Principal, str]:
+        principal, wanted = caller(ctx)
+        workspace = wanted or next(iter(principal.workspaces), None)
+        if workspace is None or workspace not in principal.workspaces:
+            raise Forbidden(
+                f"no access to workspace {workspace!r}" if workspace else "you belong to no workspace"
+            )
+        return principal, workspace
+
+    def tools_for(workspace: str) -> dict[str, BaseTool]:
+        key = (workspace, services.kpis.version(workspace))
+        if key not in tools_cache:
+            tools_cache[key] = {t.name: t for t in build_tools(services, workspace=workspace)}
+        return tools_cache[key]
+
+    async def list_tools(ctx: Any, _params: Any) -> types.ListToolsResult:
+        _, workspace = who(ctx)
+        out = []
+        for t in tools_for(workspace).values():
+            spec = convert_to_openai_tool(t)["function"]  # the schema the agent's model reads
+            out.append(
+                types.Tool(
+                    name=t.name, description=spec.get("description", ""), input_schema=spec["parameters"]
+                )
+            )
+        return types.ListToolsResult(tools=out)
+
+    async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+        principal, workspace = who(ctx)
+        tool = tools_for(workspace).get(params.name)
+        if tool is None:
+            return _error(f"unknown tool {params.name!r}")
+        args = dict(params.arguments or {})
+        call_id = f"mcp-{uuid.uuid4().hex[:12]}"
+        if "runtime" in inspect.signature(tool.func).parameters:  # who calls (role checks), citations
+            args["runtime"] = ToolRuntime(
+                state={"messages": []},
+                context=TurnContext(user_id=principal.id, citation_base=0, system_prompt=""),
+                config={},
+                stream_writer=lambda _: None,
+                tool_call_id=call_id,
+                store=None,
+            )
+        message = await tool.ainvoke({"type": "tool_call", "id": call_id, "name": tool.name, "args": args})
+        text = (
+            message.content
+            if isinstance(message.content, str)
+            else json.dumps(message.content, ensure_ascii=False)
+        )
+        return types.CallToolResult(
+            content=[types.TextContent(type="text", text=text)], is_error=message.status == "error"
+        )
+
+    def documents() -> dict[str, Any]:
+        root = services.settings.knowledge_dir
+        return {d.meta.id: d for d in (parse_document(p, root=root) for p in knowledge_files(root))}
+
+    async def list_resources(ctx: Any, _params: Any) -> types.ListResourcesResult:
+        who(ctx)
+        return types.ListResourcesResult(
+            resources=[
+                types.Resource(
+                    uri=f"{RESOURCE_PREFIX}{d.meta.id}",
+                    name=d.meta.id,
+                    title=d.meta.title,
+                    description=f"{d.meta.type} · {', '.join(d.meta.tags)}",
+                    mime_type="text/markdown",
+                )
+                for d in documents().values()
+            ]
+        )
+
+    async def read_resource(ctx: Any, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
+        who(ctx)
+        uri = str(params.uri)
+        doc = documents().get(uri.removeprefix(RESOURCE_PREFIX)) if uri.startswith(RESOURCE_PREFIX) else None
+        if doc is None:
+            raise NotFound(f"no knowledge document {uri}")
+        return types.ReadResourceResult(
+            contents=[types.TextResourceContents(uri=uri, mime_type="text/markdown", text=doc.body)]
+        )
+
+    return Server(
+        "planner-assistant",
+        version="0.1.0",
+        instructions=(
+            "Marketing and promotion planning tools over one workspace's KPI data and the company's "
+            "playbooks, case studies and policies. Cite knowledge passages as [n]."
+        ),
+        on_list_tools=list_tools,
+        on_call_tool=call_tool,
+        on_list_resources=list_resources,
+        on_read_resource=read_resource,
+    )
+
+
+def _error(message: str) -> types.CallToolResult:
+    return types.CallToolResult(content=[types.TextContent(type="text", text=message)], is_error=True)
