@@ -103,3 +103,17 @@ def settings(request: pytest.FixtureRequest, indexed_var: Path, tmp_path: Path) 
 @pytest.fixture
 def services(settings: Settings) -> Services:
     return Services(settings)
+
+
+@pytest.fixture
+def served(settings: Settings):
+    """(app, base URL) of the app on a live loopback server, for protocol clients (the official
+    openai and MCP clients). On SQLite only: one database is enough for a protocol."""
+    from tests.utils import live_server
+    from web.main import create_app
+
+    if settings.database_url:
+        pytest.skip("one database is enough for the protocol")
+    app = create_app(settings)
+    with live_server(app) as base:
+        yield app, base

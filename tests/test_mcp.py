@@ -16,8 +16,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
 from assistant.settings import Settings
-from tests.utils import live_server, make_user, token_for
-from web.main import create_app
+from tests.utils import make_user, token_for
 
 CALLS = {
     "search_knowledge": {"query": "预算分配原则", "k": 2},
@@ -28,15 +27,6 @@ CALLS = {
     "budget_allocate": {"total": 10_000_000, "period": "2027-Q1"},
     "create_draft": {"kind": "section", "section": "goals", "period": "2027-Q1"},
 }
-
-
-@pytest.fixture
-def served(settings: Settings):
-    if settings.database_url:
-        pytest.skip("one database is enough for the protocol")
-    app = create_app(settings)
-    with live_server(app) as base:
-        yield app, base
 
 
 async def _session_run(base: str, token: str, work) -> object:

@@ -7,20 +7,9 @@ import httpx
 import openai
 import pytest
 
-from assistant.settings import Settings
-from tests.utils import live_server, make_user, token_for
-from web.main import create_app
+from tests.utils import make_user, token_for
 
 QUESTION = "预算分配应该遵循哪些原则？"
-
-
-@pytest.fixture
-def served(settings: Settings):
-    if settings.database_url:
-        pytest.skip("one database is enough for the HTTP protocol")
-    app = create_app(settings)
-    with live_server(app) as base:
-        yield app, base
 
 
 def _client(app, base: str, username: str = "admin") -> openai.OpenAI:
