@@ -16,7 +16,7 @@ import uvicorn
 
 from assistant.settings import ROOT, Settings
 from testkit.net import free_port
-from tests.utils import make_user
+from tests.utils import make_user, token_for
 from web.main import create_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -234,3 +234,27 @@ def test_an_llms_thinking_is_folded_away_above_its_answer(settings: Settings, br
             page.click("details.thinking summary")
             assert "需要调用 kpi_lookup" in page.inner_text("details.thinking pre")
             _shot(page, "chat-thinking-zh")
+
+
+def test_a_chat_from_an_openai_compatible_client_shows_in_the_history_with_its_tool_steps(
+    server, browser
+) -> None:
+    import openai
+
+    base, app = server
+    client = openai.OpenAI(
+        base_url=f"{base}/v1", api_key=token_for(app.state.services, "author"), max_retries=0
+    )
+    client.chat.completions.create(
+        model="planner-offline:default",
+        messages=[{"role": "user", "content": "为什么2026年Q3获客成本超标？"}],
+    )
+    page = _page(browser, base, app, "author")
+    item = page.locator("#conversations li span", has_text="为什么2026年Q3获客成本超标")
+    item.wait_for()
+    item.click()
+    page.wait_for_selector(".msg.assistant .tools details")
+    summaries = page.locator(".msg.assistant .tools summary").all_inner_texts()
+    assert any("kpi_diagnose" in s for s in summaries)
+    assert "信息流广告" in page.locator(".msg.assistant .body").first.inner_text()
+    _shot(page, "openai-client-conversation")
