@@ -22,7 +22,30 @@ from assistant.accounts import Forbidden
 from assistant.chat import ChatService
 from web.deps import PrincipalDep, ServicesDep, get_chat_for
 
-router = APIRouter(prefix="/v1", tags=["openai-compatible"])
+
+class ErrorBody(BaseModel):
+    message: str
+    type: str
+    param: str | None = None
+    code: str | None = None
+
+
+class OpenAIError(BaseModel):
+    """OpenAI's error shape, which chat clients know how to show."""
+
+    error: ErrorBody
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": OpenAIError, "description": text}
+    for code, text in {
+        400: "invalid request (OpenAI answers every bad request with 400)",
+        401: "missing or wrong API key",
+        403: "no access to the workspace",
+        429: "rate limit reached",
+    }.items()
+}
+router = APIRouter(prefix="/v1", tags=["openai-compatible"], responses=_ERRORS)
 
 
 class ChatCompletionRequest(BaseModel):
@@ -50,7 +73,16 @@ def list_models(principal: PrincipalDep, services: ServicesDep) -> dict[str, Any
     }
 
 
-@router.post("/chat/completions", summary="One turn of the assistant, in OpenAI's chat completions format")
+@router.post(
+    "/chat/completions",
+    summary="One turn of the assistant, in OpenAI's chat completions format",
+    responses={
+        200: {
+            "content": {"application/json": {}, "text/event-stream": {}},
+            "description": "a chat.completion, or with stream=true chat.completion.chunk events ending in [DONE]",
+        }
+    },
+)
 async def chat_completions(
     body: ChatCompletionRequest,
     principal: PrincipalDep,
