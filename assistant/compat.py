@@ -25,6 +25,7 @@ REFERENCES = "参考资料 / References"
 _REFERENCES_BLOCK = re.compile(r"\n*\n---\n" + re.escape(REFERENCES) + r"\n.*\Z", re.S)
 _MODEL_PREFIX = "planner"
 MATCH_RECENT = 50  # conversations of the user searched for the client's history
+MAX_QUESTION = 8000  # characters, as for POST /api/chat
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ def client_turn(messages: list[dict[str, Any]]) -> ClientTurn:
     turns = [(r, t) for r, t in turns if r in ("user", "assistant")]
     if not turns or turns[-1][0] != "user" or not turns[-1][1].strip():
         raise InvalidArgument("the last message must be the user's question")
+    if len(turns[-1][1]) > MAX_QUESTION:
+        raise InvalidArgument(f"the question is over {MAX_QUESTION} characters: shorten it")
     history = [(r, strip_references(t) if r == "assistant" else t) for r, t in turns[:-1]]
     return ClientTurn(history=history, question=turns[-1][1])
 

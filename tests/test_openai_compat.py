@@ -82,6 +82,10 @@ def test_tool_steps_can_be_shown_and_the_workspace_comes_from_the_model(served) 
             model="planner-offline:default", messages=[{"role": "user", "content": QUESTION}]
         )
     assert "default" in err.value.body["message"]
+    with pytest.raises(openai.BadRequestError, match="over 8000 characters"):
+        client.chat.completions.create(
+            model="planner-offline:default", messages=[{"role": "user", "content": "预算" * 4001}]
+        )
     with pytest.raises(openai.BadRequestError):
         client.chat.completions.create(
             model="planner-offline:default", messages=[{"role": "assistant", "content": "hi"}]
