@@ -58,6 +58,18 @@ class Principal:
     def can(self, *roles: str) -> bool:
         return self.role == "admin" or self.role in roles
 
+    def workspace(self, wanted: str | None) -> str:
+        """The workspace a request works in: the one asked for, else the caller's first. A
+        workspace the caller does not belong to does not exist for them (every edge: API,
+        OpenAI-compatible API, MCP)."""
+        if wanted is None:
+            if not self.workspaces:
+                raise Forbidden("you belong to no workspace; ask an admin to add you")
+            return self.workspaces[0]
+        if wanted not in self.workspaces:
+            raise Forbidden(f"no access to workspace {wanted!r}")
+        return wanted
+
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from assistant.db import Conversation, Message
 from assistant.errors import InvalidArgument
@@ -103,6 +104,7 @@ def conversation_for(
             .where(Conversation.workspace == workspace, Conversation.user_id == user_id)
             .order_by(Conversation.updated_at.desc())
             .limit(MATCH_RECENT)
+            .options(selectinload(Conversation.messages))  # one query for all their messages
         ).all()
         for conv in recent:
             if _answered(conv.messages) == history:

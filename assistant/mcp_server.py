@@ -21,7 +21,7 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from mcp.server.lowlevel import Server
 
-from assistant.accounts import AuthError, Forbidden, Principal
+from assistant.accounts import AuthError, Principal
 from assistant.agent_tools import TurnContext, build_tools
 from assistant.errors import NotFound
 from assistant.kb.documents import parse_document
@@ -53,22 +53,20 @@ def fixed_caller(services: Services, token: str, workspace: str | None) -> Calle
 
 
 def build_server(services: Services, caller: Caller) -> Server:
-    tools_cache: dict[tuple[str, int], dict[str, BaseTool]] = {}
+    tools_cache: dict[str, tuple[int, dict[str, BaseTool]]] = {}  # workspace -> (data version, tools)
 
     def who(ctx: Any) -> tuple[Principal, str]:
         principal, wanted = caller(ctx)
-        workspace = wanted or next(iter(principal.workspaces), None)
-        if workspace is None or workspace not in principal.workspaces:
-            raise Forbidden(
-                f"no access to workspace {workspace!r}" if workspace else "you belong to no workspace"
-            )
-        return principal, workspace
+        return principal, principal.workspace(wanted)
 
     def tools_for(workspace: str) -> dict[str, BaseTool]:
-        key = (workspace, services.kpis.version(workspace))
-        if key not in tools_cache:
-            tools_cache[key] = {t.name: t for t in build_tools(services, workspace=workspace)}
-        return tools_cache[key]
+        """The workspace's tools, rebuilt when its data changes (their enums are its values)."""
+        version = services.kpis.version(workspace)
+        cached = tools_cache.get(workspace)
+        if cached is None or cached[0] != version:
+            cached = (version, {t.name: t for t in build_tools(services, workspace=workspace)})
+            tools_cache[workspace] = cached
+        return cached[1]
 
     async def list_tools(ctx: Any, _params: Any) -> types.ListToolsResult:
         _, workspace = who(ctx)

@@ -4,6 +4,9 @@ The corpus is the shipped knowledge base's chunks duplicated with perturbation (
 shuffled, a variant tag added) until it reaches the size. Query latency covers the whole search:
 query expansion, embedding, dense (Chroma HNSW), BM25 and fusion, over the retrieval eval queries.
 
+Memory is reported twice: what building and searching added in this process, and what a fresh
+process (a server worker) adds by opening the built index and running the queries.
+
 Run: .venv/bin/python bench/retrieval.py [--sizes 1000 10000 100000]
 """
 
@@ -15,6 +18,7 @@ import re
 import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -81,20 +85,42 @@ def run(size: int, keep: Path | None = None) -> str:
             lat.append((time.perf_counter() - t) * 1000)
         lat.sort()
         p95 = lat[round(0.95 * (len(lat) - 1))]
+        reopened = subprocess.run(
+            [sys.executable, __file__, "--reopen", str(tmp), str(size)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         return (
             f"{size:>7} chunks: search median {statistics.median(lat):.1f} ms, p95 {p95:.1f} ms (n={len(lat)}); "
             f"ingestion {size / ingest_s:,.0f} chunks/s ({ingest_s:.1f} s); RSS +{rss_mb() - before:,.0f} MB, "
-            f"peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB"
+            f"peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB; "
+            f"a fresh process opening it: +{reopened} MB"
         )
     finally:
         if keep is None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def reopen(var: Path, size: int) -> float:
+    """RSS a fresh process adds by opening the index built in `var` and running the eval queries."""
+    settings = Settings(var_dir=var, collection=f"bench{size}")
+    before = rss_mb()
+    index = KnowledgeIndex(settings, build_embedder(settings))
+    for q in load_queries():
+        index.search(q["query"], k=5)
+    return rss_mb() - before
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
-    for size in ap.parse_args().sizes:
+    ap.add_argument("--reopen", nargs=2, metavar=("VAR", "SIZE"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.reopen:
+        print(f"{reopen(Path(args.reopen[0]), int(args.reopen[1])):,.0f}")
+        return
+    for size in args.sizes:
         print(run(size), flush=True)
 
 

@@ -38,11 +38,12 @@ def test_the_season_is_found_where_it_is_and_not_where_it_is_not() -> None:
     t = np.arange(72)
     planted = 1 + 0.3 * np.sin(2 * np.pi * t / 12)
     y = (500 + 2 * t) * planted * rng.normal(1, 0.02, 72)
-    index = smoothing.seasonal_index_if_any(y, 12)
+    index, fit = smoothing.seasonal_adjustment(y, 12)
     assert index is not None and np.abs(index - planted[:12] / planted[:12].mean()).max() < 0.03
-    assert smoothing.seasonal_index_if_any(y[:36], 12) is not None  # a trend does not hide it
-    assert smoothing.seasonal_index_if_any(500 + 2 * t + rng.normal(0, 5, 72), 12) is None
-    assert smoothing.seasonal_index_if_any(y[:24], 12) is None  # under two seasons and a bit: no verdict
+    assert fit.sse < smoothing.fit_damped(y).sse  # the fit handed on is the adjusted series'
+    assert smoothing.seasonal_adjustment(y[:36], 12)[0] is not None  # a trend does not hide it
+    assert smoothing.seasonal_adjustment(500 + 2 * t + rng.normal(0, 5, 72), 12)[0] is None
+    assert smoothing.seasonal_adjustment(y[:24], 12)[0] is None  # under two seasons and a bit: no verdict
 
 
 def test_the_combined_intervals_cover_about_what_they_claim_on_series_of_known_noise() -> None:

@@ -307,12 +307,12 @@ def _combination(y: np.ndarray, m: int) -> Fitted:
     """The mean of three standard forecasts of the seasonally adjusted series, re-seasonalised:
     damped-trend exponential smoothing, Theta and ARIMA(0,1,1) with drift (the M4 lesson that an
     equal-weight combination of standard models beats picking one). The season is removed by
-    classical multiplicative decomposition when it earns its place (`seasonal_index_if_any`). The spread is the
+    classical multiplicative decomposition when it earns its place (`seasonal_adjustment`). The spread is the
     mixture's: the members' variances averaged plus their disagreement, widened by
     `INTERVAL_SPREAD`; simulated paths carry the damped-trend model's error structure, scaled to
     that spread and centred on the combined forecast."""
     n = y.size
-    found = smoothing.seasonal_index_if_any(y, m)
+    found, damped = smoothing.seasonal_adjustment(y, m)
     seasonal = found is not None
     index = found if found is not None else np.ones(1)
     sa = y / index[np.arange(n) % len(index)]
@@ -320,7 +320,7 @@ def _combination(y: np.ndarray, m: int) -> Fitted:
 
     def members(h: int) -> list[smoothing.Smoothed]:
         if h not in cache:
-            cache[h] = [smoothing.damped_holt(sa, h), smoothing.theta(sa, h), smoothing.arima_drift(sa, h)]
+            cache[h] = [damped.ahead(h), smoothing.theta(sa, h), smoothing.arima_drift(sa, h)]
         return cache[h]
 
     def season(h: int) -> np.ndarray:

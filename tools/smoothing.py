@@ -62,22 +62,42 @@ def _linear_errors(y: np.ndarray, alpha: np.ndarray, beta: np.ndarray, phi: np.n
     return sse, final_level, final_trend
 
 
-def damped_holt(y: np.ndarray, h: int) -> Smoothed:
+@dataclass(frozen=True)
+class DampedFit:
+    """ETS(A,Ad,N) fitted: its parameters, final states and in-sample squared error."""
+
+    alpha: float
+    beta: float
+    phi: float
+    level: float
+    trend: float
+    sse: float
+    n: int
+
+    def ahead(self, h: int) -> Smoothed:
+        steps = np.arange(1, h + 1)
+        damp = np.cumsum(self.phi**steps)  # φ + φ² + … + φʰ
+        sigma = float(np.sqrt(self.sse / max(1, self.n - 5)))
+        c = self.alpha + self.beta * np.concatenate([[0.0], damp[:-1]])  # c_j, j = 1..h-1
+        psi = np.concatenate([[1.0], c[1:]])
+        name = f"ETS(A,Ad,N) α={self.alpha:.2f} β={self.beta:.3f} φ={self.phi:.2f}"
+        return Smoothed(name, self.level + damp * self.trend, _sd(sigma, psi), sigma, psi, self.sse)
+
+
+def fit_damped(y: np.ndarray) -> DampedFit:
     """ETS(A,Ad,N): additive errors, damped additive trend."""
     a, share, p = np.meshgrid(ALPHAS, BETA_SHARES, PHIS, indexing="ij")
     a, p = a.ravel(), p.ravel()
     b = a * share.ravel()
     sse, level, trend = _linear_errors(y, a, b, p)
     i = int(np.nanargmin(sse))
-    alpha, beta, phi = a[i], b[i], p[i]
-    steps = np.arange(1, h + 1)
-    damp = np.cumsum(phi**steps)  # φ + φ² + … + φʰ
-    mean = level[i] + damp * trend[i]
-    sigma = np.sqrt(sse[i] / max(1, y.size - 5))
-    c = alpha * (1 + beta / alpha * np.concatenate([[0.0], damp[:-1]]))  # c_j, j = 1..h-1
-    psi = np.concatenate([[1.0], c[1:]])
-    name = f"ETS(A,Ad,N) α={alpha:.2f} β={beta:.3f} φ={phi:.2f}"
-    return Smoothed(name, mean, _sd(sigma, psi), sigma, psi, float(sse[i]))
+    return DampedFit(
+        float(a[i]), float(b[i]), float(p[i]), float(level[i]), float(trend[i]), float(sse[i]), y.size
+    )
+
+
+def damped_holt(y: np.ndarray, h: int) -> Smoothed:
+    return fit_damped(y).ahead(h)
 
 
 def ses(y: np.ndarray, h: int) -> tuple[Smoothed, float]:
@@ -134,8 +154,9 @@ def _sd(sigma: float, psi: np.ndarray) -> np.ndarray:
     return sigma * np.sqrt(np.cumsum(psi**2))
 
 
-def seasonal_index_if_any(y: np.ndarray, m: int) -> np.ndarray | None:
-    """The seasonal index (see `seasonal_index`) when the season earns its place, else None.
+def seasonal_adjustment(y: np.ndarray, m: int) -> tuple[np.ndarray | None, DampedFit]:
+    """The seasonal index (see `seasonal_index`) when the season earns its place, else None; and
+    the damped-trend fit of the series so adjusted (or of the raw series), which the test made.
 
     The test is the one ETS uses to choose a seasonal form: the information criterion of
     damped-trend smoothing on the seasonally adjusted series against the raw one, counting the m−1
@@ -143,14 +164,15 @@ def seasonal_index_if_any(y: np.ndarray, m: int) -> np.ndarray | None:
     divided by the index, so its likelihood carries the index's Jacobian). Needs two full seasons
     and positive data; the M4 autocorrelation test rejects real seasons in short trending series."""
     n = y.size
+    raw = fit_damped(y)
     if m <= 1 or n < 2 * m + 2 or not (y > 0).all():
-        return None
+        return None, raw
     index = seasonal_index(y, m)
     per_step = index[np.arange(n) % m]
-    raw, adjusted = damped_holt(y, 1), damped_holt(y / per_step, 1)
+    adjusted = fit_damped(y / per_step)
     aic_raw = n * np.log(raw.sse / n)
     aic_adjusted = n * np.log(adjusted.sse / n) + 2 * np.log(per_step).sum() + 2 * (m - 1)
-    return index if aic_adjusted < aic_raw else None
+    return (index, adjusted) if aic_adjusted < aic_raw else (None, raw)
 
 
 def seasonal_index(y: np.ndarray, m: int) -> np.ndarray:

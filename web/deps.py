@@ -42,14 +42,7 @@ def get_workspace(
 ) -> str:
     """The workspace a request works in: `X-Workspace` header or `workspace` query parameter,
     else the caller's first. A workspace the caller does not belong to does not exist for them."""
-    wanted = x_workspace or workspace
-    if wanted is None:
-        if not principal.workspaces:
-            raise Forbidden("you belong to no workspace; ask an admin to add you")
-        return principal.workspaces[0]
-    if wanted not in principal.workspaces:
-        raise Forbidden(f"no access to workspace {wanted!r}")
-    return wanted
+    return principal.workspace(x_workspace or workspace)
 
 
 WorkspaceDep = Annotated[str, Depends(get_workspace)]

@@ -162,6 +162,22 @@ def _openai_error(message: str, status: int, headers: dict[str, str] | None = No
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def _warmed(services: Services) -> dict[str, ChatService]:
+    """Build before serving what the first chat would otherwise pay for (over a second a worker):
+    the engine and its client, the default workspace's agent, the retrieval index. A warm-up that
+    fails (a workspace without data, say) is logged and left to the first request."""
+    chats: dict[str, ChatService] = {}
+    try:
+        services.chat_model  # noqa: B018
+        chat = ChatService(services, workspace="default")
+        chat.agent  # noqa: B018
+        services.index.search("预算")
+        chats["default"] = chat
+    except Exception:
+        logging.getLogger(__name__).warning("start-up warm-up failed; continuing cold", exc_info=True)
+    return chats
+
+
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
     configure_logging()
     access = logging.getLogger("uvicorn.access")
@@ -184,12 +200,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.state.services = services
     services.kpis  # noqa: B018 - migrate the database and load the demo data before serving
     services.accounts.ensure_first_admin()
-    # What the first chat would otherwise pay (over a second): the engine and its client, the
-    # default workspace's agent, the retrieval index.
-    default = ChatService(services, workspace="default")
-    default.agent  # noqa: B018
-    services.index.search("预算")
-    app.state.chats = {"default": default}
+    app.state.chats = _warmed(services)
     app.state.drafts = DraftStore(services.sessions, services.accounts)
     app.state.limits = RateLimits(
         services.settings.rate_limit_storage,

@@ -164,8 +164,7 @@ class KnowledgeIndex:
         meta = [{**metas[i], "chunk_id": ids[i], "text": docs[i]} for i in order]
         shutil.rmtree(self.lexical_dir, ignore_errors=True)
         self.lexical_dir.mkdir(parents=True, exist_ok=True)
-        slim = [self._slim(m) for m in meta]
-        (self.lexical_dir / "chunks.json").write_text(json.dumps(slim, ensure_ascii=False), encoding="utf-8")
+        (self.lexical_dir / "chunks.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         if meta:
             retriever = bm25s.BM25()
             retriever.index([lexical_tokens(self._index_text(m)) for m in meta], show_progress=False)
@@ -173,22 +172,10 @@ class KnowledgeIndex:
             self._bm25 = retriever
         else:
             self._bm25 = None
-        self._keep_in_memory(slim)
+        self._meta = meta
+        self._by_id = {m["chunk_id"]: m for m in meta}
+        self._scoped = any(m.get("workspace") for m in meta)
         return len(meta)
-
-    # A chunk's text and English key points are most of its size: memory (and chunks.json) keep
-    # what ranking and filtering read, and the texts of the few passages returned are read back
-    # from Chroma. At 10k chunks this halves the metadata held.
-    _HEAVY = ("text", "key_points_en")
-
-    @classmethod
-    def _slim(cls, m: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in m.items() if k not in cls._HEAVY}
-
-    def _keep_in_memory(self, meta: list[dict[str, Any]]) -> None:
-        self._meta = [self._slim(m) for m in meta]  # files written before the split still hold texts
-        self._by_id = {m["chunk_id"]: m for m in self._meta}
-        self._scoped = any(m.get("workspace") for m in self._meta)
 
     @staticmethod
     def _index_text(m: dict[str, Any]) -> str:
@@ -209,10 +196,11 @@ class KnowledgeIndex:
         path = self.lexical_dir / "chunks.json"
         if not path.exists():
             return
-        self._keep_in_memory(json.loads(path.read_text(encoding="utf-8")))
+        self._meta = json.loads(path.read_text(encoding="utf-8"))
+        self._by_id = {m["chunk_id"]: m for m in self._meta}
+        self._scoped = any(m.get("workspace") for m in self._meta)  # any workspace's own documents
         if self._meta and (self.lexical_dir / "bm25").exists():
-            # memory-mapped: the scores matrix stays in the page cache, shared by workers
-            self._bm25 = bm25s.BM25.load(str(self.lexical_dir / "bm25"), mmap=True)
+            self._bm25 = bm25s.BM25.load(str(self.lexical_dir / "bm25"))
 
     # -- search -----------------------------------------------------------------------------
     def search(
@@ -236,18 +224,11 @@ class KnowledgeIndex:
         lexical = self._lexical_ranking(query, depth, allowed)
         dense = self._dense_ranking(query, depth, type=type, lang=lang, allowed=allowed)
         by_id = self._by_id
-        hits = [(c, s) for c, s in rrf_fuse([dense, lexical])[:k] if c in by_id]
-        if not hits:
-            return []
-        got = self.collection.get(ids=[c for c, _ in hits], include=["documents", "metadatas"])
-        heavy = {
-            i: (doc or "", (meta or {}).get("key_points_en", ""))
-            for i, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-        }
         out: list[Passage] = []
-        for chunk_id, score in hits:
-            m = by_id[chunk_id]
-            text, key_points = heavy.get(chunk_id, ("", ""))
+        for chunk_id, score in rrf_fuse([dense, lexical])[:k]:
+            m = by_id.get(chunk_id)
+            if m is None:
+                continue
             out.append(
                 Passage(
                     chunk_id=chunk_id,
@@ -257,10 +238,10 @@ class KnowledgeIndex:
                     type=m["type"],
                     lang=m.get("lang", "zh"),
                     heading=m.get("heading", ""),
-                    text=text,
+                    text=m["text"],
                     score=score,
                     path=m.get("path", ""),
-                    key_points_en=tuple(p for p in key_points.split("\n") if p),
+                    key_points_en=tuple(p for p in m.get("key_points_en", "").split("\n") if p),
                 )
             )
         return out

@@ -18,7 +18,6 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant import compat
-from assistant.accounts import Forbidden
 from assistant.chat import ChatService
 from web.deps import PrincipalDep, ServicesDep, get_chat_for
 
@@ -90,11 +89,7 @@ async def chat_completions(
     request: Request,
     x_workspace: Annotated[str | None, Header(max_length=64)] = None,
 ) -> Any:
-    workspace = compat.workspace_of_model(body.model) or x_workspace or next(iter(principal.workspaces), None)
-    if workspace is None or workspace not in principal.workspaces:
-        raise Forbidden(
-            f"no access to workspace {workspace!r}" if workspace else "you belong to no workspace"
-        )
+    workspace = principal.workspace(compat.workspace_of_model(body.model) or x_workspace)
     turn = compat.client_turn(body.messages)
     request.app.state.limits.hit("chat", principal.username)
     chat = get_chat_for(request, workspace)
