@@ -46,6 +46,15 @@ def test_the_season_is_found_where_it_is_and_not_where_it_is_not() -> None:
     assert smoothing.seasonal_adjustment(y[:24], 12)[0] is None  # under two seasons and a bit: no verdict
 
 
+def test_the_seasonal_index_follows_a_season_that_grows_toward_its_recent_amplitude() -> None:
+    t = np.arange(120)
+    amplitude = 0.05 + 0.35 * t / 119  # the December peak grows from +5% to +40% in ten years
+    y = 1000 * (1 + amplitude * (t % 12 == 11) - amplitude / 11 * (t % 12 != 11))
+    recent = smoothing.seasonal_index(y, 12)[11]
+    classical = smoothing.seasonal_index(y, 12, decay=1.0)[11]
+    assert classical < 1.25 < recent  # equal weights give the ten-year average (+22%); decay gives +30%
+
+
 def test_the_combined_intervals_cover_about_what_they_claim_on_series_of_known_noise() -> None:
     rng = np.random.default_rng(8)
     inside80, inside95 = [], []

@@ -307,7 +307,8 @@ def _combination(y: np.ndarray, m: int) -> Fitted:
     """The mean of three standard forecasts of the seasonally adjusted series, re-seasonalised:
     damped-trend exponential smoothing, Theta and ARIMA(0,1,1) with drift (the M4 lesson that an
     equal-weight combination of standard models beats picking one). The season is removed by
-    classical multiplicative decomposition when it earns its place (`seasonal_adjustment`). The spread is the
+    multiplicative decomposition, recent cycles weighted more, when it earns its place
+    (`seasonal_adjustment`). The spread is the
     mixture's: the members' variances averaged plus their disagreement, widened by
     `INTERVAL_SPREAD`; simulated paths carry the damped-trend model's error structure, scaled to
     that spread and centred on the combined forecast."""
