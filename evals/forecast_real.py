@@ -6,7 +6,7 @@ naive error) and the coverage of the 80% and 95% intervals; per series, whether 
 seasonal naive and the AICc-selected ETS on MASE.
 
 Part of `planner eval forecast`; `python -m evals.forecast_real [--heldout]` prints the table alone
-(`--heldout`: the 13 series kept apart from tuning).
+(`--heldout`: the 24 series kept apart from tuning).
 """
 
 from __future__ import annotations
