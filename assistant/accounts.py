@@ -7,6 +7,7 @@ leak usable credentials.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -33,7 +34,15 @@ _hasher = PasswordHasher()
 # Argon2 takes ~64 MB and tens of milliseconds per check: at most this many at once, so a burst
 # of logins queues instead of taking the process's memory.
 _HASHING = threading.BoundedSemaphore(4)
-_DUMMY_HASH = _hasher.hash("no such user: checked anyway so the answer takes as long")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """What an unknown user's password is checked against, so the answer takes as long. Made on
+    the first failed login, not at import: hashing costs 0.3 s, which every process paid."""
+    return _hasher.hash("no such user: checked anyway so the answer takes as long")
+
+
 NAME_PATTERN = r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,64}$"
 _NAME = re.compile(NAME_PATTERN)
 
@@ -239,7 +248,7 @@ class Accounts:
         with self.sessions() as s:
             user = s.scalar(select(User).where(User.username == username))
             real = user is not None and user.active and bool(user.password_hash)
-            stored = user.password_hash if real else _DUMMY_HASH  # type: ignore[union-attr]
+            stored = user.password_hash if real else _dummy_hash()  # type: ignore[union-attr]
             with _HASHING:
                 try:
                     ok = _hasher.verify(stored, password) and real

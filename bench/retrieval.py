@@ -7,7 +7,7 @@ query expansion, embedding, dense (Chroma HNSW), BM25 and fusion, over the retri
 Memory is reported twice: what building and searching added in this process, and what a fresh
 process (a server worker) adds by opening the built index and running the queries.
 
-Run: .venv/bin/python bench/retrieval.py [--sizes 1000 10000 100000]
+Run: .venv/bin/python bench/retrieval.py [--sizes 1000 10000 100000] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -115,13 +115,16 @@ def reopen(var: Path, size: int) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    ap.add_argument(
+        "--keep", type=Path, help="build into this folder and keep it (to re-measure with --reopen)"
+    )
     ap.add_argument("--reopen", nargs=2, metavar=("VAR", "SIZE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.reopen:
         print(f"{reopen(Path(args.reopen[0]), int(args.reopen[1])):,.0f}")
         return
     for size in args.sizes:
-        print(run(size), flush=True)
+        print(run(size, args.keep / str(size) if args.keep else None), flush=True)
 
 
 if __name__ == "__main__":

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
+from assistant.services import Services
 from assistant.settings import Settings
 from tests.utils import signed_in
 from web.main import create_app
@@ -52,6 +56,29 @@ def test_health_reports_engine_index_and_database(settings: Settings) -> None:
     with signed_in(create_app(settings)) as client:
         h = client.get("/api/health").json()
     assert h["engine"] == "offline" and h["index_chunks"] > 100 and h["database"]["ok"]
+
+
+def test_health_answers_while_the_worker_warms_up_and_other_requests_wait_for_it(
+    settings: Settings,
+) -> None:
+    warm_up_may_finish = threading.Event()
+
+    class SlowToWarm(Services):  # the real services, with an engine that takes its time to build
+        @property
+        def chat_model(self):
+            warm_up_may_finish.wait(10)
+            return super().chat_model
+
+    app = create_app(services=SlowToWarm(settings))
+    with signed_in(app) as client, ThreadPoolExecutor(1) as pool:
+        health = client.get("/api/health").json()
+        assert health["status"] == "ok" and health["ready"] is False
+        listing = pool.submit(client.get, "/api/conversations")
+        time.sleep(0.3)
+        assert not listing.done()  # held until the worker is ready, not refused
+        warm_up_may_finish.set()
+        assert listing.result(10).status_code == 200
+        assert client.get("/api/health").json()["ready"] is True
 
 
 def test_bad_requests_get_clear_4xx(settings: Settings) -> None:

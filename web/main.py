@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Sequence
@@ -162,11 +163,10 @@ def _openai_error(message: str, status: int, headers: dict[str, str] | None = No
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def _warmed(services: Services) -> dict[str, ChatService]:
-    """Build before serving what the first chat would otherwise pay for (over a second a worker):
-    the engine and its client, the default workspace's agent, the retrieval index. A warm-up that
-    fails (a workspace without data, say) is logged and left to the first request."""
-    chats: dict[str, ChatService] = {}
+def _warm(services: Services, chats: dict[str, ChatService]) -> None:
+    """Build what the first chat would otherwise pay for (over a second a worker): the engine and
+    its client, the default workspace's agent, the retrieval index. A warm-up that fails (a
+    workspace without data, say) is logged and left to the first request."""
     try:
         services.chat_model  # noqa: B018
         chat = ChatService(services, workspace="default")
@@ -175,7 +175,22 @@ def _warmed(services: Services) -> dict[str, ChatService]:
         chats["default"] = chat
     except Exception:
         logging.getLogger(__name__).warning("start-up warm-up failed; continuing cold", exc_info=True)
-    return chats
+
+
+class UntilWarm:
+    """Liveness apart from readiness: the warm-up runs in a thread once the worker is serving, so
+    the health check answers about a second sooner; every other request waits for the warm-up to
+    finish (it is never refused for it), and `/api/health` says `ready` once it has."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] != "/api/health":
+            warming = getattr(scope["app"].state, "warming", None)
+            if warming is not None and not warming.done():
+                await asyncio.shield(warming)
+        await self.app(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
@@ -187,9 +202,13 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     mcp = McpEndpoint(build_server(services, bearer_caller(services)), services.accounts.authenticate)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with mcp.running():
-            yield
+            app.state.warming = asyncio.ensure_future(asyncio.to_thread(_warm, services, app.state.chats))
+            try:
+                yield
+            finally:
+                await app.state.warming  # a thread cannot be cancelled: let it finish before exit
 
     app = FastAPI(
         lifespan=lifespan,
@@ -200,7 +219,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.state.services = services
     services.kpis  # noqa: B018 - migrate the database and load the demo data before serving
     services.accounts.ensure_first_admin()
-    app.state.chats = _warmed(services)
+    app.state.chats = {}
     app.state.drafts = DraftStore(services.sessions, services.accounts)
     app.state.limits = RateLimits(
         services.settings.rate_limit_storage,
@@ -215,6 +234,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.add_middleware(BodySizeLimit, max_bytes=services.settings.max_request_bytes)
     app.add_middleware(OriginCheck, cookie=SESSION_COOKIE, public_url=services.settings.public_url)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(UntilWarm)
 
     @app.exception_handler(PlannerError)
     async def planner_error(request: Request, exc: PlannerError) -> JSONResponse:

@@ -16,7 +16,8 @@ log = logging.getLogger("planner.health")
 
 @router.get("/health")
 def get_health(services: ServicesDep, request: Request) -> dict[str, Any]:
-    """Anyone sees whether the server is up; a signed-in user also sees the engine (the UI shows
+    """Anyone sees whether the server is up and whether it is ready (warmed up: other requests
+    wait until it is); a signed-in user also sees the engine (the UI shows
     it); an admin sees the index size, the database and the worker."""
     db_ok = True
     try:
@@ -25,7 +26,9 @@ def get_health(services: ServicesDep, request: Request) -> dict[str, Any]:
     except Exception:  # any database failure is reported, not raised: this is the health check
         log.exception("health check: the database did not answer")
         db_ok = False
-    out: dict[str, Any] = {"status": "ok" if db_ok else "degraded"}
+    warming = getattr(request.app.state, "warming", None)
+    ready = warming is None or warming.done()
+    out: dict[str, Any] = {"status": "ok" if db_ok else "degraded", "ready": ready}
     try:
         principal = get_principal(request)
     except PlannerError:
