@@ -31,11 +31,11 @@ from langchain_core.messages import (
 )
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langgraph.errors import GraphRecursionError
-from sqlalchemy import select
 
 from assistant.agent_middleware import return_malformed_tool_calls
 from assistant.agent_prompt import system_prompt
 from assistant.agent_tools import TurnContext, build_tools
+from assistant.conversations import visible
 from assistant.db import Conversation, Message
 from assistant.engine.intents import Vocabulary
 from assistant.errors import NotFound
@@ -246,7 +246,7 @@ class ChatService:
         if conversation_id is None:
             return
         with self.services.sessions() as s:
-            if not _visible(s.get(Conversation, conversation_id), self.workspace, user_id):
+            if not visible(s.get(Conversation, conversation_id), self.workspace, user_id):
                 raise NotFound(f"conversation {conversation_id} not found")
 
     # -- storage ----------------------------------------------------------------------------
@@ -260,7 +260,7 @@ class ChatService:
         this turn's citation numbers start."""
         with self.services.sessions.begin() as s:
             conv = s.get(Conversation, conversation_id) if conversation_id else None
-            if conversation_id and not _visible(conv, self.workspace, user_id):
+            if conversation_id and not visible(conv, self.workspace, user_id):
                 raise NotFound(f"conversation {conversation_id} not found")
             if conv is None:
                 conv = Conversation(workspace=self.workspace, user_id=user_id, title=text.strip()[:60])
@@ -498,64 +498,3 @@ class ChatService:
                 )
                 out.audit = ev.data.get("audit")
         return out
-
-
-def _visible(conv: Conversation | None, workspace: str, user_id: int | None) -> bool:
-    """A conversation is its author's, inside its workspace."""
-    return conv is not None and conv.workspace == workspace and (user_id is None or conv.user_id == user_id)
-
-
-def list_conversations(
-    services: Services, workspace: str = "default", *, user_id: int | None = None
-) -> list[dict[str, Any]]:
-    with services.sessions() as s:
-        q = select(Conversation).where(Conversation.workspace == workspace)
-        if user_id is not None:
-            q = q.where(Conversation.user_id == user_id)
-        rows = s.scalars(q.order_by(Conversation.updated_at.desc())).all()
-        return [
-            {"id": c.id, "title": c.title, "created_at": c.created_at, "updated_at": c.updated_at}
-            for c in rows
-        ]
-
-
-def get_conversation(
-    services: Services, conversation_id: str, workspace: str = "default", *, user_id: int | None = None
-) -> dict[str, Any]:
-    with services.sessions() as s:
-        c = s.get(Conversation, conversation_id)
-        if not _visible(c, workspace, user_id):
-            raise NotFound(f"conversation {conversation_id} not found")
-        assert c is not None
-        return {
-            "id": c.id,
-            "title": c.title,
-            "created_at": c.created_at,
-            "messages": [
-                {
-                    "seq": m.seq,
-                    "role": m.role,
-                    "content": m.content,
-                    "tool_calls": m.tool_calls,
-                    "citations": m.citations,
-                    "engine": m.engine,
-                    "model": m.model,
-                    "error": m.error,
-                    "audit": m.audit,
-                    "created_at": m.created_at,
-                }
-                for m in c.messages
-            ],
-        }
-
-
-def rename_conversation(
-    services: Services, conversation_id: str, title: str, workspace: str, *, user_id: int | None = None
-) -> dict[str, Any]:
-    with services.sessions.begin() as s:
-        c = s.get(Conversation, conversation_id)
-        if not _visible(c, workspace, user_id):
-            raise NotFound(f"conversation {conversation_id} not found")
-        assert c is not None
-        c.title = title.strip()[:200]
-    return {"id": conversation_id, "title": title.strip()[:200]}

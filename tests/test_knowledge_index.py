@@ -64,6 +64,7 @@ def test_ingest_is_incremental_and_deletes_removed_files(small) -> None:
     assert sorted(first.added) == ["playbooks/a.md", "playbooks/b.md"] and first.total_chunks == 2
     again = ingest(index, kb)
     assert again.unchanged == 2 and not again.changed and again.chunks_written == 0
+    assert again.total_chunks == index.count() == 2
     (kb / "playbooks" / "b.md").unlink()
     after = ingest(index, kb)
     assert after.deleted == ["playbooks/b.md"] and index.count() == 1

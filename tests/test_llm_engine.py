@@ -9,7 +9,8 @@ import pytest
 import respx
 from langchain_openai import ChatOpenAI
 
-from assistant.chat import ChatService, get_conversation
+from assistant.chat import ChatService
+from assistant.conversations import get_conversation
 from assistant.services import Services
 from assistant.settings import Settings
 from testkit.llm_fakes import BASE_URL, completion_text, completion_tool_call, stream_text, stream_tool_call

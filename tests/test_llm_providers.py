@@ -10,7 +10,8 @@ import pytest
 import respx
 from pydantic import SecretStr
 
-from assistant.chat import ChatService, get_conversation
+from assistant.chat import ChatService
+from assistant.conversations import get_conversation
 from assistant.kb.tokens import count_tokens
 from assistant.llm import detect_provider
 from assistant.services import Services

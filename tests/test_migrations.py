@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from assistant.chat import get_conversation
+from assistant.conversations import get_conversation
 from assistant.db import get_engine, init_db
 from assistant.services import Services
 from assistant.settings import Settings

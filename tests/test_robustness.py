@@ -438,7 +438,8 @@ def test_a_sign_in_link_opened_at_once_makes_one_session(settings: Settings) -> 
 async def test_concurrent_turns_in_one_conversation_keep_their_order(settings: Settings) -> None:
     import asyncio
 
-    from assistant.chat import ChatService, get_conversation
+    from assistant.chat import ChatService
+    from assistant.conversations import get_conversation
 
     services = Services(settings)
     chat = ChatService(services)

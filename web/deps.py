@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Header, Query, Request
 
 from assistant.accounts import AuthError, Forbidden, Principal
-from assistant.chat import ChatService
 from assistant.services import Services
 from assistant.usecases import WorkspaceContext, workspace_context
+
+if TYPE_CHECKING:  # the agent (LangChain) is imported by the first chat, not at start-up
+    from assistant.chat import ChatService
 
 SESSION_COOKIE = "planner_session"
 
@@ -59,6 +61,8 @@ def require(*roles: str):
 
 def get_chat_for(request: Request, workspace: str) -> ChatService:
     """One agent per workspace: its tools can only reach that workspace's data."""
+    from assistant.chat import ChatService
+
     cache: dict[str, ChatService] = request.app.state.chats
     if workspace not in cache:
         cache[workspace] = ChatService(request.app.state.services, workspace=workspace)
@@ -73,7 +77,7 @@ PlannerDep = Annotated[Principal, require("planner")]
 ReviewerDep = Annotated[Principal, require("reviewer")]
 AdminDep = Annotated[Principal, require("admin")]
 ServicesDep = Annotated[Services, Depends(get_services)]
-ChatDep = Annotated[ChatService, Depends(get_chat)]
+ChatDep = Annotated["ChatService", Depends(get_chat)]
 
 
 def get_context(request: Request, workspace: WorkspaceDep) -> WorkspaceContext:

@@ -8,7 +8,7 @@ import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy.exc
 from fastapi import FastAPI, Request
@@ -20,11 +20,9 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from assistant.chat import ChatService
 from assistant.drafts.store import DraftStore
 from assistant.errors import PlannerError
 from assistant.logs import configure_logging
-from assistant.mcp_server import bearer_caller, build_server
 from assistant.services import Services
 from assistant.settings import Settings, get_settings
 from web.csrf import OriginCheck
@@ -34,6 +32,11 @@ from web.mcp import McpEndpoint
 from web.ratelimit import RateLimits
 from web.routes import api
 from web.routes.openai import router as openai_api
+
+if TYPE_CHECKING:  # the agent (LangChain) and the MCP SDK are imported by the warm-up, after start
+    from mcp.server.lowlevel import Server
+
+    from assistant.chat import ChatService
 
 STATIC = Path(__file__).parent / "static"
 
@@ -163,11 +166,19 @@ def _openai_error(message: str, status: int, headers: dict[str, str] | None = No
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def _mcp_server(services: Services) -> Server:
+    from assistant.mcp_server import bearer_caller, build_server
+
+    return build_server(services, bearer_caller(services))
+
+
 def _warm(services: Services, chats: dict[str, ChatService]) -> None:
     """Build what the first chat would otherwise pay for (over a second a worker): the engine and
     its client, the default workspace's agent, the retrieval index. A warm-up that fails (a
     workspace without data, say) is logged and left to the first request."""
     try:
+        from assistant.chat import ChatService
+
         services.chat_model  # noqa: B018
         chat = ChatService(services, workspace="default")
         chat.agent  # noqa: B018
@@ -199,16 +210,33 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     if not any(isinstance(f, RedactTokens) for f in access.filters):
         access.addFilter(RedactTokens())
     services = services or Services(settings or get_settings())
-    mcp = McpEndpoint(build_server(services, bearer_caller(services)), services.accounts.authenticate)
+    mcp = McpEndpoint(lambda: _mcp_server(services), services.accounts.authenticate)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with mcp.running():
-            app.state.warming = asyncio.ensure_future(asyncio.to_thread(_warm, services, app.state.chats))
+        """Serve at once; warm up, then start /mcp, in the background (`UntilWarm`)."""
+        ready = asyncio.get_running_loop().create_future()
+        stop = asyncio.Event()
+
+        async def warm_then_serve_mcp() -> None:
             try:
-                yield
+                await asyncio.to_thread(_warm, services, app.state.chats)
+                async with mcp.running():
+                    ready.set_result(None)
+                    await stop.wait()
+            except Exception:
+                logging.getLogger(__name__).exception("the MCP endpoint did not start: /mcp answers 503")
             finally:
-                await app.state.warming  # a thread cannot be cancelled: let it finish before exit
+                if not ready.done():
+                    ready.set_result(None)
+
+        app.state.warming = ready
+        task = asyncio.create_task(warm_then_serve_mcp())
+        try:
+            yield
+        finally:
+            stop.set()
+            await task  # a thread cannot be cancelled: let the warm-up finish before exit
 
     app = FastAPI(
         lifespan=lifespan,

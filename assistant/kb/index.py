@@ -11,21 +11,20 @@ import json
 import shutil
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import bm25s
-import chromadb
 import numpy as np
-from bm25s.tokenization import Tokenized
-from chromadb.config import Settings as ChromaSettings
 
 from assistant.factory import embedder_signature
 from assistant.kb.documents import Chunk
 from assistant.kb.tokens import expand_query, keep_dictionary_cache_in, lexical_tokens
 from assistant.settings import Settings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # Chroma and bm25s (0.5 s) are imported when the index is first opened
+    import bm25s
+    from bm25s.tokenization import Tokenized
     from langchain_core.embeddings import Embeddings
 
 RRF_K = 60
@@ -60,6 +59,9 @@ class Passage:
 
 
 def _chroma_client(settings: Settings) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_host:
         return chromadb.HttpClient(
@@ -87,6 +89,8 @@ def _sharing() -> Callable[[dict[str, Any]], dict[str, Any]]:
 def _open_bm25(path: Path) -> bm25s.BM25:
     """The BM25 index memory-mapped: a query reads only its terms' columns, so a worker holds
     those pages, not the whole matrix (about 200 MB at 100k chunks)."""
+    import bm25s
+
     return bm25s.BM25.load(str(path), mmap=True)
 
 
@@ -106,7 +110,6 @@ class KnowledgeIndex:
         self.settings = settings
         self.embedder = embedder
         self.signature = embedder_signature(embedder)
-        self.client = _chroma_client(settings)
         self.lexical_dir = settings.var_dir / "lexical" / settings.collection
         keep_dictionary_cache_in(settings.var_dir / "cache")
         self._collection: Any = None
@@ -116,6 +119,11 @@ class KnowledgeIndex:
         self._by_id: dict[str, dict[str, Any]] = {}
 
     # -- Chroma -----------------------------------------------------------------------------
+    @cached_property
+    def client(self) -> Any:
+        """Opened on first use: a command that finds the index current never imports Chroma."""
+        return _chroma_client(self.settings)
+
     @property
     def collection(self) -> Any:
         if self._collection is None:
@@ -191,6 +199,8 @@ class KnowledgeIndex:
         (self.lexical_dir / "chunks.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         self._bm25 = None
         if meta:
+            import bm25s
+
             retriever = bm25s.BM25()
             retriever.index(self._token_ids(meta), show_progress=False)
             retriever.save(str(self.lexical_dir / "bm25"))
@@ -212,6 +222,8 @@ class KnowledgeIndex:
             )
             for m in meta
         ]
+        from bm25s.tokenization import Tokenized
+
         return Tokenized(ids=ids, vocab=vocab)
 
     @staticmethod

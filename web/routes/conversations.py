@@ -6,9 +6,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from assistant.chat import get_conversation as _get
-from assistant.chat import list_conversations as _list
-from assistant.chat import rename_conversation as _rename
+from assistant.conversations import get_conversation as _get
+from assistant.conversations import list_conversations as _list
+from assistant.conversations import rename_conversation as _rename
 from assistant.db import Feedback, Message
 from web.deps import PrincipalDep, ServicesDep, WorkspaceDep
 

@@ -11,15 +11,17 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant import compat
-from assistant.chat import ChatService
 from web.deps import PrincipalDep, ServicesDep, get_chat_for
+
+if TYPE_CHECKING:
+    from assistant.chat import ChatService
 
 
 class ErrorBody(BaseModel):
