@@ -4,7 +4,8 @@
 - zero-latency mocked LLM: ChatOpenAI against respx answering instantly with a tool call and then
   an answer, so what is measured is our agent loop, tools, streaming and storage;
 - cold start: from spawning `planner serve` to the first 200 from /api/health, and to the first
-  that says it is ready (warmed up: until then other requests wait);
+  that says it is ready (warmed up: until then other requests wait); and the worker's resident
+  memory then, idle (one worker: `planner serve` runs the app in its own process);
 - cold CLI calls (`planner --help`, `planner search`, `planner ask` on the offline engine), each
   the median of three fresh processes, also as a ratio to `python -c "import pandas"` timed in
   the same run (so a slower machine does not read as a regression).
@@ -107,6 +108,13 @@ def bench_cli(var: Path) -> list[str]:
     return out
 
 
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def bench_cold_start(var: Path) -> str:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -127,7 +135,12 @@ def bench_cold_start(var: Path) -> str:
                     ready = json.loads(r.read()).get("ready", True)
                 live = live or time.perf_counter() - t
                 if ready:
-                    return f"{live:.2f} s to the first healthy response, {time.perf_counter() - t:.2f} s to ready"
+                    took = time.perf_counter() - t
+                    time.sleep(1)  # idle: what the worker holds between requests
+                    return (
+                        f"{live:.2f} s to the first healthy response, {took:.2f} s to ready; "
+                        f"worker RSS when ready and idle {_rss_mb(proc.pid):.0f} MB"
+                    )
             except OSError:
                 pass
             time.sleep(0.02)

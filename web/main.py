@@ -6,6 +6,7 @@ import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import Future
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -200,7 +201,7 @@ class UntilWarm:
         if scope["type"] == "http" and scope["path"] != "/api/health":
             warming = getattr(scope["app"].state, "warming", None)
             if warming is not None and not warming.done():
-                await asyncio.shield(warming)
+                await asyncio.shield(asyncio.wrap_future(warming))
         await self.app(scope, receive, send)
 
 
@@ -215,7 +216,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         """Serve at once; warm up, then start /mcp, in the background (`UntilWarm`)."""
-        ready = asyncio.get_running_loop().create_future()
+        ready: Future[None] = Future()  # thread-safe: test clients run an app's lifespans on their own loops
         stop = asyncio.Event()
 
         async def warm_then_serve_mcp() -> None:
