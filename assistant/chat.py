@@ -13,7 +13,7 @@ import json
 import logging
 import re
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +39,7 @@ from assistant.conversations import visible
 from assistant.db import Conversation, Message
 from assistant.engine.intents import Vocabulary
 from assistant.errors import NotFound
-from assistant.kb.tokens import count_tokens
+from assistant.kb.tokens import count_tokens, tokens_at_most
 from assistant.services import Services
 from assistant.thinking import ThinkSplitter, strip_think
 from assistant.usecases import workspace_context
@@ -128,15 +128,16 @@ def replay(calls: list[dict[str, Any]]) -> list[BaseMessage]:
     ]
 
 
-def message_tokens(messages: list[BaseMessage]) -> int:
-    """Tokens a list of messages takes in a request (content, tool calls, and a few per message)."""
+def message_tokens(messages: list[BaseMessage], count: Callable[[str], int] = count_tokens) -> int:
+    """Tokens a list of messages takes in a request (content, tool calls, and a few per message);
+    with `count=tokens_at_most`, an upper bound."""
     total = 0
     for m in messages:
-        total += 4 + count_tokens(
+        total += 4 + count(
             m.content if isinstance(m.content, str) else json.dumps(m.content, ensure_ascii=False)
         )
         if isinstance(m, AIMessage) and m.tool_calls:
-            total += count_tokens(json.dumps(m.tool_calls, ensure_ascii=False, default=str))
+            total += count(json.dumps(m.tool_calls, ensure_ascii=False, default=str))
     return total
 
 
@@ -221,7 +222,7 @@ class ChatService:
         self.services = services
         self.workspace = workspace
         self._agent: tuple[int, Any] | None = None  # (data set version, agent)
-        self._tools_tokens = 0
+        self._tools_schema = ""
 
     @property
     def agent(self) -> Any:
@@ -237,9 +238,7 @@ class ChatService:
                 context_schema=TurnContext,
             )
             self._agent = (version, agent)
-            self._tools_tokens = count_tokens(
-                json.dumps([convert_to_openai_tool(t) for t in tools], ensure_ascii=False)
-            )
+            self._tools_schema = json.dumps([convert_to_openai_tool(t) for t in tools], ensure_ascii=False)
         return self._agent[1]
 
     def check_conversation(self, conversation_id: str | None, *, user_id: int | None = None) -> None:
@@ -292,13 +291,11 @@ class ChatService:
         the system prompt, the tool schemas, the answer (`PLANNER_LLM_MAX_TOKENS`) and a quarter of
         the budget for this turn's own tool results are set aside. The new question always stays."""
         settings = self.services.settings
-        budget = (
-            settings.llm_context_tokens
-            - count_tokens(system_prompt)
-            - self._tools_tokens
-            - settings.llm_max_tokens
-            - settings.llm_context_tokens // 4
-        )
+        room = settings.llm_context_tokens - settings.llm_max_tokens - settings.llm_context_tokens // 4
+        fixed = (system_prompt, self._tools_schema)
+        if sum(map(tokens_at_most, fixed)) + message_tokens(messages, tokens_at_most) <= room:
+            return messages  # fits even counted as bytes: no need to tokenize
+        budget = room - sum(map(count_tokens, fixed))
         *earlier, question = messages
         kept = trim_messages(
             earlier,

@@ -31,3 +31,11 @@ def test_the_trie_segmenter_cuts_the_knowledge_base_exactly_as_jieba_does(
         assert fast.total == reference.total
     finally:
         tokens._segmenter.cache_clear()
+
+
+def test_the_byte_bound_is_never_below_the_token_count() -> None:
+    """A conversation that fits counted in bytes is sent whole without tokenizing it."""
+    texts = [p.read_text(encoding="utf-8") for p in (ROOT / "knowledge").rglob("*.md")]
+    texts += ["", "ROI 1:3.5", "预算🔧 emoji ✓", '{"name": "forecast", "args": {"period": "2027-Q1"}}']
+    assert all(tokens.tokens_at_most(t) >= tokens.count_tokens(t) for t in texts)
+    assert sum(map(tokens.tokens_at_most, texts)) < 4 * sum(map(tokens.count_tokens, texts))  # not vacuous

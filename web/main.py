@@ -215,29 +215,16 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        """Serve at once; warm up, then start /mcp, in the background (`UntilWarm`)."""
+        """Serve at once and warm up in the background (`UntilWarm`); /mcp starts when first used."""
         ready: Future[None] = Future()  # thread-safe: test clients run an app's lifespans on their own loops
-        stop = asyncio.Event()
-
-        async def warm_then_serve_mcp() -> None:
-            try:
-                await asyncio.to_thread(_warm, services, app.state.chats)
-                async with mcp.running():
-                    ready.set_result(None)
-                    await stop.wait()
-            except Exception:
-                logging.getLogger(__name__).exception("the MCP endpoint did not start: /mcp answers 503")
-            finally:
-                if not ready.done():
-                    ready.set_result(None)
-
+        warm = asyncio.create_task(asyncio.to_thread(_warm, services, app.state.chats))
+        warm.add_done_callback(lambda _: ready.set_result(None))
         app.state.warming = ready
-        task = asyncio.create_task(warm_then_serve_mcp())
-        try:
-            yield
-        finally:
-            stop.set()
-            await task  # a thread cannot be cancelled: let the warm-up finish before exit
+        async with mcp.running():
+            try:
+                yield
+            finally:
+                await warm  # a thread cannot be cancelled: let the warm-up finish before exit
 
     app = FastAPI(
         lifespan=lifespan,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
@@ -17,28 +18,58 @@ if TYPE_CHECKING:
     from mcp.server.lowlevel import Server
     from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 
+log = logging.getLogger(__name__)
+
 
 class McpEndpoint:
-    """Stateless, so any uvicorn worker answers any request. The SDK's session manager may run
-    only once, so each app lifespan (a server start, a test client) gets a new one. The server is
-    built (and the MCP SDK and the agent's tools imported) when it first runs, in a thread."""
+    """Stateless, so any uvicorn worker answers any request. The server starts on a worker's first
+    /mcp request: the MCP SDK and the agent's tools cost a worker about 40 MB, which one that never
+    serves MCP does not pay. The SDK's session manager may run only once, so each app lifespan (a
+    server start, a test client) gets a new one."""
 
     def __init__(self, build: Callable[[], Server], authenticate: Callable[[str], object]) -> None:
         self.build = build
         self.server: Server | None = None
         self.authenticate = authenticate
         self.manager: StreamableHTTPSessionManager | None = None
+        self._stop: asyncio.Event | None = None
+        self._starting: asyncio.Task[None] | None = None
+        self._running: asyncio.Task[None] | None = None
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
+        """The app's lifespan: what the first request starts stops with it."""
+        self._stop, self._starting, self._running = asyncio.Event(), None, None
+        try:
+            yield
+        finally:
+            self._stop.set()
+            if self._running is not None:
+                await asyncio.gather(self._running, return_exceptions=True)  # a failed start was logged
+            self._stop, self._starting, self._running, self.manager = None, None, None, None
+
+    async def _start(self) -> None:
         from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 
         if self.server is None:
             self.server = await asyncio.to_thread(self.build)
-        self.manager = StreamableHTTPSessionManager(app=self.server, stateless=True, json_response=True)
-        async with self.manager.run():
-            yield
-        self.manager = None
+        manager = StreamableHTTPSessionManager(app=self.server, stateless=True, json_response=True)
+        started = asyncio.Event()
+        stop = self._stop
+        assert stop is not None
+
+        async def run() -> None:
+            async with manager.run():
+                self.manager = manager
+                started.set()
+                await stop.wait()
+
+        self._running = asyncio.create_task(run())
+        waiting = asyncio.create_task(started.wait())
+        await asyncio.wait({waiting, self._running}, return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+        if not started.is_set():
+            self._running.result()  # raises what stopped it
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":  # refuse a missing or wrong key before the protocol starts
@@ -51,8 +82,15 @@ class McpEndpoint:
                 )
                 await response(scope, receive, send)
                 return
+        if self.manager is None and self._stop is not None:
+            if self._starting is None:
+                self._starting = asyncio.create_task(self._start())
+            try:
+                await asyncio.shield(self._starting)
+            except Exception:
+                log.exception("the MCP endpoint did not start")
         if self.manager is None:
-            await JSONResponse({"detail": "the MCP endpoint is starting"}, status_code=503)(
+            await JSONResponse({"detail": "the MCP endpoint is not running"}, status_code=503)(
                 scope, receive, send
             )
             return

@@ -13,10 +13,11 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import Stemmer
 import yaml
@@ -58,13 +59,28 @@ def keep_dictionary_cache_in(directory: Path) -> None:
     _DICTIONARY_CACHE = directory
 
 
+def _import_jieba() -> Any:
+    """jieba imports setuptools' deprecated pkg_resources (70 ms and ~10 MB) only to open its own
+    data files, and opens them by path when pkg_resources cannot be imported: so it is not
+    offered, unless something else has imported it already."""
+    blocked = "pkg_resources" not in sys.modules
+    if blocked:
+        sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # import fails: jieba's fallback
+    try:
+        import jieba
+    finally:
+        if blocked:
+            del sys.modules["pkg_resources"]
+    return jieba
+
+
 @lru_cache(maxsize=1)
 def _segmenter() -> jieba.Tokenizer:
     """jieba's segmenter on its own default dictionary, read through `_TrieDictionary`; the trie
     file is built from jieba's dict.txt once (about a second) and reused by every process."""
-    import jieba
     import marisa_trie
 
+    jieba = _import_jieba()
     jieba.setLogLevel(logging.WARNING)  # jieba logs its HMM model loading
     path = _DICTIONARY_CACHE / f"jieba-{jieba.__version__}-prefixes.marisa"
     total_path = path.with_suffix(".total")
@@ -240,6 +256,13 @@ def _encoding() -> tiktoken.Encoding:
 
 def count_tokens(text: str) -> int:
     return len(_encoding().encode(text, disallowed_special=()))
+
+
+def tokens_at_most(text: str) -> int:
+    """An upper bound on `count_tokens` without the tokenizer: every cl100k token is at least one
+    UTF-8 byte. Checking a short conversation against a budget this way keeps the encoding (about
+    45 MB) out of a server worker that never needs it."""
+    return len(text.encode("utf-8"))
 
 
 def lexical_tokens(text: str) -> list[str]:
