@@ -5,15 +5,23 @@ Tests and evals swap engines here, never by patching call sites.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import SecretStr
 
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
-    from langchain_core.embeddings import Embeddings
     from langchain_core.language_models import BaseChatModel
+
+
+class Embedder(Protocol):
+    """What the knowledge index needs of an embedder: LangChain's `Embeddings` (the OpenAI
+    compatible one) and our offline `HashingEmbeddings` both are."""
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
+
+    def embed_query(self, text: str) -> list[float]: ...
 
 
 def build_chat_model(settings: Settings) -> BaseChatModel:
@@ -26,7 +34,7 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
     return build_llm(settings)
 
 
-def build_embedder(settings: Settings) -> Embeddings:
+def build_embedder(settings: Settings) -> Embedder:
     if settings.embedding_backend == "openai":
         from langchain_openai import OpenAIEmbeddings
 
@@ -43,7 +51,7 @@ def build_embedder(settings: Settings) -> Embeddings:
     return HashingEmbeddings(dim=settings.embedding_dim)
 
 
-def embedder_signature(embedder: Embeddings) -> str:
+def embedder_signature(embedder: Embedder) -> str:
     """Identifies the vector space, so that changing the embedder triggers a clean re-index."""
     if sig := getattr(embedder, "signature", None):
         return str(sig)

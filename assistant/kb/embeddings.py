@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import mmh3
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from assistant.kb.tokens import char_features
 
 
-class HashingEmbeddings(Embeddings):
+class HashingEmbeddings:
+    """An `Embedder` (what the index calls); not a LangChain class, so a search need not import
+    LangChain (0.1 s)."""
+
     def __init__(self, dim: int = 1024) -> None:
         self.dim = dim
 

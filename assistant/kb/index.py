@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from assistant.factory import embedder_signature
+from assistant.factory import Embedder, embedder_signature
 from assistant.kb.documents import Chunk
 from assistant.kb.tokens import expand_query, keep_dictionary_cache_in, lexical_tokens
 from assistant.settings import Settings
@@ -25,7 +25,6 @@ from assistant.settings import Settings
 if TYPE_CHECKING:  # Chroma and bm25s (0.5 s) are imported when the index is first opened
     import bm25s
     from bm25s.tokenization import Tokenized
-    from langchain_core.embeddings import Embeddings
 
 RRF_K = 60
 
@@ -106,7 +105,7 @@ def rrf_fuse(rankings: Sequence[Sequence[str]], *, k: int = RRF_K) -> list[tuple
 class KnowledgeIndex:
     """Chroma collection + persisted BM25 over the same chunks."""
 
-    def __init__(self, settings: Settings, embedder: Embeddings) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder) -> None:
         self.settings = settings
         self.embedder = embedder
         self.signature = embedder_signature(embedder)
