@@ -38,15 +38,18 @@ class McpEndpoint:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """The app's lifespan: what the first request starts stops with it."""
-        self._stop, self._starting, self._running = asyncio.Event(), None, None
+        """The app's lifespan: what the first request starts stops with it. (Test clients may
+        run lifespans of one app side by side: each stops only what it started.)"""
+        stop = asyncio.Event()
+        self._stop, self._starting, self._running = stop, None, None
         try:
             yield
         finally:
-            self._stop.set()
-            if self._running is not None:
-                await asyncio.gather(self._running, return_exceptions=True)  # a failed start was logged
-            self._stop, self._starting, self._running, self.manager = None, None, None, None
+            stop.set()
+            if self._stop is stop:
+                if self._running is not None:
+                    await asyncio.gather(self._running, return_exceptions=True)  # a failed start was logged
+                self._stop, self._starting, self._running, self.manager = None, None, None, None
 
     async def _start(self) -> None:
         from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
