@@ -84,15 +84,22 @@ def _cpu_s(pid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-async def _wait(url: str, seconds: float = 90) -> None:
+async def _wait(url: str, seconds: float = 90, ready_in_a_row: int = 1) -> None:
+    """Until `url` answers, and (the server's health) says it is ready that many times in a row:
+    each worker warms up after it starts, and the figures are for warm workers."""
     deadline = time.monotonic() + seconds
+    streak = 0
     async with httpx.AsyncClient() as c:
         while time.monotonic() < deadline:
             try:
-                if (await c.get(url, timeout=1)).status_code < 500:
+                res = await c.get(url, timeout=1)
+                ready = res.status_code < 500 and (res.status_code != 200 or res.json().get("ready", True))
+                streak = streak + 1 if ready else 0
+                if streak >= ready_in_a_row:
                     return
-            except httpx.HTTPError:
-                await asyncio.sleep(0.2)
+            except (httpx.HTTPError, ValueError):
+                streak = 0
+            await asyncio.sleep(0.1)
     raise RuntimeError(f"{url} did not come up")
 
 
@@ -232,7 +239,7 @@ async def run(args: argparse.Namespace) -> None:
             time.sleep(0.2)
 
     try:
-        await _wait(f"http://127.0.0.1:{port}/api/health")
+        await _wait(f"http://127.0.0.1:{port}/api/health", ready_in_a_row=4 * args.workers)
         await _wait(f"http://127.0.0.1:{llm_port}/v1/chat/completions")
         threading.Thread(target=sample, daemon=True).start()
         idle = _rss_mb(server.pid)
