@@ -77,6 +77,14 @@ async def test_llm_streaming_tool_call_deltas_and_tokens(llm_settings: Settings)
     [
         (httpx.Response(500, json={"error": {"message": "boom"}}), "500"),
         (httpx.ReadTimeout("slow"), "timeout"),
+        (  # a provider that fails mid-stream sends an error payload in place of a chunk
+            httpx.Response(
+                200,
+                headers={"content-type": "text/event-stream"},
+                content=b'data: {"error": {"message": "model overloaded"}}\n\n',
+            ),
+            "model overloaded",
+        ),
     ],
 )
 async def test_llm_failure_ends_turn_with_clear_error_and_keeps_conversation(
