@@ -3,6 +3,8 @@
 - offline engine: the whole turn (rules, tools, templates, storage), which is all overhead;
 - zero-latency mocked LLM: ChatOpenAI against respx answering instantly with a tool call and then
   an answer, so what is measured is our agent loop, tools, streaming and storage;
+- streamed answer CPU: the same fake LLM answering in 1 and in 400 chunks, in-process, split into
+  a fixed and a per-token part (`bench/load.py` measures the same on a live server);
 - cold start: from spawning `planner serve` to the first 200 from /api/health, and to the first
   that says it is ready (warmed up: until then other requests wait); and the worker's resident
   memory then, idle (one worker: `planner serve` runs the app in its own process);
@@ -84,6 +86,30 @@ def bench_mocked_llm(var: Path, n: int) -> str:
         return _stats(asyncio.run(_turns(chat, ["预算怎么分？"], n)))
 
 
+def bench_stream_cpu(var: Path, n: int) -> str:
+    """CPU a streamed answer costs in this process (the agent loop, the client, our events; no
+    HTTP server): answers of 1 and of 400 chunks, so the fixed and the per-token parts separate."""
+    settings = Settings(var_dir=var, llm_base_url=BASE_URL, llm_model="fake-model", llm_max_retries=0)
+    chat = ChatService(Services(settings))
+
+    async def turns(k: int) -> None:
+        for _ in range(k):
+            async for _ev in chat.stream("预算怎么分？"):
+                pass
+
+    cpu = {}
+    with respx.mock() as mock:
+        route = mock.post(f"{BASE_URL}/chat/completions")
+        for chunks in (1, 400):
+            route.mock(side_effect=lambda _r, c=chunks: stream_text("预算" * c, pieces=c))
+            asyncio.run(turns(3))  # warm
+            t = time.process_time()
+            asyncio.run(turns(n))
+            cpu[chunks] = (time.process_time() - t) / n * 1000
+    per_token = (cpu[400] - cpu[1]) / 399
+    return f"{cpu[1] - per_token:.1f} ms a turn + {per_token:.3f} ms a token (n={n} each)"
+
+
 def _wall(argv: list[str], env: dict[str, str], runs: int = 3) -> float:
     times = []
     for _ in range(runs):
@@ -162,6 +188,7 @@ def main() -> None:
         services.kpis  # noqa: B018 - load demo data
         print(f"offline engine turn:        {bench_offline(tmp, args.turns)}")
         print(f"zero-latency mocked LLM:    {bench_mocked_llm(tmp, args.turns)}")
+        print(f"streamed answer CPU:        {bench_stream_cpu(tmp, args.turns)}")
         print(f"server cold start:          {bench_cold_start(tmp)}")
         for line in bench_cli(tmp):
             print(line)
