@@ -64,9 +64,9 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
 
 
 def read_table_bytes(data: bytes, name: str, limits: Limits = Limits()) -> tuple[pd.DataFrame, str]:
+    """A CSV or XLSX upload as a table of strings, within the limits; returns (table, how it was read)."""
     import pandas as pd  # here: the knowledge loaders use this module's checks without pandas
 
-    """A CSV or XLSX upload as a table of strings, within the limits; returns (table, how it was read)."""
     excel = name.lower().endswith((".xlsx", ".xlsm"))
     if excel:
         check_zip(data, name, limits)

@@ -308,10 +308,9 @@ def _combination(y: np.ndarray, m: int) -> Fitted:
     damped-trend exponential smoothing, Theta and ARIMA(0,1,1) with drift (the M4 lesson that an
     equal-weight combination of standard models beats picking one). The season is removed by
     multiplicative decomposition, recent cycles weighted more, when it earns its place
-    (`seasonal_adjustment`). The spread is the
-    mixture's: the members' variances averaged plus their disagreement, widened by
-    `INTERVAL_SPREAD`; simulated paths carry the damped-trend model's error structure, scaled to
-    that spread and centred on the combined forecast."""
+    (`seasonal_adjustment`). The spread is the mixture's: the members' variances averaged plus
+    their disagreement, widened by `INTERVAL_SPREAD`; simulated paths carry the damped-trend
+    model's error structure, scaled to that spread and centred on the combined forecast."""
     n = y.size
     found, damped = smoothing.seasonal_adjustment(y, m)
     seasonal = found is not None

@@ -33,9 +33,8 @@ class Smoothed:
     name: str
     mean: np.ndarray  # (h,)
     sd: np.ndarray  # (h,)
-    sigma: float
-    psi: np.ndarray
-    sse: float  # (h,) the weight of a step's innovation on each later step
+    sigma: float  # the one-step error's standard deviation
+    psi: np.ndarray  # (h,) the weight of a step's innovation on each later step
 
 
 def _linear_errors(y: np.ndarray, alpha: np.ndarray, beta: np.ndarray, phi: np.ndarray) -> tuple:
@@ -84,7 +83,7 @@ class DampedFit:
         c = self.alpha + self.beta * np.concatenate([[0.0], damp[:-1]])  # c_j, j = 1..h-1
         psi = np.concatenate([[1.0], c[1:]])
         name = f"ETS(A,Ad,N) α={self.alpha:.2f} β={self.beta:.3f} φ={self.phi:.2f}"
-        return Smoothed(name, self.level + damp * self.trend, _sd(sigma, psi), sigma, psi, self.sse)
+        return Smoothed(name, self.level + damp * self.trend, _sd(sigma, psi), sigma, psi)
 
 
 def fit_damped(y: np.ndarray) -> DampedFit:
@@ -111,9 +110,7 @@ def ses(y: np.ndarray, h: int) -> tuple[Smoothed, float]:
     alpha = float(ALPHAS[i])
     sigma = np.sqrt(sse[i] / max(1, y.size - 2))
     psi = np.concatenate([[1.0], np.full(h - 1, alpha)])
-    return Smoothed(
-        f"SES α={alpha:.2f}", np.full(h, level[i]), _sd(sigma, psi), sigma, psi, float(sse[i])
-    ), alpha
+    return Smoothed(f"SES α={alpha:.2f}", np.full(h, level[i]), _sd(sigma, psi), sigma, psi), alpha
 
 
 def theta(y: np.ndarray, h: int) -> Smoothed:
@@ -124,7 +121,7 @@ def theta(y: np.ndarray, h: int) -> Smoothed:
     slope = np.polyfit(np.arange(n, dtype=float), y, 1)[0]
     steps = np.arange(1, h + 1)
     drift = slope / 2 * (steps - 1 + 1 / alpha - (1 - alpha) ** n / alpha)
-    return Smoothed("Theta", fit.mean + drift, fit.sd, fit.sigma, fit.psi, fit.sse)
+    return Smoothed("Theta", fit.mean + drift, fit.sd, fit.sigma, fit.psi)
 
 
 def arima_drift(y: np.ndarray, h: int) -> Smoothed:
@@ -149,7 +146,7 @@ def arima_drift(y: np.ndarray, h: int) -> Smoothed:
     mean = y[-1] + drift * steps + tht * resid[-1, i]
     sigma = np.sqrt(sse[i] / max(1, d.size - 2))
     psi = np.concatenate([[1.0], np.full(h - 1, 1 + tht)])
-    return Smoothed(f"ARIMA(0,1,1)+drift θ={tht:.2f}", mean, _sd(sigma, psi), sigma, psi, float(sse[i]))
+    return Smoothed(f"ARIMA(0,1,1)+drift θ={tht:.2f}", mean, _sd(sigma, psi), sigma, psi)
 
 
 def _sd(sigma: float, psi: np.ndarray) -> np.ndarray:

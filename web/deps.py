@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
 
@@ -14,6 +14,18 @@ if TYPE_CHECKING:  # the agent (LangChain) is imported by the first chat, not at
     from assistant.chat import ChatService
 
 SESSION_COOKIE = "planner_session"
+
+
+def documented_errors(model: type, texts: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """A router's error responses for the OpenAPI page: each status with its body and meaning."""
+    return {code: {"model": model, "description": text} for code, text in texts.items()}
+
+
+def is_ready(app: Any) -> bool:
+    """Whether the worker's start-up warm-up has finished (`web.main.UntilWarm`); an app run
+    without its lifespan has none."""
+    warming = getattr(app.state, "warming", None)
+    return warming is None or warming.done()
 
 
 def get_services(request: Request) -> Services:

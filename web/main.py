@@ -27,7 +27,7 @@ from assistant.logs import configure_logging
 from assistant.services import Services
 from assistant.settings import Settings, get_settings
 from web.csrf import OriginCheck
-from web.deps import SESSION_COOKIE
+from web.deps import SESSION_COOKIE, is_ready
 from web.heavy import HeavyWork
 from web.mcp import McpEndpoint
 from web.ratelimit import RateLimits
@@ -198,10 +198,8 @@ class UntilWarm:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] != "/api/health":
-            warming = getattr(scope["app"].state, "warming", None)
-            if warming is not None and not warming.done():
-                await asyncio.shield(asyncio.wrap_future(warming))
+        if scope["type"] == "http" and scope["path"] != "/api/health" and not is_ready(scope["app"]):
+            await asyncio.shield(asyncio.wrap_future(scope["app"].state.warming))
         await self.app(scope, receive, send)
 
 

@@ -48,7 +48,7 @@ class McpEndpoint:
             stop.set()
             if self._stop is stop:
                 if self._running is not None:
-                    await asyncio.gather(self._running, return_exceptions=True)  # a failed start was logged
+                    await self._running
                 self._stop, self._starting, self._running, self.manager = None, None, None, None
 
     async def _start(self) -> None:
@@ -57,22 +57,24 @@ class McpEndpoint:
         if self.server is None:
             self.server = await asyncio.to_thread(self.build)
         manager = StreamableHTTPSessionManager(app=self.server, stateless=True, json_response=True)
-        started = asyncio.Event()
+        started: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         stop = self._stop
         assert stop is not None
 
         async def run() -> None:
-            async with manager.run():
-                self.manager = manager
-                started.set()
-                await stop.wait()
+            try:
+                async with manager.run():
+                    self.manager = manager
+                    started.set_result(None)
+                    await stop.wait()
+            except Exception as e:
+                if started.done():
+                    log.exception("the MCP endpoint stopped with an error")
+                else:
+                    started.set_exception(e)  # the request that started it logs it
 
         self._running = asyncio.create_task(run())
-        waiting = asyncio.create_task(started.wait())
-        await asyncio.wait({waiting, self._running}, return_when=asyncio.FIRST_COMPLETED)
-        waiting.cancel()
-        if not started.is_set():
-            self._running.result()  # raises what stopped it
+        await started
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":  # refuse a missing or wrong key before the protocol starts

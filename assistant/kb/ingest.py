@@ -65,11 +65,12 @@ def _save_manifest(index: KnowledgeIndex, files: dict[str, dict[str, object]]) -
     path.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def _current_total(index: KnowledgeIndex, docs: list[Document]) -> int | None:
+def _current_total(
+    index: KnowledgeIndex, docs: list[Document], manifest: dict[str, dict[str, object]]
+) -> int | None:
     """The number of chunks indexed, when the manifest (written with the index, for this embedder)
     records exactly these shipped documents with this content; else None. Then nothing is opened:
     `planner serve` checks the index before it starts, and Chroma's import alone takes 0.8 s."""
-    manifest = _load_manifest(index)
     shipped = {p: e for p, e in manifest.items() if e.get("origin", "shipped") == "shipped"}
     if not (manifest and index.lexical_dir.joinpath("chunks.json").exists()):
         return None
@@ -111,7 +112,8 @@ def ingest(
     from assistant.kb.loaders import SUPPORTED
 
     docs = parse_all(knowledge_files(root), root)
-    if not rebuild and (total := _current_total(index, docs)) is not None:
+    recorded = _load_manifest(index)  # {} when the index was built with another embedder
+    if not rebuild and (total := _current_total(index, docs, recorded)) is not None:
         return IngestReport(unchanged=len(docs), total_chunks=total)
     uploads = {
         Path(p): str(e.get("workspace", ""))
@@ -130,7 +132,7 @@ def ingest(
     ):
         index.reset()
         report.reindexed = True
-    manifest = {} if report.reindexed else _load_manifest(index)
+    manifest = {} if report.reindexed else recorded
     if not manifest and index.count():
         index.reset()
         report.reindexed = True

@@ -3,6 +3,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from web.deps import documented_errors
 from web.routes import (
     admin,
     auth,
@@ -24,9 +25,9 @@ class ErrorDetail(BaseModel):
     errors: list[dict[str, Any]] | None = None  # data files: each problem with its row and column
 
 
-_ERRORS = {
-    code: {"model": ErrorDetail, "description": text}
-    for code, text in {
+_ERRORS = documented_errors(
+    ErrorDetail,
+    {
         400: "bad input, e.g. a document that cannot be parsed",
         401: "not signed in",
         403: "no access (role or workspace)",
@@ -35,9 +36,9 @@ _ERRORS = {
         413: "request body too large",
         422: "invalid data, named by row and column where it comes from a file",
         429: "rate limit reached",
-    }.items()
-}
+    },
+)
 
-api = APIRouter(prefix="/api", responses=_ERRORS)  # type: ignore[arg-type]
+api = APIRouter(prefix="/api", responses=_ERRORS)
 for module in (auth, admin, chat, conversations, dashboard, drafts, health, knowledge, kpis, workspaces):
     api.include_router(module.router)

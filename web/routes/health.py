@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy import text
 
 from assistant.errors import PlannerError
-from web.deps import ServicesDep, get_principal
+from web.deps import ServicesDep, get_principal, is_ready
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger("planner.health")
@@ -26,9 +26,7 @@ def get_health(services: ServicesDep, request: Request) -> dict[str, Any]:
     except Exception:  # any database failure is reported, not raised: this is the health check
         log.exception("health check: the database did not answer")
         db_ok = False
-    warming = getattr(request.app.state, "warming", None)
-    ready = warming is None or warming.done()
-    out: dict[str, Any] = {"status": "ok" if db_ok else "degraded", "ready": ready}
+    out: dict[str, Any] = {"status": "ok" if db_ok else "degraded", "ready": is_ready(request.app)}
     try:
         principal = get_principal(request)
     except PlannerError:

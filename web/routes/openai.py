@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant import compat
-from web.deps import PrincipalDep, ServicesDep, get_chat_for
+from web.deps import PrincipalDep, ServicesDep, documented_errors, get_chat_for
 
 if TYPE_CHECKING:
     from assistant.chat import ChatService
@@ -37,15 +37,15 @@ class OpenAIError(BaseModel):
     error: ErrorBody
 
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": OpenAIError, "description": text}
-    for code, text in {
+_ERRORS = documented_errors(
+    OpenAIError,
+    {
         400: "invalid request (OpenAI answers every bad request with 400)",
         401: "missing or wrong API key",
         403: "no access to the workspace",
         429: "rate limit reached",
-    }.items()
-}
+    },
+)
 router = APIRouter(prefix="/v1", tags=["openai-compatible"], responses=_ERRORS)
 
 
