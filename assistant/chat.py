@@ -171,7 +171,7 @@ def _dropped(exc: BaseException) -> bool:
 def friendly_error(exc: BaseException) -> str:
     import openai
 
-    if isinstance(exc, openai.APITimeoutError):
+    if isinstance(exc, openai.APITimeoutError | TimeoutError):  # no response, or a stream gone silent
         return "The language model did not answer in time (timeout). Your message is saved; please retry."
     if isinstance(exc, openai.RateLimitError):
         return (

@@ -10,11 +10,15 @@ The provider is `PLANNER_LLM_PROVIDER`, or read from the base URL.
 
 Every provider streams through `_JsonChunks`: the official client still sends the request
 (retries, errors, auth), but each streamed chunk stays the JSON the server sent instead of
-becoming a `ChatCompletionChunk` that LangChain turns straight back into a dict.
+becoming a `ChatCompletionChunk` that LangChain turns straight back into a dict, and a stream
+that stops sending content for `llm_timeout_s` (keep-alive comments do not count) ends the turn
+as a timeout.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
@@ -104,9 +108,10 @@ class _JsonChunks:
     they are, and `AsyncStream` with `cast_to=object` keeps the SDK's own SSE decoding and its
     error handling (an `error` payload mid-stream raises `APIError`)."""
 
-    def __init__(self, completions: Any, client: Any) -> None:
+    def __init__(self, completions: Any, client: Any, silence_s: float) -> None:
         self._completions = completions
         self._client = client
+        self._silence_s = silence_s
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._completions, name)
@@ -115,12 +120,41 @@ class _JsonChunks:
         if not payload.get("stream"):
             return await self._completions.create(**payload)
         raw = await self._completions.with_raw_response.create(**payload)
-        return AsyncStream(cast_to=object, response=raw.http_response, client=self._client)
+        stream = AsyncStream(cast_to=object, response=raw.http_response, client=self._client)
+        return _Bounded(stream, self._silence_s)
+
+
+class _Bounded:
+    """A stream whose every chunk must come within `silence_s` of the one before: httpx's read
+    timeout is reset by the keep-alive comments a queued provider sends, and LangChain's own
+    bound (`stream_chunk_timeout`) wraps each chunk in `asyncio.wait_for`, a task per chunk
+    (half of what a streamed token cost a turn, measured in-process). `asyncio.timeout` is a
+    timer handle instead."""
+
+    def __init__(self, stream: AsyncStream, silence_s: float) -> None:
+        self._stream = stream
+        self._silence_s = silence_s
+
+    async def __aenter__(self) -> _Bounded:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._stream.close()
+
+    async def __aiter__(self) -> AsyncIterator[Any]:
+        chunks = aiter(self._stream)
+        while True:
+            try:
+                async with asyncio.timeout(self._silence_s):
+                    chunk = await anext(chunks)
+            except StopAsyncIteration:
+                return
+            yield chunk
 
 
 def build_llm(settings: Settings) -> BaseChatModel:
     model = _provider_model(settings)
-    model.async_client = _JsonChunks(model.async_client, model.root_async_client)
+    model.async_client = _JsonChunks(model.async_client, model.root_async_client, settings.llm_timeout_s)
     return model
 
 
@@ -133,6 +167,7 @@ def _provider_model(settings: Settings) -> ChatOpenAI:
         max_retries=settings.llm_max_retries,
         max_tokens=settings.llm_max_tokens,
         streaming=True,
+        stream_chunk_timeout=None,  # `_Bounded` keeps the bound, for less
     )
     if provider == "deepseek":
         return DeepSeekChat(api_base=settings.llm_base_url or "https://api.deepseek.com", **options)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 
 import httpx
 import pytest
@@ -102,6 +104,28 @@ async def test_llm_failure_ends_turn_with_clear_error_and_keeps_conversation(
     assert [m["role"] for m in stored["messages"]] == ["user", "assistant"]
     assert stored["messages"][0]["content"] == "预算应该怎么分？"
     assert expected in stored["messages"][1]["error"]
+
+
+async def test_a_stream_that_keeps_alive_but_sends_nothing_ends_as_a_timeout(llm_settings: Settings) -> None:
+    async def stalls():
+        first = {"choices": [{"index": 0, "delta": {"role": "assistant", "content": "预算"}}]}
+        yield f"data: {json.dumps(first, ensure_ascii=False)}\n\n".encode()
+        for _ in range(100):  # 10 s of keep-alive comments, no content
+            await asyncio.sleep(0.1)
+            yield b": keep-alive\n\n"
+
+    settings = llm_settings.model_copy(update={"llm_timeout_s": 0.5})
+    chat = ChatService(Services(settings))
+    with respx.mock() as mock:
+        mock.post(f"{BASE_URL}/chat/completions").mock(
+            return_value=httpx.Response(200, headers={"content-type": "text/event-stream"}, content=stalls())
+        )
+        started = time.perf_counter()
+        events = [ev async for ev in chat.stream("预算应该怎么分？")]
+    assert time.perf_counter() - started < 5
+    errors = [e for e in events if e.type == "error"]
+    assert errors and "did not answer in time" in errors[0].data["message"]
+    assert events[-1].type == "done"
 
 
 async def test_rate_limited_and_failing_llm_calls_are_retried(llm_settings: Settings) -> None:
