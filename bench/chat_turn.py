@@ -9,7 +9,7 @@
   that says it is ready (warmed up: until then other requests wait); and the worker's resident
   memory then, idle (one worker: `planner serve` runs the app in its own process);
 - cold CLI calls (`planner --help`, `planner search`, `planner ask` on the offline engine), each
-  the median of three fresh processes, also as a ratio to `python -c "import pandas"` timed in
+  the median of five fresh processes, also as a ratio to `python -c "import pandas"` timed in
   the same run (so a slower machine does not read as a regression).
 
 Run: .venv/bin/python bench/chat_turn.py [--turns 40]
@@ -110,7 +110,7 @@ def bench_stream_cpu(var: Path, n: int) -> str:
     return f"{cpu[1] - per_token:.1f} ms a turn + {per_token:.3f} ms a token (n={n} each)"
 
 
-def _wall(argv: list[str], env: dict[str, str], runs: int = 3) -> float:
+def _wall(argv: list[str], env: dict[str, str], runs: int = 5) -> float:
     times = []
     for _ in range(runs):
         t = time.perf_counter()
