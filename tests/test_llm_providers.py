@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from assistant.chat import ChatService
 from assistant.conversations import get_conversation
 from assistant.kb.tokens import count_tokens
-from assistant.llm import detect_provider
+from assistant.llm import build_llm, detect_provider
 from assistant.services import Services
 from assistant.settings import Settings
 from assistant.thinking import ThinkSplitter, strip_think
@@ -195,6 +195,22 @@ async def test_a_long_conversation_is_trimmed_to_the_context_budget(llm_settings
 )
 def test_the_provider_is_read_from_the_base_url(url: str, provider: str) -> None:
     assert detect_provider(url) == provider
+
+
+async def test_a_models_extra_body_reaches_the_server_as_the_sdk_sends_it(
+    llm_settings: Settings,
+) -> None:
+    model = build_llm(llm_settings)
+    model.extra_body = {"top_k": 20, "chat_template_kwargs": {"enable_thinking": False}}  # vLLM's
+    with respx.mock() as mock:
+        route = mock.post(f"{BASE_URL}/chat/completions").mock(return_value=stream_text("好的"))
+        answer = await model.ainvoke("你好")
+    assert answer.content == "好的"
+    sent = _sent(route, 0)
+    assert sent["top_k"] == 20 and sent["chat_template_kwargs"] == {"enable_thinking": False}
+    assert "extra_body" not in sent and sent["stream"] is True
+    assert sent["messages"] == [{"role": "user", "content": "你好"}]
+    assert route.calls[0].request.headers["Authorization"].startswith("Bearer ")
 
 
 def test_think_blocks_split_across_chunks_never_reach_the_answer() -> None:
