@@ -165,3 +165,24 @@ def test_english_query_reaches_chinese_passages(settings: Settings) -> None:
     index = KnowledgeIndex(settings, build_embedder(settings))
     top = index.search("what should lower-tier markets focus on", k=3)
     assert top[0].lang == "zh" and "pb-regional-strategy" in [p.doc_id for p in top]
+
+
+def test_opening_chroma_leaves_the_grpc_exporter_unloaded_until_one_is_built(indexed_var: Path) -> None:
+    import subprocess
+    import sys
+
+    script = f"""
+import sys
+from pathlib import Path
+from assistant.kb.index import _OTLP_EXPORTER, _chroma_client
+from assistant.settings import Settings
+client = _chroma_client(Settings(var_dir=Path({str(indexed_var)!r})))
+assert client.list_collections(), "the index is there"
+assert "grpc" not in sys.modules, "opening Chroma imported grpc"
+exporter = sys.modules[_OTLP_EXPORTER].OTLPSpanExporter(endpoint="http://127.0.0.1:4317", insecure=True)
+assert type(exporter).__module__ == _OTLP_EXPORTER and "grpc" in sys.modules
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]

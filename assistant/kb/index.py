@@ -7,12 +7,15 @@ query never rebuilds it, and it always mirrors what Chroma holds after increment
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import shutil
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -57,7 +60,34 @@ class Passage:
         }
 
 
+_OTLP_EXPORTER = "opentelemetry.exporter.otlp.proto.grpc.trace_exporter"
+
+
+def _defer_otlp_exporter() -> None:
+    """Chroma imports OpenTelemetry's gRPC span exporter when it is imported (grpc and protobuf:
+    12 MB a worker, 70 ms a process) and builds one only when its own OTel endpoint is set, which
+    this product never sets. Until then the module stands in: building the exporter, or reading
+    anything else from the module, imports the real one."""
+    if _OTLP_EXPORTER in sys.modules:
+        return
+
+    def real() -> ModuleType:
+        sys.modules.pop(_OTLP_EXPORTER, None)
+        return importlib.import_module(_OTLP_EXPORTER)
+
+    class Deferred(ModuleType):
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("__"):  # what the import system asks of a module (`__path__`)
+                raise AttributeError(name)
+            return getattr(real(), name)
+
+    module = Deferred(_OTLP_EXPORTER)
+    module.OTLPSpanExporter = lambda *args, **kwargs: real().OTLPSpanExporter(*args, **kwargs)  # type: ignore[attr-defined]
+    sys.modules[_OTLP_EXPORTER] = module
+
+
 def _chroma_client(settings: Settings) -> Any:
+    _defer_otlp_exporter()
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
