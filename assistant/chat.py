@@ -31,6 +31,7 @@ from langchain_core.messages import (
 )
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langgraph.errors import GraphRecursionError
+from sqlalchemy import func, select
 
 from assistant.agent_middleware import return_malformed_tool_calls
 from assistant.agent_prompt import system_prompt
@@ -312,10 +313,12 @@ class ChatService:
         with self.services.sessions.begin() as s:
             conv = s.get(Conversation, result.conversation_id)
             assert conv is not None
+            # counted, not loaded: a long conversation's messages need not be read and decrypted
+            seq = s.scalar(select(func.count()).where(Message.conversation_id == conv.id))
             s.add(
                 Message(
                     conversation_id=conv.id,
-                    seq=len(conv.messages),
+                    seq=seq,
                     role="assistant",
                     content=result.answer,
                     tool_calls=result.tool_calls,
