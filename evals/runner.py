@@ -72,6 +72,7 @@ def _suites() -> dict[str, Callable[[Any], SuiteResult]]:
         "forecast": _wrap("forecast", suites.forecast),
         "drafting": _wrap("drafting", suites.drafting),
         "safety": _wrap("safety", suites.safety),
+        "answers": _wrap("answers", suites.answers),
         "judge": _wrap("judge", suites.judge),  # LLM-judged: only runs with an LLM, reported apart
     }
 

@@ -1,4 +1,5 @@
-"""The deterministic eval suites beyond retrieval: routing, diagnosis, forecast, drafting, safety.
+"""The deterministic eval suites beyond retrieval: routing, diagnosis, forecast, drafting, safety,
+answers.
 
 Each returns metrics (checked against `evals/thresholds.toml`) and the failing cases for reading.
 """
@@ -377,3 +378,37 @@ def judge(services: Services, *, n: int = 8) -> tuple[dict[str, float], dict[str
         "relevance": mean(s["relevance"] for s in scores),
         "n": float(len(scores)),
     }, {}
+
+
+_SOURCES = re.compile(r"\n\s*\*\*(出处|Sources)\*\*")
+
+
+def answers(services: Services) -> tuple[dict[str, float], dict[str, Any]]:
+    """Knowledge questions written blind (`answers_holdout.jsonl`, never tuned on): does the answer
+    itself (not its list of sources) state what the document says, its key phrases, and cite it?"""
+    chat = ChatService(eval_services(services))
+    recall, passed, cited, misses = [], [], [], []
+    for case in _jsonl("answers_holdout.jsonl"):
+        r = asyncio.run(chat.ask(case["question"]))
+        body = _SOURCES.split(r.answer, maxsplit=1)[0]
+        found = [p for p in case["must"] if p in body]
+        recall.append(len(found) / len(case["must"]))
+        passed.append(len(found) == len(case["must"]))
+        cited.append(any(c["doc_id"] == case["doc_id"] for c in r.citations))
+        if not passed[-1] or not cited[-1]:
+            misses.append(
+                {
+                    "id": case["id"],
+                    "question": case["question"],
+                    "missing": [p for p in case["must"] if p not in found],
+                    "cited": sorted({c["doc_id"] for c in r.citations}),
+                    "answer": body[:600],
+                }
+            )
+    metrics = {
+        "phrase_recall": mean(recall),
+        "answered": mean(passed),
+        "cites_the_document": mean(cited),
+        "n": float(len(recall)),
+    }
+    return metrics, {"misses": misses}

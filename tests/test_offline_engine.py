@@ -112,3 +112,31 @@ async def test_citation_numbers_are_unique_when_searches_run_in_parallel(service
     assert len(quoted) >= 4 and len(quoted) == len(set(quoted))
     by_n = {str(c["n"]): c for c in result.citations}
     assert set(quoted) <= set(by_n)
+
+
+def test_a_knowledge_answer_states_the_list_its_first_sentence_announces() -> None:
+    from assistant.engine.compose import answer_points
+
+    passages = [
+        {
+            "n": 1,
+            "key_points_en": ["three rules"],
+            "text": "年度预算分配时依次套用三条原则。第一是目标导向：每笔钱先对应年度目标。"
+            "第二是 ROI 优先：预期回报高的项目先投。第三是动态调整：每季度重新校准比例。其他说明。",
+        },
+        {
+            "n": 2,
+            "key_points_en": ["scoring"],
+            "text": "评分细则参见《预算分配：目标导向、ROI 优先与动态调整的原则》。",
+        },
+    ]
+    points = answer_points("预算分配应该遵循哪些原则？", passages, zh=True)
+    texts = [p["text"] for p in points]
+    # first the sentence that answers, not the pointer whose referenced title (《…》) repeats the question
+    assert texts[:4] == [
+        "年度预算分配时依次套用三条原则。",
+        "第一是目标导向：每笔钱先对应年度目标。",
+        "第二是 ROI 优先：预期回报高的项目先投。",
+        "第三是动态调整：每季度重新校准比例。",
+    ]
+    assert "其他说明。" not in texts  # the list ends where its items end

@@ -186,6 +186,15 @@ def _sentences(text: str) -> list[str]:
     ]
 
 
+# A referenced document's title (《…》) names that document; its words are not the sentence's own.
+_CITED_TITLE = re.compile(r"《[^》]*》")
+# A sentence that announces a list ("三条原则", "分四步", "如下：") and the items that follow it.
+_ANNOUNCES = re.compile(r"[两二三四五六七八九十几\d]\s*[条个步项点类种层方面]|以下|如下|[：:]$")
+_ITEM = re.compile(
+    r"^(第[一二三四五六七八九十]+|[一二三四五六七八九十]是|首先|其次|再次|最后|[（(]?\d+[)）.、])"
+)
+
+
 def answer_points(
     question: str, passages: list[dict[str, Any]], zh: bool, limit: int = 3
 ) -> list[dict[str, Any]]:
@@ -194,19 +203,37 @@ def answer_points(
     Only curated documents (those with English key points, as every document under `knowledge/`
     has) are restated: an uploaded document is quoted as data, so nothing it says becomes the
     assistant's own words. Chinese answers take sentences from the passages; English answers take
-    the documents' English key points for the cited section. Sentences are scored by the query words they share (ties go
-    to the better-ranked passage), most relevant first.
+    the documents' English key points for the cited section. Sentences are scored by the query
+    words they share (ties go to the better-ranked passage), most relevant first; words inside a
+    referenced title (《…》) do not count, since a pointer to another document is not an answer.
+    A chosen sentence that announces a list ("分配时依次套用三条原则") brings the items that
+    follow it (第一…第二…第三…), which rarely repeat the question's words.
     """
     from assistant.kb.tokens import expand_query, lexical_tokens
 
     words = set(lexical_tokens(expand_query(question)))
     scored: list[tuple[float, int, int, str, int]] = []
+    sentences: dict[int, list[str]] = {}
     for rank, p in enumerate(passages):
         if not p.get("key_points_en"):
             continue  # not a curated document (no key points): quoted as data, never restated as the answer
-        candidates = _sentences(p["text"]) if zh else list(p.get("key_points_en") or [])
+        candidates = sentences[rank] = _sentences(p["text"]) if zh else list(p.get("key_points_en") or [])
         for i, sentence in enumerate(candidates):
-            overlap = len(words & set(lexical_tokens(sentence)))
+            overlap = len(words & set(lexical_tokens(_CITED_TITLE.sub("", sentence))))
             scored.append((overlap - rank * 0.3 - i * 0.05, rank, i, sentence, p["n"]))
     scored.sort(key=lambda x: -x[0])
-    return [{"text": x[3], "n": x[4]} for x in scored[:limit]]
+    points: list[dict[str, Any]] = []
+    taken: set[tuple[int, int]] = set()
+    for _, rank, i, sentence, n in scored[:limit]:
+        if (rank, i) in taken:
+            continue
+        taken.add((rank, i))
+        points.append({"text": sentence, "n": n})
+        if not _ANNOUNCES.search(sentence):
+            continue
+        for j, item in enumerate(sentences[rank][i + 1 : i + 9], start=i + 1):
+            if not _ITEM.match(item) or (rank, j) in taken:
+                break
+            taken.add((rank, j))
+            points.append({"text": item, "n": n})
+    return points
