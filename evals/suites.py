@@ -391,16 +391,16 @@ def answers(services: Services) -> tuple[dict[str, float], dict[str, Any]]:
     for case in _jsonl("answers_holdout.jsonl"):
         r = asyncio.run(chat.ask(case["question"]))
         body = _SOURCES.split(r.answer, maxsplit=1)[0]
-        found = [p for p in case["must"] if p in body]
-        recall.append(len(found) / len(case["must"]))
-        passed.append(len(found) == len(case["must"]))
+        missing = [p for p in case["must"] if p not in body]
+        recall.append(1 - len(missing) / len(case["must"]))
+        passed.append(not missing)
         cited.append(any(c["doc_id"] == case["doc_id"] for c in r.citations))
         if not passed[-1] or not cited[-1]:
             misses.append(
                 {
                     "id": case["id"],
                     "question": case["question"],
-                    "missing": [p for p in case["must"] if p not in found],
+                    "missing": missing,
                     "cited": sorted({c["doc_id"] for c in r.citations}),
                     "answer": body[:600],
                 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -168,9 +170,6 @@ def test_english_query_reaches_chinese_passages(settings: Settings) -> None:
 
 
 def test_opening_chroma_leaves_the_grpc_exporter_unloaded_until_one_is_built(indexed_var: Path) -> None:
-    import subprocess
-    import sys
-
     script = f"""
 import sys
 from pathlib import Path
