@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from urllib.parse import quote
 
 from assistant.services import Services
-from assistant.settings import Settings
+from assistant.settings import ROOT, Settings
 from tests.utils import signed_in
 from web.main import create_app
 
@@ -79,6 +84,29 @@ def test_health_answers_while_the_worker_warms_up_and_other_requests_wait_for_it
         warm_up_may_finish.set()
         assert listing.result(10).status_code == 200
         assert client.get("/api/health").json()["ready"] is True
+
+
+def test_a_served_worker_collects_garbage_again_once_warm_with_its_start_up_frozen(
+    indexed_var: Path, tmp_path: Path
+) -> None:
+    script = """
+import gc, time
+import web.app  # what uvicorn imports: the collector is off while the worker starts
+from fastapi.testclient import TestClient
+assert not gc.isenabled()
+with TestClient(web.app.app) as client:
+    deadline = time.monotonic() + 60
+    while not client.get("/api/health").json()["ready"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert gc.isenabled(), "the collector stayed off after the warm-up"
+    assert gc.get_freeze_count() > 100_000, gc.get_freeze_count()
+"""
+    shutil.copytree(indexed_var, tmp_path / "var")
+    env = {**os.environ, "PLANNER_VAR_DIR": str(tmp_path / "var")}
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 def test_bad_requests_get_clear_4xx(settings: Settings) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import re
 from collections.abc import AsyncIterator, Sequence
@@ -189,6 +190,15 @@ def _warm(services: Services, chats: dict[str, ChatService]) -> None:
         logging.getLogger(__name__).warning("start-up warm-up failed; continuing cold", exc_info=True)
 
 
+def _settle_heap() -> None:
+    """Once a worker has warmed up, nearly every object it holds lives as long as it does: the
+    modules of LangChain, Chroma and pandas, the agent, the index (some 370k objects). Frozen,
+    they are out of the garbage collector's reach, so the collections a streamed turn triggers walk
+    only the turn's own objects (10–13 → 2 ms of CPU for a 400-token answer)."""
+    gc.freeze()
+    gc.enable()
+
+
 class UntilWarm:
     """Liveness apart from readiness: the warm-up runs in a thread once the worker is serving, so
     the health check answers about a second sooner; every other request waits for the warm-up to
@@ -203,7 +213,12 @@ class UntilWarm:
         await self.app(scope, receive, send)
 
 
-def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, services: Services | None = None, owns_process: bool = False
+) -> FastAPI:
+    """`owns_process`: the app is its worker's for life (`web.app`, which turns the garbage
+    collector off while the worker starts); the collector comes back on after the warm-up, with
+    what the start-up built frozen out of its reach (`_settle_heap`)."""
     configure_logging()
     access = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, RedactTokens) for f in access.filters):
@@ -217,6 +232,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         ready: Future[None] = Future()  # thread-safe: test clients run an app's lifespans on their own loops
         warm = asyncio.create_task(asyncio.to_thread(_warm, services, app.state.chats))
         warm.add_done_callback(lambda _: ready.set_result(None))
+        if owns_process:
+            warm.add_done_callback(lambda _: _settle_heap())
         app.state.warming = ready
         async with mcp.running():
             try:
