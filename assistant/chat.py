@@ -9,6 +9,7 @@ turn never loses the conversation.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
 import re
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import langsmith
 from langchain.agents import create_agent
 from langchain.agents.middleware import ModelRequest, dynamic_prompt
 from langchain_core.language_models import BaseChatModel
@@ -31,6 +33,7 @@ from langchain_core.messages import (
 )
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langgraph.errors import GraphRecursionError
+from langsmith.utils import tracing_is_enabled
 from sqlalchemy import func, select
 
 from assistant.agent_middleware import return_malformed_tool_calls
@@ -218,6 +221,23 @@ def turn_prompt(request: ModelRequest) -> str:
     return getattr(request.runtime.context, "system_prompt", "") or ""
 
 
+async def _inline_when_untraced(
+    default: Callable[..., Any],
+    ctx: contextvars.Context,
+    func: Callable[..., Any],
+    /,
+    *args: Any,
+    **kwargs: Any,
+) -> Any:
+    """LangSmith's `traceable` wraps the agent's model-call middleware and opens and closes a run
+    for it in a worker thread, twice per model call, even when nothing is traced. Untraced, that
+    bookkeeping is a few dictionary lookups: it runs inline (LangSmith's documented runtime
+    override), and a traced deployment keeps LangSmith's own threads."""
+    if tracing_is_enabled():
+        return await default(ctx, func, *args, **kwargs)
+    return ctx.run(func, *args, **kwargs)
+
+
 class ChatService:
     def __init__(self, services: Services, *, workspace: str = "default") -> None:
         self.services = services
@@ -231,6 +251,7 @@ class ChatService:
         metrics, regions and channels, so a new import builds a new one."""
         version = self.services.kpis.version(self.workspace)
         if self._agent is None or self._agent[0] != version:
+            langsmith.set_runtime_overrides(aio_to_thread=_inline_when_untraced)
             tools = build_tools(self.services, workspace=self.workspace)
             agent = create_agent(
                 workspace_model(self.services, self.workspace),
@@ -332,6 +353,15 @@ class ChatService:
             conv.updated_at = conv.updated_at  # touch via onupdate
 
     # -- the turn ---------------------------------------------------------------------------
+    def _prepare(
+        self, conversation_id: str | None, text: str, user_id: int | None
+    ) -> tuple[str, list[BaseMessage], int, str, Any]:
+        """What a turn reads before the model is called (the history with the question stored,
+        the system prompt, the agent for the current data), in one trip to a worker thread: the
+        database work must not hold up the event loop, which streams other turns meanwhile."""
+        conversation_id, messages, base = self._history(conversation_id, text, user_id)
+        return conversation_id, messages, base, system_prompt(self.services, self.workspace), self.agent
+
     async def stream(
         self, text: str, *, conversation_id: str | None = None, user_id: int | None = None
     ) -> AsyncIterator[Event]:
@@ -349,12 +379,9 @@ class ChatService:
     async def _turn(
         self, text: str, *, conversation_id: str | None, user_id: int | None
     ) -> AsyncIterator[Event]:
-        # database work runs in a thread so the event loop keeps streaming other turns meanwhile
-        conversation_id, messages, base = await asyncio.to_thread(
-            self._history, conversation_id, text, user_id
+        conversation_id, messages, base, prompt, agent = await asyncio.to_thread(
+            self._prepare, conversation_id, text, user_id
         )
-        prompt = await asyncio.to_thread(system_prompt, self.services, self.workspace)
-        agent = await asyncio.to_thread(lambda: self.agent)
         messages = self.trim(messages, prompt)
         result = TurnResult(conversation_id=conversation_id)
         passages: dict[int, dict[str, Any]] = {}

@@ -18,15 +18,18 @@ as a timeout.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGenerationChunk
+from langchain_core.runnables import Runnable
 from langchain_deepseek import ChatDeepSeek
 from langchain_openai import ChatOpenAI
 from openai import AsyncStream
+from pydantic import PrivateAttr
 
 from assistant.settings import Settings
 
@@ -55,9 +58,37 @@ def provider_of(settings: Settings) -> str:
     )
 
 
-class CompatChat(ChatOpenAI):
+class _ToolsBoundOnce:
+    """LangChain's agent binds its tools to the model at every model call, and binding converts
+    each tool's schema to JSON again (seven tools: about 1 ms a call, for the same answer). The
+    same tools with the same options get the binding made the first time; a workspace's new data
+    builds new tools, and so a new binding."""
+
+    _bindings: dict[tuple[tuple[int, ...], str], tuple[tuple[Any, ...], Runnable]]
+
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Runnable:
+        key = (tuple(map(id, tools)), json.dumps(kwargs, sort_keys=True, default=repr))
+        kept = self._bindings.get(key)
+        if kept is not None and all(a is b for a, b in zip(kept[0], tools, strict=True)):
+            return kept[1]
+        bound = super().bind_tools(tools, **kwargs)  # type: ignore[misc]
+        if len(self._bindings) >= 8:  # tool lists of replaced data sets
+            self._bindings.clear()
+        self._bindings[key] = (tuple(tools), bound)  # the tools are kept, so their ids stay theirs
+        return bound
+
+
+class OpenAIChat(_ToolsBoundOnce, ChatOpenAI):
+    """OpenAI itself."""
+
+    _bindings = PrivateAttr(default_factory=dict)
+
+
+class CompatChat(_ToolsBoundOnce, ChatOpenAI):
     """An OpenAI-compatible server that is not OpenAI: `max_tokens` (not every server reads
     `max_completion_tokens`), and a reasoning field in the stream kept as thinking."""
+
+    _bindings = PrivateAttr(default_factory=dict)
 
     def _get_request_payload(
         self, input_: LanguageModelInput, *, stop: list[str] | None = None, **kwargs: Any
@@ -84,9 +115,11 @@ class CompatChat(ChatOpenAI):
         return out
 
 
-class DeepSeekChat(ChatDeepSeek):
+class DeepSeekChat(_ToolsBoundOnce, ChatDeepSeek):
     """DeepSeek with its thinking mode: each assistant message's `reasoning_content` (kept by
     ChatDeepSeek when it arrives) goes back with it in the next request of the tool-call loop."""
+
+    _bindings = PrivateAttr(default_factory=dict)
 
     def _get_request_payload(
         self, input_: LanguageModelInput, *, stop: list[str] | None = None, **kwargs: Any
@@ -190,5 +223,5 @@ def _provider_model(settings: Settings) -> ChatOpenAI:
     )
     if provider == "deepseek":
         return DeepSeekChat(api_base=settings.llm_base_url or "https://api.deepseek.com", **options)
-    cls = ChatOpenAI if provider == "openai" else CompatChat
+    cls = OpenAIChat if provider == "openai" else CompatChat
     return cls(base_url=settings.llm_base_url, stream_usage=False, **options)

@@ -4,13 +4,17 @@ turns, and each provider's wire format (replayed from `evals/cassettes/providers
 from __future__ import annotations
 
 import json
+from contextvars import copy_context
 
 import httpx
+import pandas as pd
 import pytest
 import respx
+from langsmith import tracing_context
+from langsmith._internal import _aiter
 from pydantic import SecretStr
 
-from assistant.chat import ChatService
+from assistant.chat import ChatService, _inline_when_untraced
 from assistant.conversations import get_conversation
 from assistant.kb.tokens import count_tokens
 from assistant.llm import build_llm, detect_provider
@@ -308,3 +312,45 @@ async def test_a_stream_dropped_before_any_output_is_retried_once(settings: Sett
         result = await chat.ask(tape["question"])
     assert result.error is None and result.answer == "按目标导向、ROI 优先分配。"
     assert route.call_count == 2
+
+
+async def test_after_an_import_the_model_is_sent_the_new_datas_tools(llm_settings: Settings) -> None:
+    chat = ChatService(Services(llm_settings))
+    with respx.mock() as mock:
+        route = mock.post(f"{BASE_URL}/chat/completions").mock(side_effect=lambda _r: stream_text("好的。"))
+        await chat.ask("预算怎么分？")
+        await chat.ask("预算怎么分？")
+        facts = pd.DataFrame(
+            [
+                {"date": "2026-09-07", "region": "滇西片区", "channel": "校园地推", "metric": m, "value": v}
+                for m, v in (("spend", 5e5), ("conversions", 400), ("clicks", 3e4))
+            ]
+        )
+        chat.services.kpis.import_frames(facts, None, source="yunnan.csv")
+        await chat.ask("预算怎么分？")
+
+    def regions(n: int) -> list[str]:
+        tools = {t["function"]["name"]: t["function"] for t in _sent(route, n)["tools"]}
+        return tools["kpi_lookup"]["parameters"]["properties"]["region"]["anyOf"][0]["enum"]
+
+    assert regions(0) == regions(1) and "滇西片区" not in regions(1)
+    assert regions(2) == [*regions(1), "滇西片区"]
+
+
+async def test_untraced_the_agents_run_bookkeeping_stays_on_the_event_loop(llm_settings: Settings) -> None:
+    hops: list[object] = []
+    real = _aiter._default_aio_to_thread
+
+    async def counted(ctx, func, /, *args, **kwargs):
+        hops.append(func)
+        return await real(ctx, func, *args, **kwargs)
+
+    chat = ChatService(Services(llm_settings))
+    with respx.mock() as mock, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_aiter, "_default_aio_to_thread", counted)
+        mock.post(f"{BASE_URL}/chat/completions").mock(side_effect=lambda _r: stream_text("好的。"))
+        assert (await chat.ask("预算怎么分？")).error is None
+        assert hops == []
+        with tracing_context(enabled=True, client=None):  # traced: LangSmith's own threads again
+            await _inline_when_untraced(counted, copy_context(), len, "abc")
+        assert hops == [len]
