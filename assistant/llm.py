@@ -179,9 +179,13 @@ class _JsonChunks:
 class _Bounded:
     """A stream whose every chunk must come within `silence_s` of the one before: httpx's read
     timeout is reset by the keep-alive comments a queued provider sends, and LangChain's own
-    bound (`stream_chunk_timeout`) wraps each chunk in `asyncio.wait_for`, a task per chunk
-    (half of what a streamed token cost a turn, measured in-process). `asyncio.timeout` is a
-    timer handle instead."""
+    bound (`stream_chunk_timeout`) wraps each chunk in `asyncio.wait_for`, a task per chunk.
+
+    `asyncio.timeout` around each chunk would still arm and cancel a timer per token (a tenth of
+    what a streamed token cost a live server, measured with py-spy under bench/load.py). Instead
+    one watchdog timer per stream notes when the wait for the next chunk began and fires at most
+    once per `silence_s`: only a wait that long cancels the read, and the time the consumer takes
+    with a chunk never counts."""
 
     def __init__(self, stream: AsyncStream, silence_s: float) -> None:
         self._stream = stream
@@ -194,14 +198,38 @@ class _Bounded:
         await self._stream.close()
 
     async def __aiter__(self) -> AsyncIterator[Any]:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+        waiting_since: float | None = None
+        expired = False
+
+        def watch() -> None:
+            nonlocal watchdog, expired
+            now = loop.time()
+            if waiting_since is not None and now - waiting_since >= self._silence_s:
+                expired = True
+                task.cancel()  # lands on the read below: the task is suspended there
+            else:
+                watchdog = loop.call_at((waiting_since or now) + self._silence_s, watch)
+
+        watchdog = loop.call_at(loop.time() + self._silence_s, watch)
         chunks = aiter(self._stream)
-        while True:
-            try:
-                async with asyncio.timeout(self._silence_s):
+        try:
+            while True:
+                waiting_since = loop.time()
+                try:
                     chunk = await anext(chunks)
-            except StopAsyncIteration:
-                return
-            yield chunk
+                except StopAsyncIteration:
+                    return
+                except asyncio.CancelledError:
+                    if expired and task.uncancel() == 0:  # ours alone, as `asyncio.timeout` does
+                        raise TimeoutError(f"no output from the model for {self._silence_s:g} s") from None
+                    raise
+                waiting_since = None
+                yield chunk
+        finally:
+            watchdog.cancel()
 
 
 def build_llm(settings: Settings) -> BaseChatModel:

@@ -13,6 +13,7 @@ from langchain_openai import ChatOpenAI
 
 from assistant.chat import ChatService
 from assistant.conversations import get_conversation
+from assistant.llm import _Bounded
 from assistant.services import Services
 from assistant.settings import Settings
 from testkit.llm_fakes import BASE_URL, completion_text, completion_tool_call, stream_text, stream_tool_call
@@ -214,3 +215,31 @@ async def test_an_llm_answers_figures_are_audited_against_its_tools(llm_settings
     assert result.audit is not None
     assert [u["text"] for u in result.audit["unsupported"]] == ["98 元"]  # invented; the rest are the tool's
     assert result.audit["checked"] == 3
+
+
+async def test_the_silence_bound_counts_the_wait_for_the_model_not_the_time_a_chunk_takes_to_use() -> None:
+    class Provider:
+        def __init__(self, gaps: list[float]) -> None:
+            self.gaps = gaps
+
+        async def __aiter__(self):
+            for i, gap in enumerate(self.gaps):
+                await asyncio.sleep(gap)
+                yield i
+
+        async def close(self) -> None:
+            pass
+
+    got = []
+    async for chunk in _Bounded(Provider([0, 0, 0]), silence_s=0.3):  # type: ignore[arg-type]
+        await asyncio.sleep(0.5)  # a slow consumer: longer than the bound, each time
+        got.append(chunk)
+    assert got == [0, 1, 2]
+
+    got = []
+    started = time.perf_counter()
+    with pytest.raises(TimeoutError):
+        async for chunk in _Bounded(Provider([0, 0.1, 5]), silence_s=0.3):  # type: ignore[arg-type]
+            got.append(chunk)
+    assert got == [0, 1] and time.perf_counter() - started < 1
+    assert asyncio.current_task().cancelling() == 0  # type: ignore[union-attr]
