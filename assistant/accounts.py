@@ -226,20 +226,24 @@ class Accounts:
 
     def principal(self, user_id: int) -> Principal:
         with self.sessions() as s:
-            user = s.get(User, user_id)
-            if user is None or not user.active:
-                raise AuthError("account disabled or removed")
-            if user.role == "admin":
-                ws = tuple(s.scalars(select(Workspace.name).order_by(Workspace.name)))
-            else:
-                ws = tuple(
-                    s.scalars(
-                        select(Membership.workspace)
-                        .where(Membership.user_id == user.id)
-                        .order_by(Membership.workspace)
-                    )
+            return self._principal(s, user_id)
+
+    @staticmethod
+    def _principal(s: Session, user_id: int) -> Principal:
+        user = s.get(User, user_id)
+        if user is None or not user.active:
+            raise AuthError("account disabled or removed")
+        if user.role == "admin":
+            ws = tuple(s.scalars(select(Workspace.name).order_by(Workspace.name)))
+        else:
+            ws = tuple(
+                s.scalars(
+                    select(Membership.workspace)
+                    .where(Membership.user_id == user.id)
+                    .order_by(Membership.workspace)
                 )
-            return Principal(id=user.id, username=user.username, role=user.role, workspaces=ws)
+            )
+        return Principal(id=user.id, username=user.username, role=user.role, workspaces=ws)
 
     # -- credentials -------------------------------------------------------------------------
     def login(self, username: str, password: str) -> tuple[str, Principal]:
@@ -280,15 +284,14 @@ class Accounts:
         return token
 
     def authenticate(self, token: str, *, kinds: tuple[str, ...] = ("session", "api")) -> Principal:
-        with self.sessions() as s:
+        with self.sessions() as s:  # every request: one session for the token and its user
             row = s.scalar(select(AuthToken).where(AuthToken.digest == _digest(token)))
             if row is None or row.kind not in kinds:
                 raise AuthError("not signed in or token invalid")
             expires = _aware(row.expires_at)
             if expires is not None and expires < _now():
                 raise AuthError("session expired: sign in again")
-            user_id = row.user_id
-        return self.principal(user_id)
+            return self._principal(s, row.user_id)
 
     def redeem_signin(self, token: str) -> tuple[str, Principal]:
         """A one-time sign-in link: valid once, then a normal session."""

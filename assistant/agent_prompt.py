@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from assistant.engine.compose import fmt_num
 from assistant.services import Services
-from assistant.usecases import workspace_context
+from assistant.usecases import WorkspaceContext, workspace_context
 from tools.metrics import METRICS
 from tools.periods import month_of, quarter_of
 
@@ -43,8 +43,9 @@ def relative_periods(today: date) -> dict[str, str]:
     }
 
 
-def system_prompt(services: Services, workspace: str) -> str:
-    ctx = workspace_context(services, workspace)
+def system_prompt(services: Services, workspace: str, ctx: WorkspaceContext | None = None) -> str:
+    """`ctx`: the workspace's context when the caller has just read it (a chat turn has)."""
+    ctx = ctx or workspace_context(services, workspace)
     today = services.settings.today_date()
     window = None
     if ctx.window is not None:

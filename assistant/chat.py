@@ -249,7 +249,9 @@ class ChatService:
     def agent(self) -> Any:
         """The agent for the workspace's current data: its tool schemas list the workspace's own
         metrics, regions and channels, so a new import builds a new one."""
-        version = self.services.kpis.version(self.workspace)
+        return self._agent_for(self.services.kpis.version(self.workspace))
+
+    def _agent_for(self, version: int) -> Any:
         if self._agent is None or self._agent[0] != version:
             langsmith.set_runtime_overrides(aio_to_thread=_inline_when_untraced)
             tools = build_tools(self.services, workspace=self.workspace)
@@ -360,7 +362,9 @@ class ChatService:
         the system prompt, the agent for the current data), in one trip to a worker thread: the
         database work must not hold up the event loop, which streams other turns meanwhile."""
         conversation_id, messages, base = self._history(conversation_id, text, user_id)
-        return conversation_id, messages, base, system_prompt(self.services, self.workspace), self.agent
+        ctx = workspace_context(self.services, self.workspace)
+        prompt = system_prompt(self.services, self.workspace, ctx)
+        return conversation_id, messages, base, prompt, self._agent_for(ctx.data.version)
 
     async def stream(
         self, text: str, *, conversation_id: str | None = None, user_id: int | None = None

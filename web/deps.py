@@ -28,7 +28,9 @@ def is_ready(app: Any) -> bool:
     return warming is None or warming.done()
 
 
-def get_services(request: Request) -> Services:
+# Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` one in a worker thread,
+# a thread hop per dependency per request for a dictionary lookup.
+async def get_services(request: Request) -> Services:
     return request.app.state.services
 
 
@@ -49,7 +51,7 @@ def get_principal(request: Request) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def get_workspace(
+async def get_workspace(
     principal: PrincipalDep,
     x_workspace: Annotated[str | None, Header(max_length=64)] = None,
     workspace: Annotated[str | None, Query(max_length=64)] = None,
@@ -63,7 +65,7 @@ WorkspaceDep = Annotated[str, Depends(get_workspace)]
 
 
 def require(*roles: str):
-    def check(principal: PrincipalDep) -> Principal:
+    async def check(principal: PrincipalDep) -> Principal:
         if not principal.can(*roles):
             raise Forbidden(f"this needs the {' or '.join(roles)} role")
         return principal
@@ -81,7 +83,7 @@ def get_chat_for(request: Request, workspace: str) -> ChatService:
     return cache[workspace]
 
 
-def get_chat(request: Request, workspace: WorkspaceDep) -> ChatService:
+async def get_chat(request: Request, workspace: WorkspaceDep) -> ChatService:
     return get_chat_for(request, workspace)
 
 
