@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -13,10 +14,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
 
+import pytest
+
+from assistant.chat import Event
 from assistant.services import Services
 from assistant.settings import ROOT, Settings
 from tests.utils import signed_in
 from web.main import create_app
+from web.routes.chat import merged_text
 
 
 def _events(text: str) -> list[tuple[str, dict]]:
@@ -107,6 +112,46 @@ with TestClient(web.app.app) as client:
         [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+async def test_tokens_waiting_to_be_sent_go_as_one_event_and_every_other_event_keeps_its_place() -> None:
+    def burst():  # all queued before the first is sent: a server behind its stream
+        yield Event("tool_start", {"id": "c1", "name": "search_knowledge"})
+        yield Event("tool_end", {"id": "c1", "status": "success"})
+        yield from (Event("thinking", {"text": t}) for t in ("先", "查"))
+        yield from (Event("token", {"text": t}) for t in ("预算", "按", "目标", "[1]"))
+        yield Event("citation", {"n": 1})
+        yield Event("token", {"text": "。"})
+        yield Event("done", {"answer": "预算按目标[1]。"})
+
+    async def at_once():
+        for ev in burst():
+            yield ev
+
+    sent = [(ev.type, ev.data) async for ev in merged_text(at_once())]
+    assert sent == [
+        ("tool_start", {"id": "c1", "name": "search_knowledge"}),
+        ("tool_end", {"id": "c1", "status": "success"}),
+        ("thinking", {"text": "先查"}),
+        ("token", {"text": "预算按目标[1]"}),
+        ("citation", {"n": 1}),
+        ("token", {"text": "。"}),
+        ("done", {"answer": "预算按目标[1]。"}),
+    ]
+
+    async def paced():  # a server that keeps up sends each token as it comes
+        for ev in burst():
+            await asyncio.sleep(0.01)
+            yield ev
+
+    assert [ev async for ev in merged_text(paced())] == list(burst())
+
+    async def fails():
+        yield Event("token", {"text": "预算"})
+        raise RuntimeError("the turn broke")
+
+    with pytest.raises(RuntimeError, match="the turn broke"):
+        [ev async for ev in merged_text(fails())]
 
 
 def test_bad_requests_get_clear_4xx(settings: Settings) -> None:
