@@ -286,7 +286,9 @@ class ChatService:
             if conversation_id and not visible(conv, self.workspace, user_id):
                 raise NotFound(f"conversation {conversation_id} not found")
             if conv is None:
-                conv = Conversation(workspace=self.workspace, user_id=user_id, title=text.strip()[:60])
+                conv = Conversation(  # messages=[]: a new conversation's are not read back
+                    workspace=self.workspace, user_id=user_id, title=text.strip()[:60], messages=[]
+                )
                 s.add(conv)
                 s.flush()
             history: list[BaseMessage] = []
