@@ -58,20 +58,22 @@ def provider_of(settings: Settings) -> str:
     )
 
 
-class _ToolsBoundOnce:
+class _ToolsBoundOnce(BaseChatModel):
     """LangChain's agent binds its tools to the model at every model call, and binding converts
     each tool's schema to JSON again (seven tools: about 1 ms a call, for the same answer). The
     same tools with the same options get the binding made the first time; a workspace's new data
     builds new tools, and so a new binding."""
 
-    _bindings: dict[tuple[tuple[int, ...], str], tuple[tuple[Any, ...], Runnable]]
+    _bindings: dict[tuple[tuple[int, ...], str], tuple[tuple[Any, ...], Runnable]] = PrivateAttr(
+        default_factory=dict
+    )
 
     def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Runnable:
         key = (tuple(map(id, tools)), json.dumps(kwargs, sort_keys=True, default=repr))
         kept = self._bindings.get(key)
         if kept is not None and all(a is b for a, b in zip(kept[0], tools, strict=True)):
             return kept[1]
-        bound = super().bind_tools(tools, **kwargs)  # type: ignore[misc]
+        bound = super().bind_tools(tools, **kwargs)
         if len(self._bindings) >= 8:  # tool lists of replaced data sets
             self._bindings.clear()
         self._bindings[key] = (tuple(tools), bound)  # the tools are kept, so their ids stay theirs
@@ -81,14 +83,10 @@ class _ToolsBoundOnce:
 class OpenAIChat(_ToolsBoundOnce, ChatOpenAI):
     """OpenAI itself."""
 
-    _bindings = PrivateAttr(default_factory=dict)
-
 
 class CompatChat(_ToolsBoundOnce, ChatOpenAI):
     """An OpenAI-compatible server that is not OpenAI: `max_tokens` (not every server reads
     `max_completion_tokens`), and a reasoning field in the stream kept as thinking."""
-
-    _bindings = PrivateAttr(default_factory=dict)
 
     def _get_request_payload(
         self, input_: LanguageModelInput, *, stop: list[str] | None = None, **kwargs: Any
@@ -118,8 +116,6 @@ class CompatChat(_ToolsBoundOnce, ChatOpenAI):
 class DeepSeekChat(_ToolsBoundOnce, ChatDeepSeek):
     """DeepSeek with its thinking mode: each assistant message's `reasoning_content` (kept by
     ChatDeepSeek when it arrives) goes back with it in the next request of the tool-call loop."""
-
-    _bindings = PrivateAttr(default_factory=dict)
 
     def _get_request_payload(
         self, input_: LanguageModelInput, *, stop: list[str] | None = None, **kwargs: Any
