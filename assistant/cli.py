@@ -296,38 +296,194 @@ def _context(workspace: str, facts: Path | None = None, targets: Path | None = N
 
 @kpi_app.command("import")
 def kpi_import(
-    workspace: Workspace = "default",
-    facts: Annotated[Path | None, typer.Option(help="CSV/XLSX: date, region, channel, metric, value")] = None,
-    targets: Annotated[
-        Path | None, typer.Option(help="CSV/XLSX: period, metric, target, region, channel")
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="CSV/XLSX in any layout (long or wide; a workbook's sheets are told apart)"),
     ] = None,
-    replace: Annotated[
-        bool, typer.Option(help="replace the workspace's data instead of adding to it")
-    ] = False,
+    workspace: Workspace = "default",
+    facts: Annotated[Path | None, typer.Option(help="CSV/XLSX of facts (long or wide)")] = None,
+    targets: Annotated[Path | None, typer.Option(help="CSV/XLSX of targets (long or wide)")] = None,
+    mode: Annotated[
+        str,
+        typer.Option(
+            help="upsert: a stored week takes the new values; replace_periods: also remove what the "
+            "file's weeks and periods no longer hold; replace_all: the file becomes the data"
+        ),
+    ] = "upsert",
+    replace: Annotated[bool, typer.Option(help="the same as --mode replace_all")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="show what would change; write nothing")] = False,
     json_out: JsonOut = False,
 ) -> None:
-    """Import KPI facts and/or targets into a workspace; a bad file imports nothing."""
-    from tools.kpi_data import read_table
+    """Import KPI facts and/or targets into a workspace; a bad file imports nothing, and
+    re-importing a week updates it instead of adding it twice."""
+    from assistant.usecases import imports, workspace_context
 
-    if facts is None and targets is None:
-        raise InvalidArgument("give --facts, --targets or both")
+    uploads = [
+        imports.Upload(data=_read_file(path), name=path.name, kind=kind)  # type: ignore[arg-type]
+        for path, kind in ((file, None), (facts, "facts"), (targets, "targets"))
+        if path is not None
+    ]
+    if not uploads:
+        raise InvalidArgument("give a file, --facts, --targets or both")
     services = _services()
     if workspace != "default" and not services.profiles.exists(workspace):
         raise NotFound(f"workspace {workspace!r} does not exist: planner workspace create {workspace}")
-    f = read_table(facts) if facts else None
-    t = read_table(targets) if targets else None
-    source = " + ".join(p.name for p in (facts, targets) if p is not None)
-    version = services.kpis.import_frames(f, t, workspace=workspace, source=source, replace=replace)
-    result = {
-        "workspace": workspace,
-        "dataset_version": version,
-        "facts": 0 if f is None else len(f),
-        "targets": 0 if t is None else len(t),
-    }
-    _print_json(result) if json_out else typer.echo(
-        f"imported {result['facts']} fact rows and {result['targets']} target rows into {workspace} "
-        f"(data set version {version})"
+    ctx = workspace_context(services, workspace)
+    mode = "replace_all" if replace else mode
+    weekly = ctx.window is None or ctx.window.frequency == "W"
+    if dry_run:
+        found = imports.preview(services, ctx, uploads, mode=mode)
+        if json_out:
+            return _print_json(found.model_dump())
+        for problem in found.problems:
+            typer.echo(f"problem: {problem['sheet']}: {problem['message']}")
+        if found.plan is not None:
+            typer.echo(f"would change: {imports.describe(found.plan, 'en', weekly=weekly)}")
+        raise typer.Exit(0 if found.ok else USAGE_ERROR)
+    result = imports.run_import(services, ctx, uploads, mode=mode, username=f"cli:{_os_user()}")
+    services.accounts.audit(
+        "data_import",
+        username=f"cli:{_os_user()}",
+        workspace=workspace,
+        target=" + ".join(u.name for u in uploads),
+        detail={"version": result.dataset_version, "changes": result.changes},
     )
+    out = {
+        "workspace": workspace,
+        **result.model_dump(),
+        "message": imports.describe(result, "en", weekly=weekly),
+    }
+    _print_json(out) if json_out else typer.echo(
+        f"{workspace}: {out['message']} (data set version {result.dataset_version})"
+    )
+
+
+def _read_file(path: Path) -> bytes:
+    if not path.exists():
+        raise NotFound(f"{path}: file not found")
+    return path.read_bytes()
+
+
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+@kpi_app.command("imports")
+def kpi_imports(
+    workspace: Workspace = "default",
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
+    json_out: JsonOut = False,
+) -> None:
+    """The workspace's imports, target edits and reverts, latest first."""
+    from assistant.usecases import imports
+
+    rows = _services().kpis.history(workspace, limit=limit)
+    if json_out:
+        return _print_json(rows)
+    for r in rows:
+        state = f"reverted by #{r['reverted_by']}" if r["reverted_by"] else ("" if r["revertible"] else "—")
+        summary = imports.describe(_Summary(r), "en") if r.get("changes") else ""
+        typer.echo(
+            f"#{r['id']:<4} {r['created_at'][:16]}  {r['kind']:<7} {r['source'][:40]:<40}  {summary}  {state}"
+        )
+
+
+class _Summary:
+    """A history row read like an import result (`imports.describe`)."""
+
+    def __init__(self, row: dict[str, Any]) -> None:
+        self.kind = row["kind"]
+        self.changes = row["changes"]
+        self.dates = row.get("dates") or {"new": [], "changed": []}
+        self.periods = row.get("periods") or {"new": [], "changed": []}
+
+
+@kpi_app.command("revert")
+def kpi_revert(
+    dataset_id: Annotated[int, typer.Argument(help="the import's number (planner kpi imports)")],
+    workspace: Workspace = "default",
+    json_out: JsonOut = False,
+) -> None:
+    """Undo an import or a target edit: the rows it added go, the values it replaced come back."""
+    from assistant.usecases import imports
+
+    services = _services()
+    result = services.kpis.revert(workspace, dataset_id, username=f"cli:{_os_user()}")
+    services.accounts.audit(
+        "data_revert",
+        username=f"cli:{_os_user()}",
+        workspace=workspace,
+        target=f"#{dataset_id}",
+        detail={"version": result.dataset_version},
+    )
+    message = imports.describe(result, "en")
+    _print_json({**result.model_dump(), "message": message}) if json_out else typer.echo(
+        f"reverted #{dataset_id}: {message} (data set version {result.dataset_version})"
+    )
+
+
+@kpi_app.command("targets")
+def kpi_targets(
+    workspace: Workspace = "default",
+    period: Annotated[
+        str | None, typer.Option(help="2026, 2026-Q4 or 2026-11 (shorter periods included)")
+    ] = None,
+    metric: Annotated[str | None, typer.Option()] = None,
+    region: Annotated[str | None, typer.Option(help='a region; "" for company-wide rows')] = None,
+    channel: Annotated[str | None, typer.Option()] = None,
+    entered: Annotated[
+        bool, typer.Option("--entered", help="only targets entered, not sums of parts")
+    ] = False,
+    set_value: Annotated[
+        float | None, typer.Option("--set", help="set the target of --period/--metric/--region/--channel")
+    ] = None,
+    delete: Annotated[bool, typer.Option("--delete", help="delete that target")] = False,
+    json_out: JsonOut = False,
+) -> None:
+    """List the workspace's targets (entered ones and the sums of their parts), or set or delete one."""
+    from assistant.usecases import imports, workspace_context
+
+    services = _services()
+    ctx = workspace_context(services, workspace)
+    if set_value is not None or delete:
+        if not period or not metric:
+            raise InvalidArgument("--set and --delete need --period and --metric")
+        key = {"period": period, "metric": metric, "region": region or "", "channel": channel or ""}
+        result = imports.edit_targets(
+            services,
+            ctx,
+            upserts=[{**key, "target": set_value}] if set_value is not None else [],
+            removals=[key] if delete else [],
+            username=f"cli:{_os_user()}",
+        )
+        services.accounts.audit(
+            "targets_edit",
+            username=f"cli:{_os_user()}",
+            workspace=workspace,
+            target=f"#{result.dataset_version}",
+            detail={"changes": result.changes["targets"]},
+        )
+        message = imports.describe(result, "en")
+        return _print_json({**result.model_dump(), "message": message}) if json_out else typer.echo(message)
+    rows = imports.list_targets(
+        ctx, period=period, metric=metric, region=region, channel=channel, derived=not entered, lang="en"
+    )
+    if json_out:
+        return _print_json([r.model_dump() for r in rows])
+    basis = {
+        "regions": "sum of regions",
+        "channels": "sum of channels",
+        "months": "sum of months",
+        "quarters": "sum of quarters",
+    }
+    for r in rows:
+        scope = " / ".join(x for x in (r.region, r.channel) if x) or "company"
+        typer.echo(f"{r.period:<8} {r.metric:<16} {scope:<24} {r.target:>16,.2f}  {basis.get(r.basis, '')}")
 
 
 @kpi_app.command("lookup")

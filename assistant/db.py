@@ -160,7 +160,11 @@ class KpiFact(Base):
     channel: Mapped[str] = mapped_column(String(64), default="")
     metric: Mapped[str] = mapped_column(String(64))
     value: Mapped[float] = mapped_column(Float)
-    __table_args__ = (Index("ix_kpi_facts_ws_metric_date", "workspace", "metric", "date"),)
+    dataset_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the import that last wrote it
+    __table_args__ = (
+        Index("ix_kpi_facts_ws_metric_date", "workspace", "metric", "date"),
+        Index("uq_kpi_facts_key", "workspace", "date", "region", "channel", "metric", unique=True),
+    )
 
 
 class KpiTarget(Base):
@@ -172,6 +176,10 @@ class KpiTarget(Base):
     target: Mapped[float] = mapped_column(Float)
     region: Mapped[str] = mapped_column(String(64), default="")
     channel: Mapped[str] = mapped_column(String(64), default="")
+    dataset_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    __table_args__ = (
+        Index("uq_kpi_targets_key", "workspace", "period", "metric", "region", "channel", unique=True),
+    )
 
 
 class Draft(Base):
@@ -232,15 +240,45 @@ class Feedback(Base):
 
 
 class Dataset(Base):
-    """One row per import into a workspace: the data set version that tool provenance cites."""
+    """One row per change to a workspace's data (an import, a target edit, a revert): the data set
+    version that tool provenance cites, and the import history a planner can roll back."""
 
     __tablename__ = "datasets"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     workspace: Mapped[str] = mapped_column(String(64), default="default", index=True)
     source: Mapped[str] = mapped_column(String(200))
-    facts: Mapped[int] = mapped_column(Integer, default=0)
+    facts: Mapped[int] = mapped_column(Integer, default=0)  # rows in the file
     targets: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    kind: Mapped[str] = mapped_column(String(16), default="import")  # import | edit | revert | legacy
+    username: Mapped[str] = mapped_column(String(64), default="")
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # what changed
+    reverts: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reverted_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class KpiChange(Base):
+    """A value an import overwrote or removed, kept so that reverting it restores it exactly. Rows
+    an import added need no entry: they carry its `dataset_id`."""
+
+    __tablename__ = "kpi_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))  # fact | target
+    action: Mapped[str] = mapped_column(String(8))  # update | remove
+    row_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    date: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    period: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    region: Mapped[str] = mapped_column(String(64), default="")
+    channel: Mapped[str] = mapped_column(String(64), default="")
+    metric: Mapped[str] = mapped_column(String(64))
+    old_value: Mapped[float] = mapped_column(Float)
+    new_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    old_dataset: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    __table_args__ = (
+        Index("ix_kpi_changes_dataset", "dataset_id"),
+        Index("ix_kpi_changes_old_dataset", "old_dataset"),
+    )
 
 
 @lru_cache(maxsize=8)

@@ -1,23 +1,42 @@
-"""KPI facts and targets in the database, per workspace, with the demo company loaded on first run."""
+"""KPI facts and targets in the database, per workspace, with the demo company loaded on first run.
+
+Every change to a workspace's data (an import, a target edited in the UI, a revert) is one
+transaction and one `Dataset` row: its id is the data version that caches, agents and tool
+provenance follow. An import upserts by key (a re-uploaded week replaces that week's values
+instead of adding them again) and keeps each value it overwrote or removed, so it can be reverted
+exactly while no later change has built on it.
+"""
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import delete, func, select
+from pydantic import BaseModel
+from sqlalchemy import Table, and_, bindparam, delete, func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from assistant.db import Dataset, KpiFact, KpiTarget
+from assistant.db import Dataset, KpiChange, KpiFact, KpiTarget
+from assistant.errors import Conflict, NotFound
+from tools.changes import KEYS, ChangePlan, Kind, Mode, plan_changes
 from tools.kpi_data import FactsShape, facts_shape, validate_facts, validate_targets
+from tools.targets import roll_up
+
+CHUNK = 5_000  # rows per statement: well inside every driver's parameter limit
+_MODELS: dict[Kind, type[KpiFact] | type[KpiTarget]] = {"fact": KpiFact, "target": KpiTarget}
+_VALUE: dict[Kind, str] = {"fact": "value", "target": "target"}
 
 
 @dataclass(frozen=True)
 class KpiData:
     facts: pd.DataFrame
-    targets: pd.DataFrame
+    targets: pd.DataFrame  # as stored
     version: int  # the dataset id: tool provenance cites it
     loaded_at: datetime | None
 
@@ -25,6 +44,42 @@ class KpiData:
     def shape(self) -> FactsShape:
         """Window, regions, channels and metrics, derived once per loaded (cached) data set."""
         return facts_shape(self.facts)
+
+    @cached_property
+    def resolved_targets(self) -> pd.DataFrame:
+        """The stored targets plus those their parts add up to (see `tools.targets.roll_up`):
+        what every reader of a target sees."""
+        return roll_up(self.targets, self.facts)
+
+
+class ImportResult(BaseModel):
+    """What one change to a workspace's data did."""
+
+    dataset_version: int
+    kind: str  # import | edit | revert
+    mode: str
+    facts: int  # rows in the file
+    targets: int
+    changes: dict[str, dict[str, int]]  # {"facts": {"added": …, "updated": …, "removed": …, "unchanged": …}}
+    dates: dict[str, list[str]]  # the facts' dates: new, changed, same
+    periods: dict[str, list[str]]  # the targets' periods: new, changed, same
+
+
+class ImportPlan(BaseModel):
+    """An import worked out against the stored data but not written: what the preview shows."""
+
+    mode: str
+    changes: dict[str, dict[str, int]]
+    dates: dict[str, list[str]]
+    periods: dict[str, list[str]]
+
+
+def _empty_counts() -> dict[str, int]:
+    return {"added": 0, "updated": 0, "removed": 0, "unchanged": 0}
+
+
+def _empty_scopes() -> dict[str, list[str]]:
+    return {"new": [], "changed": [], "same": []}
 
 
 class KpiStore:
@@ -37,7 +92,10 @@ class KpiStore:
             return int(s.scalar(select(func.max(Dataset.id)).where(Dataset.workspace == workspace)) or 0)
 
     def load(self, workspace: str = "default") -> KpiData:
-        """Facts and targets of a workspace, cached until the next import."""
+        """Facts and targets of a workspace, cached until the next change.
+
+        Rows come in key order, not insertion order, so the same data gives the same sums to the
+        last bit however it got there (an import and its revert included)."""
         version = self.version(workspace)
         cached = self._cache.get(workspace)
         if cached is not None and cached.version == version:
@@ -45,15 +103,17 @@ class KpiStore:
         with self.sessions() as s:
             bind = s.get_bind()
             facts = pd.read_sql(
-                select(KpiFact.date, KpiFact.region, KpiFact.channel, KpiFact.metric, KpiFact.value).where(
-                    KpiFact.workspace == workspace
-                ),
+                select(KpiFact.date, KpiFact.region, KpiFact.channel, KpiFact.metric, KpiFact.value)
+                .where(KpiFact.workspace == workspace)
+                .order_by(KpiFact.date, KpiFact.region, KpiFact.channel, KpiFact.metric),
                 bind,
             )
             targets = pd.read_sql(
                 select(
                     KpiTarget.period, KpiTarget.metric, KpiTarget.target, KpiTarget.region, KpiTarget.channel
-                ).where(KpiTarget.workspace == workspace),
+                )
+                .where(KpiTarget.workspace == workspace)
+                .order_by(KpiTarget.period, KpiTarget.metric, KpiTarget.region, KpiTarget.channel),
                 bind,
             )
             loaded = s.scalar(select(Dataset.created_at).where(Dataset.id == version)) if version else None
@@ -64,6 +124,20 @@ class KpiStore:
         self._cache[workspace] = data
         return data
 
+    # -- imports -------------------------------------------------------------------------------
+    def plan_import(
+        self,
+        facts: pd.DataFrame | None,
+        targets: pd.DataFrame | None,
+        *,
+        workspace: str = "default",
+        mode: Mode = "upsert",
+    ) -> ImportPlan:
+        """What importing these validated frames would change, without writing anything."""
+        with self.sessions() as s:
+            plans = self._plans(s, workspace, facts, targets, mode)
+        return ImportPlan(mode=mode, **_describe(plans))
+
     def import_frames(
         self,
         facts: pd.DataFrame | None,
@@ -71,52 +145,280 @@ class KpiStore:
         *,
         workspace: str = "default",
         source: str,
+        mode: Mode = "upsert",
         replace: bool = False,
-    ) -> int:
-        """Validate, then write in one transaction: a bad file imports nothing."""
+        username: str = "",
+        details: dict[str, Any] | None = None,
+    ) -> ImportResult:
+        """Validate, then write in one transaction: a bad file changes nothing.
+
+        `mode` is "upsert" (a stored key takes the new value; the default), "replace_periods"
+        (also remove the stored rows of the dates and target periods the file covers that it no
+        longer holds) or "replace_all" (the file becomes the workspace's facts and/or targets;
+        `replace=True` says the same). `details` (the layout read, the sheets) go into the history.
+        """
+        mode = "replace_all" if replace else mode
         f = validate_facts(facts, what=source) if facts is not None else None
         t = validate_targets(targets, what=source) if targets is not None else None
         with self.sessions.begin() as s:
-            if replace:
-                self._clear(s, workspace, facts=f is not None, targets=t is not None)
-            if f is not None and not f.empty:
-                s.execute(
-                    KpiFact.__table__.insert(),
-                    [
-                        {
-                            "workspace": workspace,
-                            "date": d.to_pydatetime(),
-                            "region": r,
-                            "channel": c,
-                            "metric": m,
-                            "value": float(v),
-                        }
-                        for d, r, c, m, v in f[["date", "region", "channel", "metric", "value"]].itertuples(
-                            index=False
-                        )
-                    ],
-                )
-            if t is not None and not t.empty:
-                s.execute(
-                    KpiTarget.__table__.insert(),
-                    [{"workspace": workspace, **row} for row in t.to_dict("records")],
-                )
-            ds = Dataset(
-                workspace=workspace,
-                source=source[:200],
-                facts=0 if f is None else len(f),
-                targets=0 if t is None else len(t),
+            ds = self._open(s, workspace, kind="import", source=source, username=username)
+            plans = self._plans(s, workspace, f, t, mode)
+            for plan in plans.values():
+                self._apply(s, workspace, ds.id, plan)
+            described = _describe(plans)
+            ds.facts, ds.targets = (0 if f is None else len(f)), (0 if t is None else len(t))
+            ds.summary = {"mode": mode, **described, **(details or {})}
+            return ImportResult(
+                dataset_version=ds.id,
+                kind="import",
+                mode=mode,
+                facts=ds.facts,
+                targets=ds.targets,
+                **described,
             )
-            s.add(ds)
-            s.flush()
-            return int(ds.id)
 
-    @staticmethod
-    def _clear(s: Session, workspace: str, *, facts: bool, targets: bool) -> None:
-        if facts:
-            s.execute(delete(KpiFact).where(KpiFact.workspace == workspace))
-        if targets:
-            s.execute(delete(KpiTarget).where(KpiTarget.workspace == workspace))
+    def edit_targets(
+        self,
+        upserts: pd.DataFrame | None,
+        removals: pd.DataFrame | None,
+        *,
+        workspace: str,
+        username: str = "",
+    ) -> ImportResult:
+        """Targets set or deleted by hand (the data page's table): one audited, revertible change."""
+        t = validate_targets(upserts, what="targets") if upserts is not None and not upserts.empty else None
+        gone = validate_targets(removals.assign(target=0), what="targets") if removals is not None else None
+        if t is None and (gone is None or gone.empty):
+            raise NotFound("nothing to change: give targets to set or to delete")
+        incoming = t if t is not None else gone.iloc[0:0]
+        with self.sessions.begin() as s:
+            ds = self._open(s, workspace, kind="edit", source="targets edited", username=username)
+            stored = self._stored(s, "target", workspace, _as_rows("target", pd.concat([incoming, gone])))
+            plan = plan_changes(stored, _as_rows("target", incoming), kind="target", remove=gone)
+            self._apply(s, workspace, ds.id, plan)
+            described = _describe({"target": plan})
+            ds.targets = len(incoming) + (0 if gone is None else len(gone))
+            ds.summary = {"mode": "edit", **described}
+            return ImportResult(
+                dataset_version=ds.id, kind="edit", mode="edit", facts=0, targets=ds.targets, **described
+            )
+
+    def history(self, workspace: str, *, limit: int = 50) -> list[dict[str, Any]]:
+        """The workspace's changes, latest first."""
+        with self.sessions() as s:
+            rows = s.scalars(
+                select(Dataset).where(Dataset.workspace == workspace).order_by(Dataset.id.desc()).limit(limit)
+            ).all()
+        return [_history_row(d) for d in rows]
+
+    def revert(self, workspace: str, dataset_id: int, *, username: str = "") -> ImportResult:
+        """Undo one import or edit: the rows it added go, the values it overwrote or removed come
+        back exactly. Refused while a later change still builds on what it wrote."""
+        with self.sessions.begin() as s:
+            ds = self._open(s, workspace, kind="revert", source=f"revert of #{dataset_id}", username=username)
+            target = s.get(Dataset, dataset_id)
+            if target is None or target.workspace != workspace:
+                raise NotFound(f"no import #{dataset_id} in workspace {workspace!r}")
+            if target.kind not in ("import", "edit"):
+                raise Conflict(
+                    f"#{dataset_id} cannot be reverted: "
+                    + (
+                        "it is itself a revert"
+                        if target.kind == "revert"
+                        else "it was imported before history was kept"
+                    )
+                )
+            if target.reverted_by:
+                raise Conflict(f"#{dataset_id} was already reverted by #{target.reverted_by}")
+            self._check_revertible(s, workspace, dataset_id)
+            counts = {k: self._undo(s, workspace, dataset_id, k) for k in ("fact", "target")}
+            target.reverted_by = ds.id
+            ds.reverts = dataset_id
+            summary = {
+                "changes": {f"{k}s": c for k, c in counts.items()},
+                "dates": (target.summary or {}).get("dates", _empty_scopes()),
+                "periods": (target.summary or {}).get("periods", _empty_scopes()),
+            }
+            ds.summary = {"mode": "revert", **summary}
+            return ImportResult(
+                dataset_version=ds.id, kind="revert", mode="revert", facts=0, targets=0, **summary
+            )
+
+    # -- internals -----------------------------------------------------------------------------
+    def _open(self, s: Session, workspace: str, *, kind: str, source: str, username: str) -> Dataset:
+        """Start a change: take the workspace's write lock, then add its Dataset row.
+
+        Changes to one workspace run one at a time, so the stored rows an import compares against
+        are the ones it overwrites. PostgreSQL: a transaction-scoped advisory lock; SQLite: the
+        INSERT takes the database's write lock before anything is read."""
+        if s.get_bind().dialect.name == "postgresql":
+            s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(workspace.encode())})
+        ds = Dataset(workspace=workspace, source=source[:200], kind=kind, username=username[:64])
+        s.add(ds)
+        s.flush()
+        return ds
+
+    def _plans(
+        self,
+        s: Session,
+        workspace: str,
+        facts: pd.DataFrame | None,
+        targets: pd.DataFrame | None,
+        mode: Mode,
+    ) -> dict[Kind, ChangePlan]:
+        plans: dict[Kind, ChangePlan] = {}
+        for kind, frame in (("fact", facts), ("target", targets)):
+            if frame is None:
+                continue
+            rows = _as_rows(kind, frame)
+            stored = self._stored(s, kind, workspace, rows, everything=mode == "replace_all")
+            plans[kind] = plan_changes(stored, rows, kind=kind, mode=mode)
+        return plans
+
+    def _stored(
+        self, s: Session, kind: Kind, workspace: str, rows: pd.DataFrame, *, everything: bool = False
+    ) -> pd.DataFrame:
+        """The stored rows an import of `rows` can touch: those of the dates (or target periods)
+        the rows are for, or all of them."""
+        model = _MODELS[kind]
+        value = getattr(model, _VALUE[kind]).label("value")
+        columns = [getattr(model, k) for k in KEYS[kind]]
+        query = select(model.id, *columns, value, model.dataset_id).where(model.workspace == workspace)
+        if not everything:
+            if rows.empty:
+                return pd.DataFrame(columns=["id", *KEYS[kind], "value", "dataset_id"])
+            if kind == "fact":
+                query = query.where(model.date >= rows["date"].min().to_pydatetime()).where(
+                    model.date <= rows["date"].max().to_pydatetime()
+                )
+            else:
+                query = query.where(model.period.in_(sorted(rows["period"].unique())))
+        stored = pd.read_sql(query, s.connection())
+        if kind == "fact":
+            stored["date"] = pd.to_datetime(stored["date"])
+        for col in ("region", "channel", "metric"):
+            stored[col] = stored[col].astype(str)
+        stored["dataset_id"] = stored["dataset_id"].astype("Int64")
+        return stored
+
+    def _apply(self, s: Session, workspace: str, dataset_id: int, plan: ChangePlan) -> None:
+        kind = plan.kind
+        model = _MODELS[kind]
+        table: Table = model.__table__  # type: ignore[assignment]
+        if not plan.removed.empty:
+            for ids in _chunks([int(i) for i in plan.removed["id"]]):
+                s.execute(delete(model).where(model.id.in_(ids)))
+        write = plan.write
+        if not write.empty:
+            value = _VALUE[kind]
+            records = [
+                {
+                    "workspace": workspace,
+                    **_key_values(kind, row),
+                    value: float(row["value"]),
+                    "dataset_id": dataset_id,
+                }
+                for row in write.to_dict("records")
+            ]
+            insert = (postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert)(
+                table
+            )
+            stmt = insert.on_conflict_do_update(
+                index_elements=["workspace", *KEYS[kind]],
+                set_={value: insert.excluded[value], "dataset_id": insert.excluded.dataset_id},
+            )
+            for chunk in _chunks(records):
+                s.execute(stmt, chunk)
+        log = [
+            {
+                "dataset_id": dataset_id,
+                "kind": kind,
+                "action": action,
+                "row_id": int(row["id"]) if action == "update" else None,
+                **_key_values(kind, row),
+                "old_value": float(row["old_value"]),
+                "new_value": float(row["value"]) if action == "update" else None,
+                "old_dataset": None if pd.isna(row["old_dataset"]) else int(row["old_dataset"]),
+            }
+            for action, frame in (("update", plan.updated), ("remove", plan.removed))
+            for row in frame.to_dict("records")
+        ]
+        for chunk in _chunks(log):
+            s.execute(KpiChange.__table__.insert(), chunk)
+
+    def _check_revertible(self, s: Session, workspace: str, dataset_id: int) -> None:
+        later = s.execute(
+            select(KpiChange.dataset_id, func.count())
+            .join(Dataset, Dataset.id == KpiChange.dataset_id)
+            .where(KpiChange.old_dataset == dataset_id, Dataset.reverted_by.is_(None))
+            .group_by(KpiChange.dataset_id)
+        ).all()
+        for kind in ("fact", "target"):
+            model = _MODELS[kind]
+            keys = KEYS[kind]
+            back = (
+                select(model.dataset_id, func.count())
+                .join(
+                    KpiChange,
+                    (KpiChange.dataset_id == dataset_id)
+                    & (KpiChange.kind == kind)
+                    & (KpiChange.action == "remove")
+                    & (model.workspace == workspace)
+                    & _same_key(model, keys),
+                )
+                .group_by(model.dataset_id)
+            )
+            later += s.execute(back).all()
+        if later:
+            names = ", ".join(f"#{d} ({n} rows)" for d, n in sorted(later))
+            raise Conflict(
+                f"#{dataset_id} cannot be reverted: later changes build on what it wrote: {names}; "
+                "revert those first"
+            )
+
+    def _undo(self, s: Session, workspace: str, dataset_id: int, kind: Kind) -> dict[str, int]:
+        model = _MODELS[kind]
+        value = _VALUE[kind]
+        entries = (
+            s.execute(select(KpiChange).where(KpiChange.dataset_id == dataset_id, KpiChange.kind == kind))
+            .scalars()
+            .all()
+        )
+        updated = [e for e in entries if e.action == "update"]
+        removed = [e for e in entries if e.action == "remove"]
+        added = s.execute(
+            delete(model).where(
+                model.workspace == workspace,
+                model.dataset_id == dataset_id,
+                model.id.not_in(
+                    select(KpiChange.row_id).where(
+                        KpiChange.dataset_id == dataset_id,
+                        KpiChange.kind == kind,
+                        KpiChange.action == "update",
+                    )
+                ),
+            )
+        ).rowcount
+        if updated:
+            s.execute(
+                update(model.__table__)
+                .where(model.__table__.c.id == bindparam("row"))
+                .values({value: bindparam("old"), "dataset_id": bindparam("old_ds")}),
+                [{"row": e.row_id, "old": e.old_value, "old_ds": e.old_dataset} for e in updated],
+            )
+        if removed:
+            rows = [
+                {
+                    "workspace": workspace,
+                    **{k: getattr(e, k) for k in KEYS[kind]},
+                    value: e.old_value,
+                    "dataset_id": e.old_dataset,
+                }
+                for e in removed
+            ]
+            for chunk in _chunks(rows):
+                s.execute(model.__table__.insert(), chunk)
+        return {"added": len(removed), "updated": len(updated), "removed": int(added or 0), "unchanged": 0}
 
     def ensure_demo(self, workspace: str = "default") -> bool:
         """Load the demo company into an empty workspace. Returns True when it loaded."""
@@ -132,3 +434,60 @@ class KpiStore:
             source="demo company (tools/demo_data.py)",
         )
         return True
+
+
+def _same_key(model: type[KpiFact] | type[KpiTarget], keys: list[str]) -> Any:
+    return and_(*(getattr(model, k) == getattr(KpiChange, k) for k in keys))
+
+
+def _as_rows(kind: Kind, frame: pd.DataFrame) -> pd.DataFrame:
+    """A validated facts or targets frame as key columns and `value`."""
+    rows = frame.rename(columns={"target": "value"})[[*KEYS[kind], "value"]].copy()
+    for col in KEYS[kind]:
+        if col != "date":
+            rows[col] = rows[col].astype(str)
+    return rows
+
+
+def _key_values(kind: Kind, row: dict[str, Any]) -> dict[str, Any]:
+    out = {k: row[k] for k in KEYS[kind]}
+    if kind == "fact":
+        out["date"] = pd.Timestamp(out["date"]).to_pydatetime()
+    return out
+
+
+def _chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _describe(plans: dict[Kind, ChangePlan]) -> dict[str, Any]:
+    facts, targets = plans.get("fact"), plans.get("target")
+    return {
+        "changes": {
+            "facts": facts.counts() if facts else _empty_counts(),
+            "targets": targets.counts() if targets else _empty_counts(),
+        },
+        "dates": facts.scopes() if facts else _empty_scopes(),
+        "periods": targets.scopes() if targets else _empty_scopes(),
+    }
+
+
+def _history_row(d: Dataset) -> dict[str, Any]:
+    summary = d.summary or {}
+    return {
+        "id": d.id,
+        "kind": d.kind,
+        "source": d.source,
+        "username": d.username,
+        "created_at": d.created_at.isoformat() if d.created_at else None,
+        "facts": d.facts,
+        "targets": d.targets,
+        "mode": summary.get("mode"),
+        "changes": summary.get("changes"),
+        "dates": summary.get("dates"),
+        "periods": summary.get("periods"),
+        "reverts": d.reverts,
+        "reverted_by": d.reverted_by,
+        "revertible": d.kind in ("import", "edit") and d.reverted_by is None,
+    }

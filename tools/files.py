@@ -8,6 +8,7 @@ CSV's encoding is detected (Chinese Excel exports are often GBK) and reported.
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
 from dataclasses import dataclass
@@ -63,17 +64,42 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
     raise DataError(f"{name}: the text is neither UTF-8 nor GBK/GB18030; save it as UTF-8 CSV")
 
 
+def _delimiter(text: str) -> str:
+    """Comma, tab, semicolon or bar, as the standard library's sniffer reads the first lines (the
+    C parser pandas reads 500,000 rows with does not sniff)."""
+    head = "\n".join(text[:20_000].splitlines()[:20])
+    try:
+        return csv.Sniffer().sniff(head, delimiters=",\t;|").delimiter
+    except csv.Error:
+        return ","
+
+
 def read_table_bytes(data: bytes, name: str, limits: Limits = Limits()) -> tuple[pd.DataFrame, str]:
-    """A CSV or XLSX upload as a table of strings, within the limits; returns (table, how it was read)."""
+    """A CSV or XLSX upload (its first sheet) as a table of strings, within the limits; returns
+    (table, how it was read)."""
+    sheets, how = read_sheets_bytes(data, name, limits)
+    return sheets[0][1], how
+
+
+def read_sheets_bytes(
+    data: bytes, name: str, limits: Limits = Limits()
+) -> tuple[list[tuple[str, pd.DataFrame]], str]:
+    """Every sheet of an XLSX upload (a CSV is one sheet named after the file) as tables of
+    strings, within the limits; returns ([(sheet name, table)], how it was read)."""
     import pandas as pd  # here: the knowledge loaders use this module's checks without pandas
 
     excel = name.lower().endswith((".xlsx", ".xlsm"))
     if excel:
         check_zip(data, name, limits)
         try:
-            df = pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False, nrows=limits.max_rows + 1)
+            book = pd.read_excel(
+                io.BytesIO(data), sheet_name=None, dtype=str, keep_default_na=False, nrows=limits.max_rows + 1
+            )
         except Exception as e:  # openpyxl and zipfile raise many classes for bad workbooks
             raise DataError(f"{name}: cannot read as Excel: {type(e).__name__}") from e
+        sheets = [(str(sheet), df) for sheet, df in book.items() if not (df.empty and len(df.columns) == 0)]
+        if not sheets:
+            raise DataError(f"{name}: the workbook has no sheet with a header row")
         how = "xlsx"
     else:
         rows = data.count(b"\n")
@@ -81,20 +107,23 @@ def read_table_bytes(data: bytes, name: str, limits: Limits = Limits()) -> tuple
             raise DataError(f"{name}: about {rows:,} rows; the limit is {limits.max_rows:,} rows per file")
         text, how = decode_text(data, name)
         try:
-            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-        except (pd.errors.ParserError, ValueError) as e:
+            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=_delimiter(text))
+        except (pd.errors.ParserError, ValueError, csv.Error) as e:
             raise DataError(f"{name}: cannot read as CSV: {str(e).splitlines()[0][:200]}") from e
-    if len(df) > limits.max_rows:
-        raise DataError(f"{name}: more than {limits.max_rows:,} rows; split the file")
-    if len(df.columns) > limits.max_columns:
-        raise DataError(f"{name}: {len(df.columns)} columns; the limit is {limits.max_columns}")
-    for column in df.columns:
-        if len(str(column)) > limits.max_cell_chars:
-            raise DataError(f"{name}: a column name is longer than {limits.max_cell_chars} characters")
-        lengths = df[column].astype(str).str.len()
-        if len(lengths) and int(lengths.max()) > limits.max_cell_chars:
-            row = int(lengths.idxmax()) + 2  # 1-based, after the header
-            raise DataError(
-                f"{name}: row {row}, column {column}: a value longer than {limits.max_cell_chars} characters"
-            )
-    return df, how
+        sheets = [(name, df)]
+    for sheet, df in sheets:
+        where = name if len(sheets) == 1 else f"{name} [{sheet}]"
+        if len(df) > limits.max_rows:
+            raise DataError(f"{where}: more than {limits.max_rows:,} rows; split the file")
+        if len(df.columns) > limits.max_columns:
+            raise DataError(f"{where}: {len(df.columns)} columns; the limit is {limits.max_columns}")
+        for column in df.columns:
+            if len(str(column)) > limits.max_cell_chars:
+                raise DataError(f"{where}: a column name is longer than {limits.max_cell_chars} characters")
+            lengths = df[column].astype(str).str.len()
+            if len(lengths) and int(lengths.max()) > limits.max_cell_chars:
+                row = int(lengths.idxmax()) + 2  # 1-based, after the header
+                raise DataError(
+                    f"{where}: row {row}, column {column}: a value longer than {limits.max_cell_chars} characters"
+                )
+    return sheets, how

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import pandas as pd
@@ -47,6 +48,9 @@ class KpiResult(BaseModel):
     deviation_pct: float | None
     status: Status
     threshold_pct: float
+    # how the target was made when nobody entered it: "regions", "channels", "months", "quarters"
+    target_basis: str | None = None
+    target_period: str | None = None  # the enclosing period a target was pro-rated from
     days: int | None = None  # days the actuals cover (weekly data: 7 per week)
     calendar_days: int = 0
     partial: bool = False  # the data does not reach the period's end (or start)
@@ -122,7 +126,17 @@ def covered_days(facts: pd.DataFrame, period: Period) -> int | None:
     return len(inside) * max(1, gap)
 
 
-def find_target(
+@dataclass(frozen=True)
+class ResolvedTarget:
+    """A target on the actuals' days, and where it comes from."""
+
+    value: float
+    period: str  # the target row's own period (an enclosing one when pro-rated)
+    basis: str  # "" when entered; "regions", "channels", "months" or "quarters" when summed
+    prorated: bool
+
+
+def resolve_target(
     targets: pd.DataFrame | None,
     metric: Metric,
     period: Period,
@@ -130,13 +144,15 @@ def find_target(
     region: str | None = None,
     channel: str | None = None,
     days: int | None = None,
-) -> float | None:
-    """The target for exactly this slice, on the same days as the actuals.
+) -> ResolvedTarget | None:
+    """The target for exactly this slice, on the same days as the actuals: the one place every
+    reader of a target goes through.
 
-    A target row is for its calendar period. A ratio metric's target applies as is; an additive
-    metric's is pro-rated to the `days` the actuals cover (a 30-day September target against four
-    weeks of actuals counts 28/30 of it), and a target for an enclosing period gives a shorter one
-    the same way (a quarterly revenue target gives a monthly one).
+    `targets` are the workspace's resolved targets (`tools.targets.roll_up`: entered ones plus the
+    sums of their parts). A target row is for its calendar period. A ratio metric's target applies
+    as is; an additive metric's is pro-rated to the `days` the actuals cover (a 30-day September
+    target against four weeks of actuals counts 28/30 of it), and a target for an enclosing period
+    gives a shorter one the same way (a quarterly revenue target gives a monthly one).
     """
     if targets is None or targets.empty:
         return None
@@ -148,15 +164,44 @@ def find_target(
     if t.empty:
         return None
     days = days or period.days
+    basis = t["basis"] if "basis" in t.columns else pd.Series("", index=t.index)
     exact = t[t["period"] == period.label]
     if not exact.empty:
         value = float(exact["target"].iloc[0])
-        return value if metric.derived else value * days / period.days
-    for label, value in zip(t["period"], t["target"], strict=True):
-        outer = parse_period(label)
-        if outer.contains(period):
-            return float(value) if metric.derived else float(value) * days / outer.days
-    return None
+        return ResolvedTarget(
+            value=value if metric.derived else value * days / period.days,
+            period=period.label,
+            basis=str(basis[exact.index[0]] or ""),
+            prorated=False,
+        )
+    enclosing = [
+        (outer, float(value), str(how or ""))
+        for label, value, how in zip(t["period"], t["target"], basis, strict=True)
+        if (outer := parse_period(label)).contains(period)
+    ]
+    if not enclosing:
+        return None
+    outer, value, how = min(enclosing, key=lambda e: e[0].days)  # the month's quarter before its year
+    return ResolvedTarget(
+        value=value if metric.derived else value * days / outer.days,
+        period=outer.label,
+        basis=how,
+        prorated=not metric.derived,
+    )
+
+
+def find_target(
+    targets: pd.DataFrame | None,
+    metric: Metric,
+    period: Period,
+    *,
+    region: str | None = None,
+    channel: str | None = None,
+    days: int | None = None,
+) -> float | None:
+    """The value of `resolve_target`."""
+    found = resolve_target(targets, metric, period, region=region, channel=channel, days=days)
+    return None if found is None else found.value
 
 
 def deviation_and_status(
@@ -263,7 +308,8 @@ def kpi_lookup(
     m, p = get_metric(metric), parse_period(period)
     actual = actual_value(facts, m, p, region=region, channel=channel)
     days = covered_days(facts, p)
-    target = find_target(targets, m, p, region=region, channel=channel, days=days)
+    resolved = resolve_target(targets, m, p, region=region, channel=channel, days=days)
+    target = None if resolved is None else resolved.value
     deviation, status = deviation_and_status(actual, target, m, threshold)
     comparison = compare_with(facts, targets, m, p, actual, days, compare, region=region, channel=channel)
     company_target = (
@@ -287,6 +333,8 @@ def kpi_lookup(
         deviation_pct=deviation,
         status=status,
         threshold_pct=threshold * 100,
+        target_basis=(resolved.basis or None) if resolved else None,
+        target_period=resolved.period if resolved and resolved.prorated else None,
         days=days,
         calendar_days=p.days,
         partial=_partial(facts, p),

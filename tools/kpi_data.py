@@ -8,19 +8,21 @@ and column.
 
 from __future__ import annotations
 
-import re
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from tools.errors import DataError, InvalidArgument
+from tools.errors import DataError
+from tools.layouts import metric_key, parse_dates, parse_numbers, period_label, problem
 from tools.metrics import METRICS
-from tools.periods import DataWindow, data_window, parse_period
+from tools.periods import DataWindow, data_window
 
 FACT_COLUMNS = ["date", "region", "channel", "metric", "value"]
 TARGET_COLUMNS = ["period", "metric", "target", "region", "channel"]
-MAX_REPORTED = 20
+MAX_REPORTED = 20  # problems named in the message
+MAX_KEPT = 200  # problems listed for the page
 MAX_LABEL = 64  # characters in a region, channel or metric name
 MAX_VALUE = 1e15  # no marketing figure is larger; inf and 1e308 are refused
 
@@ -39,113 +41,182 @@ def _check_columns(df: pd.DataFrame, required: list[str], optional: set[str], wh
     df = df.rename(columns=lambda c: str(c).strip().lower())
     missing = [c for c in required if c not in df.columns and c not in optional]
     if missing:
-        raise DataError(f"{what}: missing column(s) {', '.join(missing)}; expected {', '.join(required)}")
+        raise DataError(
+            f"{what}: missing column(s) {', '.join(missing)}; expected {', '.join(required)}",
+            problems=[problem("missing_column", f"missing column {c}", field=c) for c in missing],
+        )
     for c in optional:
         if c not in df.columns:
             df[c] = ""
     return df
 
 
-def _control_characters(df: pd.DataFrame, columns: list[str]) -> list[str]:
-    problems = []
+class _Problems:
+    """Problems found column by column, each rule vectorised, reported by row and column."""
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        self.rows = df["_row"] if "_row" in df.columns else pd.Series(range(2, len(df) + 2), index=df.index)
+        self.value_columns = df["_column"] if "_column" in df.columns else None
+        self.cells = df["_raw"] if "_raw" in df.columns else None  # a value as the sheet wrote it
+        self.items: list[dict[str, object]] = []
+
+    def add(self, mask: pd.Series, code: str, column: str, explain, values: pd.Series | None = None) -> None:
+        for i in mask.index[mask.to_numpy()][:MAX_KEPT]:
+            col = (
+                str(self.value_columns[i])
+                if column in ("value", "target") and self.value_columns is not None
+                else column
+            )
+            value = None if values is None else values[i]
+            if column in ("value", "target") and self.cells is not None:
+                value = self.cells[i]
+            row = int(self.rows[i])
+            self.items.append(
+                problem(
+                    code,
+                    f"row {row}, column {col}: {explain(value)}",
+                    row=row,
+                    column=col,
+                    value=_short(value),
+                )
+            )
+
+    def duplicates(self, df: pd.DataFrame, keys: list[str], what: str) -> None:
+        dup = df.duplicated(subset=keys, keep=False)
+        if not dup.any():
+            return
+        groups = df[dup].assign(_r=self.rows[dup]).groupby(keys, sort=False)["_r"].apply(list)
+        for key, rows in list(groups.items())[:MAX_KEPT]:
+            shown = ", ".join(str(r) for r in rows[:5])
+            self.items.append(
+                problem(
+                    "duplicate",
+                    f"row {rows[0]}, column {keys[0]}: rows {shown} are the same {what} "
+                    f"({' / '.join(str(k) for k in key)}); keep one",
+                    row=int(rows[0]),
+                    column=keys[0],
+                    rows=[int(r) for r in rows[:20]],
+                )
+            )
+
+
+def _short(value: object) -> object:
+    """A value for the page: JSON has no inf or NaN."""
+    if value is None or (isinstance(value, int | float) and math.isfinite(value)):
+        return value
+    return str(value)[:40]
+
+
+def _labels_checked(p: _Problems, df: pd.DataFrame, columns: list[str]) -> None:
     for col in columns:
-        bad = df[col].astype(str).str.contains(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", regex=True)
-        problems += [f"row {i + 2}, column {col}: contains a control character" for i in bad[bad].index]
-    return problems
+        text = df[col].astype(str)
+        p.add(
+            text.str.contains(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", regex=True),
+            "control_character",
+            col,
+            lambda _v: "contains a control character",
+        )
+        # region, channel and metric names are labels: a 10 MB one would ride along in every answer
+        p.add(text.str.len() > MAX_LABEL, "too_long", col, lambda _v: f"longer than {MAX_LABEL} characters")
 
 
-def _long_labels(df: pd.DataFrame, columns: list[str]) -> list[str]:
-    """Region, channel and metric names are labels: a 10 MB one would ride along in every answer."""
-    out = []
-    for c in columns:
-        too_long = df.index[df[c].str.len() > MAX_LABEL]
-        out += [
-            f"row {i + 2}, column {c}: longer than {MAX_LABEL} characters" for i in too_long[:MAX_REPORTED]
-        ]
-    return out
-
-
-def _structured(problem: str) -> dict[str, object]:
-    m = re.match(r"row (\d+), column (\w+): (.*)", problem)
-    return (
-        {"row": int(m[1]), "column": m[2], "message": m[3]}
-        if m
-        else {"row": None, "column": None, "message": problem}
-    )
-
-
-def _raise(problems: list[str], what: str) -> None:
+def _raise(problems: list[dict[str, object]], what: str) -> None:
     if problems:
+        problems = sorted(problems, key=lambda x: x["row"] or 0)
         more = f" (and {len(problems) - MAX_REPORTED} more)" if len(problems) > MAX_REPORTED else ""
         message = (
             f"{what}: {len(problems)} problem(s), nothing imported: "
-            + "; ".join(problems[:MAX_REPORTED])
+            + "; ".join(str(x["message"]) for x in problems[:MAX_REPORTED])
             + more
         )
-        raise DataError(message, problems=[_structured(p) for p in problems[:200]])
+        raise DataError(message, problems=problems[:MAX_KEPT])
+
+
+def _metric_keys(names: pd.Series) -> pd.Series:
+    """Metric names as keys: a long sheet may name them as planners do (销售额, GMV)."""
+    lowered = names.astype(str).str.strip().str.lower()
+    distinct = {n: (n if n in METRICS else metric_key(n) or n) for n in pd.unique(lowered)}
+    return lowered.map(distinct)
 
 
 def validate_facts(raw: pd.DataFrame, *, what: str = "facts") -> pd.DataFrame:
+    """Long facts checked row by row (vectorised): dates, finite non-negative numbers, known base
+    metrics, sane labels, one row per key. A frame from `tools.layouts` keeps its sheet's row and
+    column numbers in the messages."""
     df = _check_columns(raw, FACT_COLUMNS, {"region", "channel"}, what)
+    p = _Problems(df)
     df = df[FACT_COLUMNS].copy()
-    for c in ("region", "channel", "metric"):
+    for c in ("region", "channel"):
         df[c] = df[c].astype(str).str.strip()
-    df["metric"] = df["metric"].str.lower()
-    dates = pd.to_datetime(df["date"].astype(str).str.strip(), errors="coerce", format="mixed")
-    values = pd.to_numeric(df["value"].astype(str).str.strip().str.replace(",", ""), errors="coerce")
-    problems = _control_characters(df, ["region", "channel", "metric"]) + _long_labels(
-        df, ["region", "channel", "metric"]
+    df["metric"] = _metric_keys(df["metric"])
+    if pd.api.types.is_datetime64_any_dtype(df["date"]):
+        dates = df["date"]
+    else:
+        dates = parse_dates(df["date"].astype(str).str.strip())[0]
+    values = df["value"] if pd.api.types.is_numeric_dtype(df["value"]) else parse_numbers(df["value"])[0]
+    _labels_checked(p, df, ["region", "channel", "metric"])
+    p.add(dates.isna(), "bad_date", "date", lambda v: f"{v!r} is not a date (use YYYY-MM-DD)", df["date"])
+    p.add(values.isna(), "bad_number", "value", lambda v: f"{v!r} is not a number", df["value"])
+    finite = values.notna()
+    p.add(
+        finite & ~(values.abs() <= MAX_VALUE),
+        "too_large",
+        "value",
+        lambda v: f"{v!r} is not a finite number up to 1e15",
+        df["value"],
     )
-    for i in range(len(df)):
-        row = i + 2
-        if pd.isna(dates.iat[i]):
-            problems.append(f"row {row}, column date: {df['date'].iat[i]!r} is not a date (use YYYY-MM-DD)")
-        if pd.isna(values.iat[i]):
-            problems.append(f"row {row}, column value: {df['value'].iat[i]!r} is not a number")
-        elif not abs(values.iat[i]) <= MAX_VALUE:
-            problems.append(
-                f"row {row}, column value: {df['value'].iat[i]!r} is not a finite number up to 1e15"
-            )
-        elif values.iat[i] < 0:
-            problems.append(f"row {row}, column value: {values.iat[i]} is negative")
-        metric = df["metric"].iat[i]
-        if metric not in METRICS:
-            problems.append(f"row {row}, column metric: unknown metric {metric!r}")
-        elif METRICS[metric].derived:
-            problems.append(
-                f"row {row}, column metric: {metric!r} is derived; import its base metrics instead"
-            )
-    _raise(problems, what)
+    p.add(finite & (values < 0), "negative", "value", lambda v: f"{v} is negative", values)
+    known = df["metric"].isin(list(METRICS))
+    p.add(~known, "unknown_metric", "metric", lambda v: f"unknown metric {v!r}", df["metric"])
+    derived = df["metric"].isin([k for k, m in METRICS.items() if m.derived])
+    p.add(
+        derived,
+        "derived_metric",
+        "metric",
+        lambda v: f"{v!r} is derived; import its base metrics instead",
+        df["metric"],
+    )
     df["date"], df["value"] = dates, values.astype(float)
+    p.duplicates(df, ["date", "region", "channel", "metric"], "date, region, channel and metric")
+    _raise(p.items, what)
     return df.reset_index(drop=True)
 
 
 def validate_targets(raw: pd.DataFrame, *, what: str = "targets") -> pd.DataFrame:
     df = _check_columns(raw, TARGET_COLUMNS, {"region", "channel"}, what)
+    p = _Problems(df)
     df = df[TARGET_COLUMNS].copy()
-    for c in ("period", "region", "channel", "metric"):
+    for c in ("period", "region", "channel"):
         df[c] = df[c].astype(str).str.strip()
-    df["metric"] = df["metric"].str.lower()
-    values = pd.to_numeric(df["target"].astype(str).str.strip().str.replace(",", ""), errors="coerce")
-    problems = _control_characters(df, ["period", "region", "channel", "metric"]) + _long_labels(
-        df, ["region", "channel", "metric"]
+    df["metric"] = _metric_keys(df["metric"])
+    labels = df["period"].map({x: period_label(x) for x in pd.unique(df["period"])})
+    values = df["target"] if pd.api.types.is_numeric_dtype(df["target"]) else parse_numbers(df["target"])[0]
+    _labels_checked(p, df, ["period", "region", "channel", "metric"])
+    p.add(
+        labels.isna(),
+        "bad_period",
+        "period",
+        lambda v: f"invalid period {v!r}: use 2026, 2026-Q3, 2026-09 or 2026-W37",
+        df["period"],
     )
-    for i in range(len(df)):
-        row = i + 2
-        try:
-            df.loc[df.index[i], "period"] = parse_period(df["period"].iat[i]).label
-        except InvalidArgument as e:
-            problems.append(f"row {row}, column period: {e}")
-        if df["metric"].iat[i] not in METRICS:
-            problems.append(f"row {row}, column metric: unknown metric {df['metric'].iat[i]!r}")
-        if pd.isna(values.iat[i]):
-            problems.append(f"row {row}, column target: {df['target'].iat[i]!r} is not a number")
-        elif not abs(values.iat[i]) <= MAX_VALUE:
-            problems.append(
-                f"row {row}, column target: {df['target'].iat[i]!r} is not a finite number up to 1e15"
-            )
-    _raise(problems, what)
-    df["target"] = values.astype(float)
+    p.add(
+        ~df["metric"].isin(list(METRICS)),
+        "unknown_metric",
+        "metric",
+        lambda v: f"unknown metric {v!r}",
+        df["metric"],
+    )
+    p.add(values.isna(), "bad_number", "target", lambda v: f"{v!r} is not a number", df["target"])
+    p.add(
+        values.notna() & ~(values.abs() <= MAX_VALUE),
+        "too_large",
+        "target",
+        lambda v: f"{v!r} is not a finite number up to 1e15",
+        df["target"],
+    )
+    df["period"], df["target"] = labels.fillna(df["period"]), values.astype(float)
+    p.duplicates(df, ["period", "metric", "region", "channel"], "period, metric, region and channel")
+    _raise(p.items, what)
     return df.reset_index(drop=True)
 
 

@@ -44,7 +44,8 @@ class WorkspaceContext:
 
     @property
     def targets(self) -> pd.DataFrame:
-        return self.data.targets
+        """Entered targets and the sums of their parts (`tools.targets.roll_up`)."""
+        return self.data.resolved_targets
 
     @property
     def currency(self) -> str:

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
-import pandas as pd
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 
-from assistant.errors import DataError
-from assistant.services import Services
-from assistant.usecases import budgets, diagnosis, forecasts, kpis
-from tools.files import read_table_bytes
-from tools.kpi_data import validate_facts, validate_targets
-from web.deps import ContextDep, PlannerDep, ServicesDep, WorkspaceDep
+from assistant.errors import DataError, InvalidArgument
+from assistant.usecases import budgets, diagnosis, forecasts, imports, kpis
+from web.deps import ContextDep, PlannerDep, ServicesDep
 
 router = APIRouter(tags=["kpis"])
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -26,84 +23,235 @@ async def _read_bytes(file: UploadFile) -> tuple[bytes, str]:
     return data, file.filename or "upload.csv"
 
 
-def _import(
-    services: Services,
-    facts: tuple[bytes, str] | None,
-    targets: tuple[bytes, str] | None,
-    *,
-    workspace: str,
-    replace: bool,
-) -> tuple[int, pd.DataFrame | None, pd.DataFrame | None]:
-    """Parse, validate and import in one go (in a worker thread): a bad file imports nothing."""
-    limits = services.settings.upload_limits()
-    f = read_table_bytes(*facts, limits)[0] if facts else None
-    t = read_table_bytes(*targets, limits)[0] if targets else None
-    source = " + ".join(name for _, name in (x for x in (facts, targets) if x is not None))
-    return services.kpis.import_frames(f, t, workspace=workspace, source=source, replace=replace), f, t
+async def _uploads(
+    file: UploadFile | None, facts: UploadFile | None, targets: UploadFile | None, kind: str | None = None
+) -> list[imports.Upload]:
+    """The form's files: `file` (any layout, sheets told apart by their headers; `kind` forces
+    one), `facts` and `targets`."""
+    out = []
+    for upload, as_kind in ((file, kind), (facts, "facts"), (targets, "targets")):
+        if upload is not None:
+            data, name = await _read_bytes(upload)
+            out.append(imports.Upload(data=data, name=name, kind=as_kind))  # type: ignore[arg-type]
+    if not out:
+        raise DataError("send a file (facts, targets or a workbook with both)")
+    return out
+
+
+def _json_form(value: str | None, what: str) -> dict[str, Any] | None:
+    if not value:
+        return None
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError as e:
+        raise InvalidArgument(f"{what} must be a JSON object: {e.msg}") from None
+    if not isinstance(parsed, dict):
+        raise InvalidArgument(f"{what} must be a JSON object")
+    return parsed
+
+
+ModeForm = Annotated[
+    Literal["upsert", "replace_periods", "replace_all"],
+    Form(
+        description="upsert (default): a stored week takes the new values; replace_periods: also "
+        "remove what the covered weeks and periods no longer hold; replace_all: the file becomes the data"
+    ),
+]
+MappingForm = Annotated[
+    str | None,
+    Form(max_length=20_000, description='JSON: {"sheet": {"header": "field"}} or {"header": "field"}'),
+]
+KindsForm = Annotated[
+    str | None, Form(max_length=5_000, description='JSON: {"sheet": "facts" | "targets" | "skip"}')
+]
 
 
 @router.post(
     "/kpis/import",
     status_code=201,
-    summary="Import KPI facts and/or targets (CSV or XLSX); a bad file imports nothing",
+    summary="Import KPI facts and/or targets (CSV or XLSX, long or wide); a bad file imports nothing",
 )
 async def import_kpis(
     services: ServicesDep,
-    workspace: WorkspaceDep,
+    ctx: ContextDep,
     request: Request,
     principal: PlannerDep,
+    file: Annotated[UploadFile | None, File()] = None,
     facts: Annotated[UploadFile | None, File()] = None,
     targets: Annotated[UploadFile | None, File()] = None,
-    replace: Annotated[bool, Form()] = False,
+    mode: ModeForm = "upsert",
+    replace: Annotated[bool, Form(description="the same as mode=replace_all")] = False,
+    mapping: MappingForm = None,
+    kinds: KindsForm = None,
 ) -> dict[str, Any]:
     request.app.state.limits.hit("upload", principal.username)
-    if facts is None and targets is None:
-        raise DataError("send a facts file, a targets file, or both")
-    f_bytes = await _read_bytes(facts) if facts else None
-    t_bytes = await _read_bytes(targets) if targets else None
-    version, f, t = await request.app.state.heavy.run(
-        principal.username, _import, services, f_bytes, t_bytes, workspace=workspace, replace=replace
+    uploads = await _uploads(file, facts, targets)
+    result = await request.app.state.heavy.run(
+        principal.username,
+        imports.run_import,
+        services,
+        ctx,
+        uploads,
+        mode="replace_all" if replace else mode,
+        mapping=_json_form(mapping, "mapping"),
+        kinds=_json_form(kinds, "kinds"),  # type: ignore[arg-type]
+        username=principal.username,
     )
-    source = " + ".join(x.filename or "upload" for x in (facts, targets) if x is not None)
     services.accounts.audit(
         "data_import",
         principal=principal,
-        workspace=workspace,
-        target=source,
-        detail={"version": version, "replace": replace},
+        workspace=ctx.name,
+        target=" + ".join(u.name for u in uploads),
+        detail={"version": result.dataset_version, "mode": result.mode, "changes": result.changes},
     )
+    return _with_message(result, ctx)
+
+
+def _with_message(result: Any, ctx: Any) -> dict[str, Any]:
+    weekly = ctx.window is None or ctx.window.frequency == "W"
     return {
-        "dataset_version": version,
-        "facts": 0 if f is None else len(f),
-        "targets": 0 if t is None else len(t),
+        **result.model_dump(),
+        "message": {lang: imports.describe(result, lang, weekly=weekly) for lang in ("zh", "en")},
     }
 
 
-def _validate(data: bytes, name: str, kind: str, services: Services) -> dict[str, Any]:
-    raw, how = read_table_bytes(data, name, services.settings.upload_limits())
-    preview = raw.head(10).to_dict("records")
-    summary = {"rows": len(raw), "columns": list(raw.columns), "preview": preview, "read_as": how}
-    try:
-        (validate_facts if kind == "facts" else validate_targets)(raw, what=name)
-    except DataError as e:
-        return {"ok": False, **summary, "errors": e.problems, "detail": str(e)}
-    return {"ok": True, **summary, "errors": [], "detail": ""}
+@router.post(
+    "/kpis/preview",
+    summary="Read a file as the import would, without importing: the layout guessed for each sheet "
+    "(editable), its rows and dates, every problem by row and column, and what would change",
+)
+@router.post("/kpis/validate", include_in_schema=False)
+async def preview_kpis(
+    services: ServicesDep,
+    ctx: ContextDep,
+    request: Request,
+    principal: PlannerDep,
+    file: Annotated[UploadFile | None, File()] = None,
+    facts: Annotated[UploadFile | None, File()] = None,
+    targets: Annotated[UploadFile | None, File()] = None,
+    kind: Annotated[Literal["facts", "targets", "auto"], Form()] = "auto",
+    mode: ModeForm = "upsert",
+    mapping: MappingForm = None,
+    kinds: KindsForm = None,
+) -> dict[str, Any]:
+    request.app.state.limits.hit("upload", principal.username)
+    uploads = await _uploads(file, facts, targets, None if kind == "auto" else kind)
+    result = await request.app.state.heavy.run(
+        principal.username,
+        imports.preview,
+        services,
+        ctx,
+        uploads,
+        mode=mode,
+        mapping=_json_form(mapping, "mapping"),
+        kinds=_json_form(kinds, "kinds"),  # type: ignore[arg-type]
+    )
+    out = result.model_dump()
+    first = result.sheets[0] if result.sheets else None
+    out |= {  # the first sheet as the earlier check answered it
+        "rows": first.rows if first else 0,
+        "columns": list(first.head[0]) if first and first.head else [],
+        "preview": first.head if first else [],
+        "errors": result.problems,
+    }
+    if result.plan is not None:
+        out["message"] = _with_message(result.plan, ctx)["message"]
+    return out
+
+
+@router.get("/kpis/imports", summary="The workspace's imports, target edits and reverts, latest first")
+def list_imports(
+    services: ServicesDep, ctx: ContextDep, limit: int = Query(50, ge=1, le=500)
+) -> dict[str, Any]:
+    return {"imports": services.kpis.history(ctx.name, limit=limit)}
 
 
 @router.post(
-    "/kpis/validate",
-    summary="Check a facts or targets file without importing it: a preview and every problem by row and column",
+    "/kpis/imports/{dataset_id}/revert",
+    summary="Undo an import or a target edit: its rows go, the values it replaced come back exactly",
 )
-async def validate_kpis(
-    services: ServicesDep,
-    request: Request,
-    principal: PlannerDep,
-    file: Annotated[UploadFile, File()],
-    kind: Annotated[Literal["facts", "targets"], Form()] = "facts",
+def revert_import(
+    dataset_id: int, services: ServicesDep, ctx: ContextDep, principal: PlannerDep
 ) -> dict[str, Any]:
-    request.app.state.limits.hit("upload", principal.username)
-    data, name = await _read_bytes(file)
-    return await request.app.state.heavy.run(principal.username, _validate, data, name, kind, services)
+    result = services.kpis.revert(ctx.name, dataset_id, username=principal.username)
+    services.accounts.audit(
+        "data_revert",
+        principal=principal,
+        workspace=ctx.name,
+        target=f"#{dataset_id}",
+        detail={"version": result.dataset_version, "changes": result.changes},
+    )
+    return _with_message(result, ctx)
+
+
+@router.get(
+    "/kpis/template.xlsx",
+    summary="An XLSX template (facts and targets sheets, a filled example row each, the format described)",
+    response_class=Response,
+)
+def get_template(ctx: ContextDep) -> Response:
+    return Response(
+        imports.template_xlsx(ctx),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": "attachment; filename*=UTF-8''kpi-template.xlsx"},
+    )
+
+
+@router.get("/kpis/targets", summary="Targets, entered and summed from their parts, filtered")
+def get_targets(
+    ctx: ContextDep,
+    period: str | None = Query(None, max_length=10),
+    metric: str | None = Query(None, max_length=32),
+    region: str | None = Query(None, max_length=64),
+    channel: str | None = Query(None, max_length=64),
+    derived: bool = True,
+    lang: Literal["zh", "en"] = "zh",
+) -> dict[str, Any]:
+    rows = imports.list_targets(
+        ctx, period=period, metric=metric, region=region, channel=channel, derived=derived, lang=lang
+    )
+    return {
+        "targets": [r.model_dump() for r in rows],
+        "regions": list(ctx.regions),
+        "channels": list(ctx.channels),
+    }
+
+
+class TargetKey(BaseModel):
+    period: str = Field(min_length=4, max_length=16)
+    metric: str = Field(min_length=2, max_length=32)
+    region: str = Field("", max_length=64)
+    channel: str = Field("", max_length=64)
+
+
+class TargetValue(TargetKey):
+    target: float = Field(ge=0, le=1e15)
+
+
+class TargetsEdit(BaseModel):
+    set: list[TargetValue] = Field(default_factory=list, max_length=5_000)
+    delete: list[TargetKey] = Field(default_factory=list, max_length=5_000)
+
+
+@router.put("/kpis/targets", summary="Set and delete targets: one audited change that can be reverted")
+def put_targets(
+    body: TargetsEdit, services: ServicesDep, ctx: ContextDep, principal: PlannerDep
+) -> dict[str, Any]:
+    result = imports.edit_targets(
+        services,
+        ctx,
+        upserts=[t.model_dump() for t in body.set],
+        removals=[t.model_dump() for t in body.delete],
+        username=principal.username,
+    )
+    services.accounts.audit(
+        "targets_edit",
+        principal=principal,
+        workspace=ctx.name,
+        target=f"#{result.dataset_version}",
+        detail={"changes": result.changes["targets"], "periods": result.periods},
+    )
+    return _with_message(result, ctx)
 
 
 @router.get("/kpis/lookup")
