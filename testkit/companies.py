@@ -121,11 +121,19 @@ def beverage_company(seed: int = 7, *, start: str = "2025-01-06", end: str = "20
                 ):
                     rows.append((d, r, c, m, round(float(v), 2)))
     facts = pd.DataFrame(rows, columns=["date", "region", "channel", "metric", "value"])
-    months = pd.period_range(facts["date"].min(), facts["date"].max(), freq="M")
+    # each region's monthly revenue target: what it sold, per calendar day, plus a stretch
+    revenue = facts[facts["metric"] == "revenue"].assign(month=facts["date"].dt.to_period("M"))
+    sold = revenue.groupby(["month", "region"])["value"].sum()
+    weeks = revenue.groupby("month")["date"].nunique()
     targets = [
-        (str(p), "revenue", round(float(rng.uniform(3e6, 6e6) * size[r]), 2), r, "")
-        for p in months
-        for r in BEVERAGE_REGIONS
+        (
+            str(p),
+            "revenue",
+            round(float(v / (weeks[p] * 7) * p.days_in_month * rng.uniform(1.0, 1.15)), 2),
+            r,
+            "",
+        )
+        for (p, r), v in sold.items()
     ]
     return Beverage(
         facts=facts,

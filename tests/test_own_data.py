@@ -5,6 +5,7 @@ files are refused with each problem named, and targets entered per region add up
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pandas as pd
 import pytest
@@ -316,3 +317,59 @@ def test_a_target_edited_by_hand_is_audited_and_can_be_reverted(drinks) -> None:
         json={"set": [{"period": "2025-12", "metric": "revenue", "region": "火星", "target": 1}]},
     )
     assert unknown.status_code == 422 and "火星" in unknown.json()["detail"]
+
+
+def test_the_adjustment_report_and_the_budget_use_the_summed_company_target(drinks) -> None:
+    client, company = drinks
+    assert client.put("/api/admin/workspaces/drinks", json={"annual_budget": 30_000_000}).status_code == 200
+    q4 = company.targets[company.targets["period"].isin(["2025-10", "2025-11", "2025-12"])]["target"].sum()
+
+    budget = client.post("/api/budget/allocate", json={"period": "2025-Q4"}).json()
+    draft = client.post("/api/drafts", json={"kind": "adjustment", "period": "2025-12"})
+
+    # the quarter's part of the year is its share of the year's (summed) revenue targets
+    assert budget["period_share_basis"] == "2025"
+    assert budget["total"] == pytest.approx(30_000_000 * q4 / company.targets["target"].sum(), rel=1e-6)
+    assert draft.status_code == 201, draft.text
+    markdown = draft.json()["markdown"]
+    assert "目标为各区域目标之和" in markdown
+    revenue_row = next(line for line in markdown.splitlines() if line.startswith("| 销售额"))
+    assert "未设目标" not in revenue_row and "无目标" not in revenue_row
+
+
+async def test_a_month_past_the_data_is_answered_with_the_latest_complete_month_and_says_why(
+    settings: Settings,
+) -> None:
+    from assistant.chat import ChatService
+    from assistant.usecases import kpis, workspace_context
+
+    # the demo data ends with the week of 2026-10-26; the clock is two months on
+    services = Services(settings.model_copy(update={"today": date(2027, 1, 5)}))
+    chat = ChatService(services)
+
+    last_month = await chat.ask("上个月的销售额完成得怎么样")
+    before = await chat.ask("2024年3月的销售额")
+    english = await chat.ask("How did revenue do last month?")
+
+    want = kpis.lookup(workspace_context(services), metric="revenue", period="2026-10")
+    assert "数据截至 2026-W44" in last_month.answer and "2026-12 还没有数据" in last_month.answer
+    assert (
+        "最近的完整月份 2026-10" in last_month.answer and f"{want.actual / 1e4:,.1f}万元" in last_month.answer
+    )
+    assert "部分期间" not in last_month.answer and "0 周" not in last_month.answer
+    assert "数据从 2025-01-06 开始" in before.answer and "—" not in before.answer
+    assert "has no data yet" in english.answer and "latest complete month, 2026-10" in english.answer
+
+
+def test_a_lookup_past_the_data_carries_its_coverage(settings: Settings) -> None:
+    from assistant.usecases import kpis, workspace_context
+
+    ctx = workspace_context(Services(settings.model_copy(update={"today": date(2026, 12, 20)})))
+    this_month = kpis.lookup(ctx, metric="revenue", period="2026-12")
+    earlier = kpis.lookup(ctx, metric="revenue", period="2024-03")
+    inside = kpis.lookup(ctx, metric="revenue", period="2026-09")
+
+    assert this_month.coverage is not None and this_month.coverage.kind == "after_data"
+    assert this_month.coverage.future and this_month.period == "2026-10"
+    assert earlier.coverage is not None and earlier.coverage.kind == "before_data" and earlier.actual is None
+    assert inside.coverage is None and inside.period == "2026-09"

@@ -28,6 +28,7 @@ from pydantic import BaseModel
 
 from tools.kpi import (
     STATUS_ZH,
+    Coverage,
     covered_days,
     deviation_and_status,
     find_target,
@@ -72,6 +73,7 @@ class Diagnosis(BaseModel):
     components: dict[str, dict[str, float | None]] = {}  # the slice's CPC/CVR/AOV… against the reference
     drivers: list[Driver]
     narrative: str
+    coverage: Coverage | None = None  # the asked period lies outside the data (`tools.kpi.coverage`)
 
 
 def _sums(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

@@ -9,7 +9,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from tools.metrics import Metric, get_metric
-from tools.periods import Period, data_window, parse_period
+from tools.periods import DataWindow, Period, data_window, parse_period
 
 Status = Literal["on_track", "watch", "off_target", "no_target"]
 STATUS_ZH = {"on_track": "达标", "watch": "关注", "off_target": "偏离目标", "no_target": "无目标"}
@@ -33,6 +33,46 @@ class Comparison(BaseModel):
     days: int | None = None  # days the base period's data covers
     change: float | None = None  # actual - base
     change_pct: float | None = None  # (actual - base) / |base|, in %
+
+
+class Coverage(BaseModel):
+    """An asked period the data does not reach: after its last week, or before its first."""
+
+    kind: Literal["after_data", "before_data"]
+    asked: str  # the period asked for
+    data_first: str  # the first day the data measures
+    data_last: str  # the date of the latest row (a weekly row: its Monday)
+    last_week: str | None = None  # that row's ISO week, for weekly data (2026-W44)
+    answered: str | None = None  # the latest complete period of the same kind, answered instead
+    future: bool = False  # the asked period has not ended yet by today's date: a forecast fits
+
+
+def coverage(
+    window: DataWindow | None, period: Period, *, today: pd.Timestamp | None = None
+) -> Coverage | None:
+    """None when the data reaches into `period`; otherwise which side of the data it lies on and
+    the period to answer instead (the latest complete month, quarter or year; the last week)."""
+    # a row counts in the period of its own date (a week in the month of its Monday), so a period
+    # is reached when a row is dated inside it
+    if window is None or (period.start <= window.last and period.end >= window.first):
+        return None
+    iso = window.last.isocalendar()
+    common = {
+        "asked": period.label,
+        "data_first": window.first.date().isoformat(),
+        "data_last": window.last.date().isoformat(),
+        "last_week": f"{iso.year}-W{iso.week:02d}" if window.frequency == "W" else None,
+    }
+    if period.end < window.first:
+        return Coverage(kind="before_data", **common)
+    latest = {
+        "month": window.latest_month,
+        "quarter": window.latest_quarter,
+        "year": window.latest_year,
+        "week": parse_period(str(common["last_week"])) if common["last_week"] else window.latest_month,
+    }[period.kind]
+    future = today is not None and period.end >= today
+    return Coverage(kind="after_data", answered=latest.label, future=future, **common)
 
 
 class KpiResult(BaseModel):
@@ -59,6 +99,7 @@ class KpiResult(BaseModel):
     company_target: float | None = None
     company_deviation_pct: float | None = None
     trend: list[TrendPoint] = []
+    coverage: Coverage | None = None  # the asked period lies outside the data (see `coverage`)
 
 
 def slice_facts(
@@ -364,6 +405,7 @@ class Ranking(BaseModel):
     channel: str | None = None
     order: Literal["desc", "asc"]
     rows: list[RankRow]
+    coverage: Coverage | None = None
 
 
 def kpi_rank(

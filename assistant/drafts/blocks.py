@@ -43,11 +43,15 @@ class Move:
     cpc_src: NumberSource | None = None
 
 
-def kpi_table(ctx: Ctx, metrics: tuple[str, ...], period: str, region: str | None = None) -> Block:
-    rows = []
+def kpi_table(ctx: Ctx, metrics: tuple[str, ...], period: str, region: str | None = None) -> list[Block]:
+    """The KPIs against their targets, and a note under the table for each target nobody entered
+    (the sum of the regions' targets, say)."""
+    rows, summed = [], []
     for m in (m for m in metrics if m in ctx.ws.metrics):  # the workspace's own metrics only
         r, src = ctx.lookup(m, period, region)
         unit = r.unit
+        if r.target_basis:
+            summed.append((r.metric_name, r.target_basis))
         rows.append(
             [
                 r.metric_name,
@@ -61,7 +65,11 @@ def kpi_table(ctx: Ctx, metrics: tuple[str, ...], period: str, region: str | Non
             ]
         )
     cols = [ctx.label(k) for k in ("kpi", "period", "actual", "target", "deviation", "status")]
-    return Block(type="table", columns=cols, rows=rows)
+    table = Block(type="table", columns=cols, rows=rows)
+    if not summed:
+        return [table]
+    note = ctx.say("blocks", "summed_targets", summed=summed)
+    return [table, Block(type="paragraph", text=note)]
 
 
 def allocation_blocks(ctx: Ctx, a: Allocation, src: NumberSource) -> list[Block]:

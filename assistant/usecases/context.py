@@ -7,6 +7,7 @@ department whose regions are 华北/华东/华南 gets answers, drafts and dashb
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -14,6 +15,7 @@ import pandas as pd
 from assistant.kpi_store import KpiData
 from assistant.workspaces import WorkspaceProfile
 from tools.errors import DataError, InvalidArgument
+from tools.kpi import Coverage, coverage
 from tools.metrics import METRICS
 from tools.periods import DataWindow, Period, parse_period
 
@@ -27,6 +29,7 @@ class WorkspaceContext:
     data: KpiData
     profile: WorkspaceProfile
     threshold: float  # the deviation rule ("adjust past 10%")
+    today: date | None = None  # what "the future" is measured from (None: the system date)
     window: DataWindow | None = field(init=False)
     regions: tuple[str, ...] = field(init=False)
     channels: tuple[str, ...] = field(init=False)
@@ -66,6 +69,15 @@ class WorkspaceContext:
         window = self.require_data()
         return window.latest_quarter if default == "quarter" else window.latest_month
 
+    def answerable(self, period: Period) -> tuple[Period, Coverage | None]:
+        """The period to report on for `period`, and why it differs when the data does not reach
+        it: a month after the data's last week gets the latest complete month (and the answer
+        says so); a month before the data starts stays as asked, with nothing in it."""
+        found = coverage(self.window, period, today=pd.Timestamp(self.today or date.today()))
+        if found is None or found.answered is None:
+            return period, found
+        return parse_period(found.answered), found
+
     def check_scope(self, *, region: str | None = None, channel: str | None = None) -> None:
         """A region or channel the workspace does not have is an error that lists the ones it has."""
         for what, value, known in (("region", region, self.regions), ("channel", channel, self.channels)):
@@ -102,6 +114,7 @@ def workspace_context(services: Services, workspace: str = "default") -> Workspa
         data=services.kpis.load(workspace),
         profile=services.profiles.get(workspace),
         threshold=services.settings.deviation_threshold,
+        today=services.settings.today,
     )
 
 

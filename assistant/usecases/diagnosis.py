@@ -5,6 +5,7 @@ from __future__ import annotations
 from assistant.usecases.context import WorkspaceContext
 from tools.diagnosis import Diagnosis
 from tools.diagnosis import kpi_diagnose as _kpi_diagnose
+from tools.metrics import get_metric
 
 
 def diagnose(
@@ -28,10 +29,28 @@ def diagnose(
         top: how many drivers to return.
         lang: language of the narrative and the driver details.
     """
-    p = ctx.period(period, "quarter")
+    p, gap = ctx.answerable(ctx.period(period, "quarter"))
     ctx.check_scope(region=region, channel=channel)
     ctx.check_metric(metric)
-    return _kpi_diagnose(
+    if gap is not None and gap.kind == "before_data":  # nothing to decompose: say where the data starts
+        m = get_metric(metric)
+        return Diagnosis(
+            metric=m.key,
+            metric_name=m.name(lang),
+            unit=m.unit,
+            period=p.label,
+            reference_period="",
+            actual=None,
+            target=None,
+            deviation_pct=None,
+            status="no_target",
+            region=region or None,
+            channel=channel or None,
+            drivers=[],
+            narrative="",
+            coverage=gap,
+        )
+    result = _kpi_diagnose(
         ctx.facts,
         ctx.targets,
         metric=metric,
@@ -42,3 +61,4 @@ def diagnose(
         top=top,
         lang=lang,
     )
+    return result.model_copy(update={"coverage": gap}) if gap else result

@@ -48,10 +48,10 @@ def lookup(
         compare: target, previous, year_earlier, or a number the planner named.
         lang: language of the metric's name.
     """
-    p = ctx.period(period, "month")
+    p, gap = ctx.answerable(ctx.period(period, "month"))
     ctx.check_scope(region=region, channel=channel)
     ctx.check_metric(metric)
-    return _kpi_lookup(
+    result = _kpi_lookup(
         ctx.facts,
         ctx.targets,
         metric=metric,
@@ -62,6 +62,7 @@ def lookup(
         compare=compare,
         lang=lang,
     )
+    return result.model_copy(update={"coverage": gap}) if gap else result
 
 
 def rank(
@@ -86,10 +87,10 @@ def rank(
         order: desc (highest first) or asc; default best first.
         lang: language of the metric's name.
     """
-    p = ctx.period(period, "month")
+    p, gap = ctx.answerable(ctx.period(period, "month"))
     ctx.check_scope(region=region, channel=channel)
     ctx.check_metric(metric)
-    return _kpi_rank(
+    result = _kpi_rank(
         ctx.facts,
         ctx.targets,
         metric=metric,
@@ -101,3 +102,4 @@ def rank(
         threshold=ctx.threshold,
         lang=lang,
     )
+    return result.model_copy(update={"coverage": gap}) if gap else result

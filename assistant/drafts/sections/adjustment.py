@@ -44,7 +44,7 @@ def adjustment(ctx: Ctx, period: str | None) -> dict[str, list[Block]]:
                 ),
             )
         ],
-        "results": [kpi_table(ctx, metrics, p), chart],
+        "results": [*kpi_table(ctx, metrics, p), chart],
         "analysis": analysis,
         "recommendations": [
             realloc_lines(

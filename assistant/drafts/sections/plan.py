@@ -133,9 +133,7 @@ def goals(ctx: Ctx, region: str | None, period: str | None) -> dict[str, list[Bl
         rows=rows,
     )
     return {
-        "baseline": [
-            kpi_table(ctx, ("revenue", "cac", "roi", "repurchase_rate"), ctx.latest_quarter, region)
-        ],
+        "baseline": kpi_table(ctx, ("revenue", "cac", "roi", "repurchase_rate"), ctx.latest_quarter, region),
         "smart_kpis": [Block(type="paragraph", text="\n".join(lines))],
         "milestones": [milestones],
     }
@@ -214,11 +212,9 @@ def strategy(ctx: Ctx, region: str | None, period: str | None) -> dict[str, list
 
 def monitoring(ctx: Ctx, region: str | None, period: str | None) -> dict[str, list[Block]]:
     return {
-        "dashboard": [
-            kpi_table(
-                ctx, ("cac", "roi", "revenue", "conversions", "repurchase_rate"), ctx.latest_month, region
-            )
-        ],
+        "dashboard": kpi_table(
+            ctx, ("cac", "roi", "revenue", "conversions", "repurchase_rate"), ctx.latest_month, region
+        ),
         "cadence": [ctx.quotes(ctx.queries["cadence"], 2)],
         "report": [ctx.quotes(ctx.queries["report"], 1)],
     }

@@ -4,6 +4,7 @@ budgets, each for the slice and period the planner named."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from assistant.engine.lexicon import mentions
@@ -18,11 +19,15 @@ _BUDGET = r"预算|怎么分|怎么配|怎么分配|分配|budget|allocat|split 
 
 
 def _future(intent, vocabulary) -> bool:
-    """The period starts after the workspace's latest data (a period the data is part-way through
-    is a status question about a partial period unless the request asks for a forecast)."""
+    """The period starts after the workspace's latest data and has not ended by today (a period
+    the data is part-way through is a status question about a partial period unless the request
+    asks for a forecast; one that has ended but is not imported yet is answered from the latest
+    complete period, saying why)."""
     if not intent.period or vocabulary.covered_until is None:
         return False
-    return parse_period(intent.period).start.date() > vocabulary.covered_until
+    p = parse_period(intent.period)
+    today = vocabulary.today or date.today()
+    return p.start.date() > vocabulary.covered_until and p.end.date() >= today
 
 
 def _compare(intent) -> Any:
