@@ -19,7 +19,6 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel
 from sqlalchemy import Table, and_, bindparam, delete, func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.db import Dataset, KpiChange, KpiFact, KpiTarget
@@ -102,7 +101,7 @@ class KpiStore:
             return cached
         with self.sessions() as s:
             bind = s.get_bind()
-            facts = pd.read_sql(
+            facts = _read(
                 select(KpiFact.date, KpiFact.region, KpiFact.channel, KpiFact.metric, KpiFact.value)
                 .where(KpiFact.workspace == workspace)
                 .order_by(KpiFact.date, KpiFact.region, KpiFact.channel, KpiFact.metric),
@@ -149,6 +148,7 @@ class KpiStore:
         replace: bool = False,
         username: str = "",
         details: dict[str, Any] | None = None,
+        checked: bool = False,
     ) -> ImportResult:
         """Validate, then write in one transaction: a bad file changes nothing.
 
@@ -156,10 +156,11 @@ class KpiStore:
         (also remove the stored rows of the dates and target periods the file covers that it no
         longer holds) or "replace_all" (the file becomes the workspace's facts and/or targets;
         `replace=True` says the same). `details` (the layout read, the sheets) go into the history.
+        `checked` frames have been through `validate_facts` / `validate_targets` already.
         """
         mode = "replace_all" if replace else mode
-        f = validate_facts(facts, what=source) if facts is not None else None
-        t = validate_targets(targets, what=source) if targets is not None else None
+        f = facts if checked or facts is None else validate_facts(facts, what=source)
+        t = targets if checked or targets is None else validate_targets(targets, what=source)
         with self.sessions.begin() as s:
             ds = self._open(s, workspace, kind="import", source=source, username=username)
             plans = self._plans(s, workspace, f, t, mode)
@@ -293,7 +294,7 @@ class KpiStore:
                 )
             else:
                 query = query.where(model.period.in_(sorted(rows["period"].unique())))
-        stored = pd.read_sql(query, s.connection())
+        stored = _read(query, s.connection())
         if kind == "fact":
             stored["date"] = pd.to_datetime(stored["date"])
         for col in ("region", "channel", "metric"):
@@ -311,40 +312,37 @@ class KpiStore:
         write = plan.write
         if not write.empty:
             value = _VALUE[kind]
-            records = [
-                {
-                    "workspace": workspace,
-                    **_key_values(kind, row),
-                    value: float(row["value"]),
-                    "dataset_id": dataset_id,
-                }
-                for row in write.to_dict("records")
-            ]
-            insert = (postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert)(
-                table
-            )
-            stmt = insert.on_conflict_do_update(
-                index_elements=["workspace", *KEYS[kind]],
-                set_={value: insert.excluded[value], "dataset_id": insert.excluded.dataset_id},
-            )
-            for chunk in _chunks(records):
-                s.execute(stmt, chunk)
-        log = [
-            {
+            columns = {
+                "workspace": workspace,
+                **{k: write[k] for k in KEYS[kind]},
+                value: write["value"].astype(float),
                 "dataset_id": dataset_id,
-                "kind": kind,
-                "action": action,
-                "row_id": int(row["id"]) if action == "update" else None,
-                **_key_values(kind, row),
-                "old_value": float(row["old_value"]),
-                "new_value": float(row["value"]) if action == "update" else None,
-                "old_dataset": None if pd.isna(row["old_dataset"]) else int(row["old_dataset"]),
             }
-            for action, frame in (("update", plan.updated), ("remove", plan.removed))
-            for row in frame.to_dict("records")
-        ]
-        for chunk in _chunks(log):
-            s.execute(KpiChange.__table__.insert(), chunk)
+            keys = ", ".join(["workspace", *KEYS[kind]])
+            _executemany(
+                s,
+                table,
+                columns,
+                f"ON CONFLICT ({keys}) DO UPDATE SET {value} = excluded.{value}, dataset_id = excluded.dataset_id",
+            )
+        for action, frame in (("update", plan.updated), ("remove", plan.removed)):
+            if frame.empty:
+                continue
+            updated = action == "update"
+            _executemany(
+                s,
+                KpiChange.__table__,  # type: ignore[arg-type]
+                {
+                    "dataset_id": dataset_id,
+                    "kind": kind,
+                    "action": action,
+                    "row_id": frame["id"].astype(int) if updated else None,
+                    **{k: frame[k] for k in KEYS[kind]},
+                    "old_value": frame["old_value"].astype(float),
+                    "new_value": frame["value"].astype(float) if updated else None,
+                    "old_dataset": frame["old_dataset"],
+                },
+            )
 
     def _check_revertible(self, s: Session, workspace: str, dataset_id: int) -> None:
         later = s.execute(
@@ -436,6 +434,21 @@ class KpiStore:
         return True
 
 
+READ_CHUNK = 50_000  # rows fetched at a time
+
+
+def _read(query: Any, bind: Any) -> pd.DataFrame:
+    """A query's rows as a frame, fetched in chunks: one fetchall of three million rows holds the
+    GIL for seconds, and every other request of this worker (the health check, a chat stream)
+    would wait that long."""
+    chunks = list(pd.read_sql(query, bind, chunksize=READ_CHUNK))
+    if not chunks:
+        return pd.DataFrame(columns=[c.name for c in query.selected_columns])
+    if len(chunks) == 1:
+        return chunks[0]
+    return pd.concat(chunks, ignore_index=True)
+
+
 def _same_key(model: type[KpiFact] | type[KpiTarget], keys: list[str]) -> Any:
     return and_(*(getattr(model, k) == getattr(KpiChange, k) for k in keys))
 
@@ -449,11 +462,29 @@ def _as_rows(kind: Kind, frame: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def _key_values(kind: Kind, row: dict[str, Any]) -> dict[str, Any]:
-    out = {k: row[k] for k in KEYS[kind]}
-    if kind == "fact":
-        out["date"] = pd.Timestamp(out["date"]).to_pydatetime()
-    return out
+def _executemany(s: Session, table: Table, columns: dict[str, Any], suffix: str = "") -> None:
+    """One INSERT for many rows, in chunks, straight through the driver (SQLAlchemy's per-row
+    parameter handling costs more than the database on 500,000 rows). `columns` maps each column
+    to a Series or one value for every row. Values go through each column type's own bind
+    processing (SQLite keeps a DateTime as SQLAlchemy's text), so rows written here and through
+    the ORM compare equal."""
+    dialect = s.get_bind().dialect
+    n = next(len(v) for v in columns.values() if isinstance(v, pd.Series))
+    series = []
+    for name, values in columns.items():
+        column = values if isinstance(values, pd.Series) else pd.Series([values] * n)
+        process = table.c[name].type._cached_bind_processor(dialect) or (lambda v: v)
+        if pd.api.types.is_datetime64_any_dtype(column):  # a few distinct dates on many rows
+            distinct = {d: process(pd.Timestamp(d).to_pydatetime()) for d in pd.unique(column)}
+            series.append(column.map(distinct).tolist())
+            continue
+        series.append(column.astype(object).where(column.notna(), None).tolist())
+    names = ", ".join(columns)
+    marks = ", ".join(["?" if dialect.paramstyle == "qmark" else "%s"] * len(columns))
+    sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks}) {suffix}"
+    rows = list(zip(*series, strict=True))
+    for chunk in _chunks(rows, 50_000):
+        s.connection().exec_driver_sql(sql, chunk)
 
 
 def _chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:

@@ -84,6 +84,7 @@ class Settings(BaseSettings):
     rate_limit_login_address: str = "30/minute"  # failed sign-ins per client address
     rate_limit_storage: str = "memory://"  # e.g. redis://127.0.0.1:6379 to share limits across workers
     max_request_bytes: int = 25 * 1024 * 1024
+    max_upload_bytes: int = 64 * 1024 * 1024  # KPI files: a 500,000-row wide CSV is about 45 MB
     # Uploads: parsed in worker threads (this many at once, one per user), within these limits.
     heavy_workers: int = 2
     upload_max_rows: int = 500_000

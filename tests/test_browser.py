@@ -148,6 +148,91 @@ def test_bad_csv_shows_the_row_level_error(server, browser, tmp_path: Path, lang
     _shot(page, f"upload-{lang}")
 
 
+def _wide_gbk() -> bytes:
+    return (
+        "周,区域,渠道,消耗（万元）,展现,点击,转化,GMV(万),备注\n"
+        "2026-W44,一线城市,直播电商,40,1200000,24000,1200,300,新品\n"
+        "2026-W45,一线城市,直播电商,41,1300000,25000,1250,310,\n"
+    ).encode("gbk")
+
+
+def _workbook() -> bytes:
+    import io
+
+    import pandas as pd
+
+    out = io.BytesIO()
+    with pd.ExcelWriter(out) as writer:
+        pd.DataFrame(
+            {
+                "日期": ["2026/11/9"],
+                "区域": ["二线城市"],
+                "渠道": ["私域社群"],
+                "花费": [100],
+                "销售额": [900],
+            }
+        ).to_excel(writer, sheet_name="周数据", index=False)
+        pd.DataFrame({"期间": ["2026年12月"], "区域": ["二线城市"], "销售额目标（万元）": [30]}).to_excel(
+            writer, sheet_name="目标", index=False
+        )
+    return out.getvalue()
+
+
+BAD_FILES = {
+    "wrong-columns.csv": "名称,数量\n苹果,3\n".encode(),
+    "bad-rows-gbk.csv": "周,区域,渠道,消耗（万元）,点击\n2026-W45,一线 城市,直播电商,1.5,2400\n2026-13-40,一线城市,直播电商,1.5,很多\n".encode(
+        "gbk"
+    ),
+    "garbage.csv": b"\x00\x01\x02garbage\xff\xfe",
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_data_page_shows_each_problem_in_red_and_the_change_in_green(
+    server, browser, tmp_path: Path, lang: str
+) -> None:
+    base, app = server
+    page = _page(browser, base, app, "admin", lang)
+    page.goto(base + "/#data")
+    page.wait_for_selector("#imports-table")
+    for name, body in BAD_FILES.items():
+        path = tmp_path / name
+        path.write_bytes(body)
+        page.set_input_files("#upload-file", str(path))
+        page.click("#upload-check")
+        page.wait_for_selector("#upload-errors")
+        assert not page.locator("#upload-ok").count(), name  # never green for a wrong file
+        assert page.is_disabled("#upload-import"), name
+        if name == "bad-rows-gbk.csv":
+            text = page.inner_text("#upload-errors")
+            assert "很多" in text and "2026-13-40" in text and "一线城市" in text
+            _shot(page, f"data-problems-{lang}")
+    template = page.request.get(base + "/api/kpis/template.xlsx")
+    assert template.ok
+    for name, body in {
+        "wide-gbk.csv": _wide_gbk(),
+        "plan.xlsx": _workbook(),
+        "template.xlsx": template.body(),
+    }.items():
+        path = tmp_path / name
+        path.write_bytes(body)
+        page.set_input_files("#upload-file", str(path))
+        page.click("#upload-check")
+        page.wait_for_selector("#upload-ok")
+        assert not page.locator("#upload-errors").count(), name
+        page.click("#upload-import")
+        page.wait_for_selector("#upload-done")
+        done = page.inner_text("#upload-done")
+        assert ("新增" in done or "更新" in done) if lang == "zh" else ("added" in done or "updated" in done)
+        if name == "wide-gbk.csv":
+            _shot(page, f"data-imported-{lang}")
+    page.wait_for_selector("#imports-table tr[data-id] button.revert")
+    page.once("dialog", lambda d: d.accept())
+    page.click("#imports-table tr[data-id] button.revert")
+    page.wait_for_selector("#revert-done")
+    assert app.state.services.kpis.history("default")[0]["kind"] == "revert"
+
+
 def test_tablet_width_keeps_the_workspace_usable(server, browser) -> None:
     base, app = server
     page = _page(browser, base, app, "admin", "zh")

@@ -244,7 +244,7 @@ def test_a_workbook_with_facts_and_targets_sheets_and_the_template_import(settin
             "space.csv",
             "日期,区域,渠道,花费\n2026-11-23,华 东,天猫,100\n".encode(),
             "near_region",
-            (2, "region"),
+            (2, "区域"),
         ),
     ],
 )

@@ -65,9 +65,9 @@ class ChangePlan:
 
 
 def _labels(df: pd.DataFrame, kind: Kind) -> list[str]:
-    values = df[SCOPE[kind]]
     if df.empty:
         return []
+    values = pd.Series(pd.unique(df[SCOPE[kind]]))
     return list(values.dt.strftime("%Y-%m-%d") if kind == "fact" else values.astype(str))
 
 

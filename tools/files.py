@@ -93,7 +93,12 @@ def read_sheets_bytes(
         check_zip(data, name, limits)
         try:
             book = pd.read_excel(
-                io.BytesIO(data), sheet_name=None, dtype=str, keep_default_na=False, nrows=limits.max_rows + 1
+                io.BytesIO(data),
+                sheet_name=None,
+                dtype=str,
+                keep_default_na=False,
+                nrows=limits.max_rows + 1,
+                engine="calamine",
             )
         except Exception as e:  # openpyxl and zipfile raise many classes for bad workbooks
             raise DataError(f"{name}: cannot read as Excel: {type(e).__name__}") from e

@@ -108,16 +108,22 @@ def _short(value: object) -> object:
 
 
 def _labels_checked(p: _Problems, df: pd.DataFrame, columns: list[str]) -> None:
+    """Labels repeat on every row, so each rule runs on the distinct names only."""
     for col in columns:
-        text = df[col].astype(str)
-        p.add(
-            text.str.contains(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", regex=True),
-            "control_character",
-            col,
-            lambda _v: "contains a control character",
-        )
+        names = pd.Series(pd.unique(df[col].astype(str)))
+        control = names[names.str.contains(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", regex=True)]
+        if len(control):
+            p.add(df[col].isin(control), "control_character", col, lambda _v: "contains a control character")
         # region, channel and metric names are labels: a 10 MB one would ride along in every answer
-        p.add(text.str.len() > MAX_LABEL, "too_long", col, lambda _v: f"longer than {MAX_LABEL} characters")
+        long = names[names.str.len() > MAX_LABEL]
+        if len(long):
+            p.add(df[col].isin(long), "too_long", col, lambda _v: f"longer than {MAX_LABEL} characters")
+
+
+def strip_labels(column: pd.Series) -> pd.Series:
+    """A text column without surrounding spaces, each distinct value stripped once."""
+    text = column.astype(str)
+    return text.map({v: v.strip() for v in pd.unique(text)})
 
 
 def _raise(problems: list[dict[str, object]], what: str) -> None:
@@ -134,9 +140,12 @@ def _raise(problems: list[dict[str, object]], what: str) -> None:
 
 def _metric_keys(names: pd.Series) -> pd.Series:
     """Metric names as keys: a long sheet may name them as planners do (销售额, GMV)."""
-    lowered = names.astype(str).str.strip().str.lower()
-    distinct = {n: (n if n in METRICS else metric_key(n) or n) for n in pd.unique(lowered)}
-    return lowered.map(distinct)
+    text = names.astype(str)
+    distinct = {}
+    for n in pd.unique(text):
+        key = n.strip().lower()
+        distinct[n] = key if key in METRICS else metric_key(key) or key
+    return text.map(distinct)
 
 
 def validate_facts(raw: pd.DataFrame, *, what: str = "facts") -> pd.DataFrame:
@@ -147,12 +156,9 @@ def validate_facts(raw: pd.DataFrame, *, what: str = "facts") -> pd.DataFrame:
     p = _Problems(df)
     df = df[FACT_COLUMNS].copy()
     for c in ("region", "channel"):
-        df[c] = df[c].astype(str).str.strip()
+        df[c] = strip_labels(df[c])
     df["metric"] = _metric_keys(df["metric"])
-    if pd.api.types.is_datetime64_any_dtype(df["date"]):
-        dates = df["date"]
-    else:
-        dates = parse_dates(df["date"].astype(str).str.strip())[0]
+    dates = df["date"] if pd.api.types.is_datetime64_any_dtype(df["date"]) else parse_dates(df["date"])[0]
     values = df["value"] if pd.api.types.is_numeric_dtype(df["value"]) else parse_numbers(df["value"])[0]
     _labels_checked(p, df, ["region", "channel", "metric"])
     p.add(dates.isna(), "bad_date", "date", lambda v: f"{v!r} is not a date (use YYYY-MM-DD)", df["date"])
@@ -187,7 +193,7 @@ def validate_targets(raw: pd.DataFrame, *, what: str = "targets") -> pd.DataFram
     p = _Problems(df)
     df = df[TARGET_COLUMNS].copy()
     for c in ("period", "region", "channel"):
-        df[c] = df[c].astype(str).str.strip()
+        df[c] = strip_labels(df[c])
     df["metric"] = _metric_keys(df["metric"])
     labels = df["period"].map({x: period_label(x) for x in pd.unique(df["period"])})
     values = df["target"] if pd.api.types.is_numeric_dtype(df["target"]) else parse_numbers(df["target"])[0]

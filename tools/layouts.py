@@ -192,7 +192,7 @@ class Reading:
     frame: pd.DataFrame
     problems: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)  # {code, message, …}: things to know
     rows: int = 0  # the sheet's rows
 
 
@@ -210,7 +210,13 @@ def to_long(raw: pd.DataFrame, layout: Layout, *, sheet: str = "", weekly: bool 
     rows, for a file too short to show its own frequency (one re-uploaded week)."""
     reading = Reading(sheet=sheet, layout=layout, frame=pd.DataFrame(), rows=len(raw))
     if layout.unknown:
-        reading.notes.append("ignored columns: " + ", ".join(layout.unknown))
+        reading.notes.append(
+            {
+                "code": "ignored_columns",
+                "columns": layout.unknown,
+                "message": "ignored columns: " + ", ".join(layout.unknown),
+            }
+        )
     missing = [f for f in _REQUIRED[(layout.kind, layout.shape)] if layout.find(f) is None]
     if layout.shape == "wide" and not layout.metric_columns:
         missing.append("metric")
@@ -233,25 +239,30 @@ def to_long(raw: pd.DataFrame, layout: Layout, *, sheet: str = "", weekly: bool 
     ids = {f: layout.find(f) for f in (when, "region", "channel")}
     base = pd.DataFrame({"_row": row})
     for f, col in ids.items():
-        base[f] = df[col.header].astype(str).str.strip() if col is not None else ""
+        base[f] = _stripped(df[col.header]) if col is not None else ""
     if layout.shape == "long":
         metric_col, value_col = layout.find("metric"), layout.find(value)
         assert metric_col is not None and value_col is not None
         long = base.assign(
-            metric=df[metric_col.header].astype(str).str.strip(),
+            metric=_stripped(df[metric_col.header]),
             _raw=df[value_col.header].astype(str),
             _column=value_col.header,
             _scale=value_col.scale,
         )
-        long["metric"] = long["metric"].map(lambda n: metric_key(n) or n)
+        long["metric"] = long["metric"].map({n: metric_key(n) or n for n in pd.unique(long["metric"])})
     else:
         metric_cols = layout.metric_columns
         if layout.kind == "facts":
             derived = [c for c in metric_cols if METRICS[c.field].derived]
             if derived:
+                headers = [c.header for c in derived]
                 reading.notes.append(
-                    "ratio columns are worked out from their base metrics, not imported: "
-                    + ", ".join(c.header for c in derived)
+                    {
+                        "code": "ratio_columns",
+                        "columns": headers,
+                        "message": "ratio columns are worked out from their base metrics, not imported: "
+                        + ", ".join(headers),
+                    }
                 )
             metric_cols = [c for c in metric_cols if not METRICS[c.field].derived]
             if not metric_cols:
@@ -266,7 +277,9 @@ def to_long(raw: pd.DataFrame, layout: Layout, *, sheet: str = "", weekly: bool 
         parts = []
         for c in metric_cols:
             cells = df[c.header].astype(str)
-            keep = ~cells.str.strip().str.casefold().isin(BLANKS)  # an empty cell: no figure, no row
+            short = cells.str.len() <= max(len(b) for b in BLANKS) + 2  # an empty cell: no figure, no row
+            keep = pd.Series(True, index=cells.index)
+            keep[short] = ~cells[short].str.strip().str.casefold().isin(BLANKS)
             parts.append(
                 base[keep].assign(metric=c.field, _raw=cells[keep], _column=c.header, _scale=c.scale)
             )
@@ -288,7 +301,13 @@ def to_long(raw: pd.DataFrame, layout: Layout, *, sheet: str = "", weekly: bool 
         dates, bad_date = parse_dates(long["date"])
         dates, moved = _weekly_mondays(dates, weekly=weekly)
         if moved:
-            reading.notes.append(f"weeks are kept under their Monday: {moved}")
+            reading.notes.append(
+                {
+                    "code": "mondays",
+                    "example": moved,
+                    "message": f"weeks are kept under their Monday: {moved}",
+                }
+            )
         long["date"] = dates
         bad = bad_date
     else:
@@ -317,20 +336,32 @@ def to_long(raw: pd.DataFrame, layout: Layout, *, sheet: str = "", weekly: bool 
     return reading
 
 
+def _stripped(column: pd.Series) -> pd.Series:
+    text = column.astype(str)
+    return text.map({v: v.strip() for v in pd.unique(text)})
+
+
 def parse_numbers(cells: pd.Series, *, with_units: bool = False) -> Any:
     """Numbers as planners type them: "12,345", "1.2万", "¥3,000元", "65%", "3亿". Returns the
     values and a mask of the cells that are not numbers (and, `with_units`, a mask of the cells
-    that carry their own magnitude, such as 万, which a unit in the header must not multiply again)."""
-    units = _aliases()[2]
-    text = cells.astype(str).map(lambda s: unicodedata.normalize("NFKC", s)).str.strip()
-    text = text.str.replace(r"[,\s]", "", regex=True).str.replace("，", "", regex=False)
-    pattern = "|".join(re.escape(u) for u in sorted(units, key=len, reverse=True))
-    lead = text.str.extract(rf"^({pattern})", flags=re.I)[0]
-    text = text.str.replace(rf"^({pattern})", "", regex=True, flags=re.I)
-    tail = text.str.extract(rf"({pattern})$", flags=re.I)[0]
-    text = text.str.replace(rf"({pattern})$", "", regex=True, flags=re.I)
-    factor = tail.str.casefold().map(units).fillna(lead.str.casefold().map(units)).fillna(1.0)
-    values = pd.to_numeric(text, errors="coerce")
+    that carry their own magnitude, such as 万, which a unit in the header must not multiply again).
+
+    Plain numbers, nearly every cell of a sheet, are read in one vectorised pass; only the rest
+    go through the unit rules."""
+    values = pd.to_numeric(cells, errors="coerce").astype(float)
+    factor = pd.Series(1.0, index=cells.index)
+    rest = values.isna() & cells.notna()
+    if rest.any():
+        units = _aliases()[2]
+        text = cells[rest].astype(str).map(lambda s: unicodedata.normalize("NFKC", s)).str.strip()
+        text = text.str.replace(r"[,\s]", "", regex=True).str.replace("，", "", regex=False)
+        pattern = "|".join(re.escape(u) for u in sorted(units, key=len, reverse=True))
+        lead = text.str.extract(rf"^({pattern})", flags=re.I)[0]
+        text = text.str.replace(rf"^({pattern})", "", regex=True, flags=re.I)
+        tail = text.str.extract(rf"({pattern})$", flags=re.I)[0]
+        text = text.str.replace(rf"({pattern})$", "", regex=True, flags=re.I)
+        factor[rest] = tail.str.casefold().map(units).fillna(lead.str.casefold().map(units)).fillna(1.0)
+        values[rest] = pd.to_numeric(text, errors="coerce")
     if with_units:
         return values * factor, values.isna(), factor != 1.0
     return values * factor, values.isna()
@@ -416,30 +447,34 @@ def period_label(text: str) -> str | None:
 
 # -- names ------------------------------------------------------------------------------------
 def near_names(
-    frame: pd.DataFrame, column: str, known: tuple[str, ...] | list[str]
+    frame: pd.DataFrame, column: str, known: tuple[str, ...] | list[str], *, header: str | None = None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Region or channel names that are almost a known one. The same name but for spaces, width
     or case ("华 东", "华东") is a problem: it would split one region in two. A close spelling of a
-    known name ("华东区" for "华东") is a warning. Returns (problems, warnings)."""
+    known name ("华东区" for "华东") is a warning. `header` names the column as the sheet does.
+    Returns (problems, warnings)."""
     if frame.empty or column not in frame.columns:
         return [], []
-    incoming = [n for n in pd.unique(frame[column]) if n]
+    counts = frame[column].value_counts()
+    incoming = [n for n in counts.index if n]
     by_key: dict[str, str] = {}
-    for name in [*known, *sorted(incoming, key=lambda n: (-(frame[column] == n).sum(), n))]:
+    for name in [*known, *sorted(incoming, key=lambda n: (-counts[n], n))]:
         by_key.setdefault(_norm(name), name)
     problems, warnings = [], []
     for name in incoming:
         if name in known:
             continue
         canonical = by_key[_norm(name)]
-        first = int(frame.loc[frame[column] == name, "_row"].min()) if "_row" in frame.columns else None
+        first = None
+        if canonical != name or difflib.get_close_matches(name, list(known), n=1, cutoff=0.75):
+            first = int(frame.loc[frame[column] == name, "_row"].min()) if "_row" in frame.columns else None
         if canonical != name:
             problems.append(
                 problem(
                     f"near_{column}",
-                    f"row {first}, column {column}: {name!r} looks like {canonical!r} (spaces, width or case differ)",
+                    f"row {first}, column {header or column}: {name!r} looks like {canonical!r} (spaces, width or case differ)",
                     row=first,
-                    column=column,
+                    column=header or column,
                     value=name,
                     suggestion=canonical,
                 )
@@ -450,7 +485,7 @@ def near_names(
                     f"new_{column}",
                     f"{name!r} is a new {column}; did you mean {close[0]!r}?",
                     row=first,
-                    column=column,
+                    column=header or column,
                     value=name,
                     suggestion=close[0],
                 )

@@ -76,7 +76,7 @@ def _by_segment(
 
         def total(keys: list[_Key], period: str = period, metric: str = metric) -> float | None:
             values = [known.get(k) for k in keys]
-            return sum(v[0] for v in values if v) if keys and all(values) else None
+            return round(sum(v[0] for v in values if v), 6) if keys and all(values) else None
 
         regions, channels = parts.get(("", ""), ()), parts.get(("*", "channels"), ())
         company = total([(period, metric, r, "") for r in regions])
@@ -113,8 +113,8 @@ def _by_time(known: dict[_Key, tuple[float, Basis]], additive: set[str]) -> dict
     found: dict[_Key, tuple[float, Basis]] = {}
     for key, values in months.items():
         if len(values) == 3:
-            found[key] = (sum(values.values()), "months")
+            found[key] = (round(sum(values.values()), 6), "months")
     for key, values in quarters.items():
         if len(values) == 4:
-            found[key] = (sum(values.values()), "quarters")
+            found[key] = (round(sum(values.values()), 6), "quarters")
     return found

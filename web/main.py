@@ -55,17 +55,22 @@ class BodySizeLimit:
     arrives, so a chunked body without Content-Length cannot get past the limit either.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, upload_bytes: int = 0, upload_paths: tuple[str, ...] = ()
+    ) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_bytes = max_bytes
+        self.upload_bytes = max(upload_bytes, max_bytes)
+        self.upload_paths = upload_paths  # KPI files, which may be a year of weekly rows
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.upload_bytes if scope.get("path", "") in self.upload_paths else self.default_bytes
         length = dict(scope.get("headers", [])).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            await self._refuse(send)
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            await self._refuse(send, limit)
             return
         received, started = 0, False
 
@@ -74,8 +79,8 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _TooLarge(413, f"request body larger than {self.max_bytes // (1024 * 1024)} MB")
+                if received > limit:
+                    raise _TooLarge(413, f"request body larger than {limit // (1024 * 1024)} MB")
             return message
 
         async def tracked(message: Message) -> None:
@@ -87,11 +92,11 @@ class BodySizeLimit:
             await self.app(scope, counted, tracked)
         except _TooLarge:
             if not started:
-                await self._refuse(send)
+                await self._refuse(send, limit)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, send: Send, limit: int) -> None:
         await JSONResponse(
-            {"detail": f"request body larger than {self.max_bytes // (1024 * 1024)} MB"}, status_code=413
+            {"detail": f"request body larger than {limit // (1024 * 1024)} MB"}, status_code=413
         )({"type": "http"}, _nothing, send)
 
 
@@ -262,7 +267,12 @@ def create_app(
         },
     )
     app.state.heavy = HeavyWork(total=services.settings.heavy_workers)
-    app.add_middleware(BodySizeLimit, max_bytes=services.settings.max_request_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=services.settings.max_request_bytes,
+        upload_bytes=services.settings.max_upload_bytes,
+        upload_paths=("/api/kpis/import", "/api/kpis/preview", "/api/kpis/validate"),
+    )
     app.add_middleware(OriginCheck, cookie=SESSION_COOKIE, public_url=services.settings.public_url)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(UntilWarm)

@@ -51,7 +51,7 @@ class SheetPreview(BaseModel):
     head: list[dict[str, str]] = []  # the sheet's first rows as written
     problems: list[dict[str, Any]] = []
     warnings: list[dict[str, Any]] = []
-    notes: list[str] = []
+    notes: list[dict[str, Any]] = []
 
 
 class Preview(BaseModel):
@@ -67,8 +67,8 @@ class Preview(BaseModel):
 @dataclass
 class _Read:
     sheets: list[tuple[str, str, Reading | None, pd.DataFrame]]  # file, sheet, reading (None: skipped), raw
-    facts: pd.DataFrame | None
-    targets: pd.DataFrame | None
+    facts: list[pd.DataFrame]  # each sheet's checked rows
+    targets: list[pd.DataFrame]
     read_as: str
 
     @property
@@ -101,8 +101,8 @@ def read_uploads(
     mapping: dict[str, Any] | None = None,
     kinds: dict[str, SheetKind] | None = None,
 ) -> _Read:
-    """Every sheet of every file, read in its layout and checked: long facts and targets frames
-    (None when no sheet held that kind) and each sheet's problems, warnings and notes."""
+    """Every sheet of every file, read in its layout and checked: each sheet's checked long rows
+    (facts and targets) and its problems, warnings and notes."""
     weekly = ctx.window.frequency == "W" if ctx.window else None
     sheets: list[tuple[str, str, Reading | None, pd.DataFrame]] = []
     frames: dict[str, list[pd.DataFrame]] = {"facts": [], "targets": []}
@@ -125,9 +125,7 @@ def read_uploads(
             sheets.append((upload.name, sheet, reading, raw))
             if not reading.problems:
                 frames[layout.kind].append(reading.frame)
-    facts = pd.concat(frames["facts"], ignore_index=True) if frames["facts"] else None
-    targets = pd.concat(frames["targets"], ignore_index=True) if frames["targets"] else None
-    return _Read(sheets=sheets, facts=facts, targets=targets, read_as=how)
+    return _Read(sheets=sheets, facts=frames["facts"], targets=frames["targets"], read_as=how)
 
 
 def _check(reading: Reading, ctx: WorkspaceContext) -> None:
@@ -136,12 +134,18 @@ def _check(reading: Reading, ctx: WorkspaceContext) -> None:
     facts = reading.layout.kind == "facts"
     read = reading.frame.dropna(subset=["date" if facts else "period", "value" if facts else "target"])
     try:  # on the rows whose date and number could be read: those that could not are named already
-        (validate_facts if facts else validate_targets)(read, what=reading.sheet)
+        checked = (validate_facts if facts else validate_targets)(read, what=reading.sheet)
     except DataError as e:
         reading.problems += e.problems
         return
+    if not reading.problems:  # every row was read: keep the checked rows, with their sheet rows
+        origin = [c for c in ("_row", "_column") if c in read.columns]
+        reading.frame = pd.concat([checked, read[origin].reset_index(drop=True)], axis=1)
     for column, known in (("region", ctx.regions), ("channel", ctx.channels)):
-        problems, warnings = near_names(reading.frame, column, known)
+        found = reading.layout.find(column)
+        problems, warnings = near_names(
+            reading.frame, column, known, header=found.header if found else column
+        )
         reading.problems += problems
         reading.warnings += warnings
 
@@ -157,7 +161,12 @@ def _sheet_preview(file: str, sheet: str, reading: Reading | None, raw: pd.DataF
             rows=len(raw),
             records=0,
             head=head,
-            notes=["not read: no column is a date, period, region, channel or metric"],
+            notes=[
+                {
+                    "code": "not_read",
+                    "message": "not read: no column is a date, period, region, channel or metric",
+                }
+            ],
         )
     frame = reading.frame
     when = "date" if reading.layout.kind == "facts" else "period"
@@ -204,7 +213,7 @@ def preview(
     that would be added, updated or removed."""
     read = read_uploads(ctx, uploads, limits=services.settings.upload_limits(), mapping=mapping, kinds=kinds)
     problems = read.problems
-    nothing = read.facts is None and read.targets is None
+    nothing = not read.facts and not read.targets
     if nothing and not problems:
         problems = [
             {
@@ -241,14 +250,16 @@ def preview(
     )
 
 
-def _store_frame(frame: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame | None:
-    """Validated rows as the store takes them (row numbers kept for its messages)."""
-    if frame is None:
+def _store_frame(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame | None:
+    """The sheets' checked rows as one frame for the store. Each sheet was checked on its own;
+    rows of several sheets are checked together once more, for keys that clash across sheets."""
+    if not frames:
         return None
+    if len(frames) == 1:
+        return frames[0]
     validate = validate_facts if columns is FACT_COLUMNS else validate_targets
-    keep = [c for c in ("_row", "_column") if c in frame.columns]
-    checked = validate(frame, what="upload")
-    return pd.concat([checked, frame[keep].reset_index(drop=True)], axis=1) if keep else checked
+    together = pd.concat(frames, ignore_index=True)
+    return pd.concat([validate(together, what="upload"), together[["_row"]]], axis=1)
 
 
 def run_import(
@@ -274,7 +285,7 @@ def run_import(
             ),
             problems=problems[:200],
         )
-    if read.facts is None and read.targets is None:
+    if not read.facts and not read.targets:
         raise DataError(f"{source}: no sheet holds KPI facts or targets")
     layouts = [
         {"file": f, "sheet": s, "kind": r.layout.kind, "shape": r.layout.shape, "ignored": r.layout.unknown}
@@ -289,6 +300,7 @@ def run_import(
         mode=_mode(mode),
         username=username,
         details={"sheets": layouts},
+        checked=True,
     )
 
 

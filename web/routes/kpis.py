@@ -9,29 +9,34 @@ from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from assistant.errors import DataError, InvalidArgument
+from assistant.services import Services
 from assistant.usecases import budgets, diagnosis, forecasts, imports, kpis
+from tools.metrics import METRICS
 from web.deps import ContextDep, PlannerDep, ServicesDep
 
 router = APIRouter(tags=["kpis"])
-MAX_UPLOAD = 20 * 1024 * 1024
 
 
-async def _read_bytes(file: UploadFile) -> tuple[bytes, str]:
-    data = await file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise DataError(f"{file.filename}: larger than {MAX_UPLOAD // (1024 * 1024)} MB")
+async def _read_bytes(file: UploadFile, limit: int) -> tuple[bytes, str]:
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise DataError(f"{file.filename}: larger than {limit // (1024 * 1024)} MB")
     return data, file.filename or "upload.csv"
 
 
 async def _uploads(
-    file: UploadFile | None, facts: UploadFile | None, targets: UploadFile | None, kind: str | None = None
+    services: Services,
+    file: UploadFile | None,
+    facts: UploadFile | None,
+    targets: UploadFile | None,
+    kind: str | None = None,
 ) -> list[imports.Upload]:
     """The form's files: `file` (any layout, sheets told apart by their headers; `kind` forces
     one), `facts` and `targets`."""
     out = []
     for upload, as_kind in ((file, kind), (facts, "facts"), (targets, "targets")):
         if upload is not None:
-            data, name = await _read_bytes(upload)
+            data, name = await _read_bytes(upload, services.settings.max_upload_bytes)
             out.append(imports.Upload(data=data, name=name, kind=as_kind))  # type: ignore[arg-type]
     if not out:
         raise DataError("send a file (facts, targets or a workbook with both)")
@@ -85,7 +90,7 @@ async def import_kpis(
     kinds: KindsForm = None,
 ) -> dict[str, Any]:
     request.app.state.limits.hit("upload", principal.username)
-    uploads = await _uploads(file, facts, targets)
+    uploads = await _uploads(services, file, facts, targets)
     result = await request.app.state.heavy.run(
         principal.username,
         imports.run_import,
@@ -135,7 +140,7 @@ async def preview_kpis(
     kinds: KindsForm = None,
 ) -> dict[str, Any]:
     request.app.state.limits.hit("upload", principal.username)
-    uploads = await _uploads(file, facts, targets, None if kind == "auto" else kind)
+    uploads = await _uploads(services, file, facts, targets, None if kind == "auto" else kind)
     result = await request.app.state.heavy.run(
         principal.username,
         imports.preview,
@@ -214,6 +219,9 @@ def get_targets(
         "targets": [r.model_dump() for r in rows],
         "regions": list(ctx.regions),
         "channels": list(ctx.channels),
+        "metrics": [
+            {"key": k, "name": m.name(lang), "unit": m.unit, "ratio": m.derived} for k, m in METRICS.items()
+        ],
     }
 
 
