@@ -32,7 +32,7 @@ from assistant.services import Services
 from assistant.settings import Settings
 from assistant.usecases import imports, workspace_context
 from testkit.accounts import token_for
-from tests.utils import live_server
+from testkit.net import live_server
 from web.main import create_app
 
 METRICS = ("spend", "impressions", "clicks", "conversions", "revenue", "buyers", "repeat_buyers", "leads")

@@ -73,6 +73,7 @@ def _suites() -> dict[str, Callable[[Any], SuiteResult]]:
         "drafting": _wrap("drafting", suites.drafting),
         "safety": _wrap("safety", suites.safety),
         "answers": _wrap("answers", suites.answers),
+        "imports": _wrap("imports", suites.imports),
         "judge": _wrap("judge", suites.judge),  # LLM-judged: only runs with an LLM, reported apart
     }
 

@@ -412,3 +412,79 @@ def answers(services: Services) -> tuple[dict[str, float], dict[str, Any]]:
         "n": float(len(recall)),
     }
     return metrics, {"misses": misses}
+
+
+# -- imports ----------------------------------------------------------------------------------
+def imports(services: Services) -> tuple[dict[str, float], dict[str, Any]]:
+    """Planners' own files, written blind (`imports_holdout/`, never tuned on): does each file that
+    should import store exactly the figures and targets it holds (counts, totals per metric, the
+    weeks under their Mondays), and is each wrong file refused with its planted problem named?"""
+    from assistant.errors import DataError
+    from assistant.usecases import imports as use
+    from assistant.usecases import workspace_context
+
+    folder = DATA / "imports_holdout"
+    sandbox = eval_services(services)
+    ok, refused, misses = [], [], []
+    for i, case in enumerate(_jsonl("imports_holdout/cases.jsonl")):
+        ws = f"imp-{i:03d}"
+        sandbox.accounts.create_workspace(ws)
+        ctx = workspace_context(sandbox, ws)
+        upload = [use.Upload(data=(folder / case["file"]).read_bytes(), name=case["file"])]
+        why: list[str] = []
+        error = None
+        try:
+            use.run_import(sandbox, ctx, upload)
+        except DataError as e:
+            error = e
+        if case["expect"] == "refused":
+            p = case["problem"]
+            named = error is not None and any(
+                (p.get("row") is None or x.get("row") == p["row"])
+                and (p.get("column") is None or x.get("column") == p["column"])
+                for x in error.problems
+            )
+            refused.append(named)
+            if not named:
+                why.append("imported" if error is None else f"refused, but named {error.problems[:3]}")
+        else:
+            why = ["refused: " + str(error)[:300]] if error else _import_misses(sandbox, ws, case)
+            ok.append(not why)
+        if why:
+            misses.append({"id": case["id"], "file": case["file"], "why": why})
+    metrics = {
+        "correct": mean([*ok, *refused]),
+        "imported_exactly": mean(ok) if ok else 1.0,
+        "refused_with_the_problem": mean(refused) if refused else 1.0,
+        "n": float(len(ok) + len(refused)),
+    }
+    return metrics, {"misses": misses}
+
+
+def _import_misses(services: Services, ws: str, case: dict[str, Any]) -> list[str]:
+    data = services.kpis.load(ws)
+    out = []
+    if "facts" in case:
+        want, f = case["facts"], data.facts
+        if len(f) != want["count"]:
+            out.append(f"facts: {len(f)} figures, expected {want['count']}")
+        got = f.groupby("metric")["value"].sum().to_dict()
+        for metric, total in want.get("totals", {}).items():
+            if abs(got.get(metric, 0.0) - total) > 1e-6 * max(1.0, abs(total)):
+                out.append(f"facts: {metric} total {got.get(metric, 0.0):,.2f}, expected {total:,.2f}")
+        dates = sorted(f["date"].dt.strftime("%Y-%m-%d").unique())
+        if "dates" in want and dates != sorted(want["dates"]):
+            out.append(f"facts: dates {dates[:4]}…, expected {sorted(want['dates'])[:4]}…")
+    if "targets" in case:
+        want, t = case["targets"], data.targets
+        if len(t) != want["count"]:
+            out.append(f"targets: {len(t)} rows, expected {want['count']}")
+        stored = {
+            (r.period, r.metric, r.region, r.channel): float(r.target) for r in t.itertuples(index=False)
+        }
+        for row in want.get("rows", []):
+            key = (row["period"], row["metric"], row.get("region", ""), row.get("channel", ""))
+            value = stored.get(key)
+            if value is None or abs(value - row["target"]) > 1e-6 * max(1.0, abs(row["target"])):
+                out.append(f"targets: {key} = {value}, expected {row['target']}")
+    return out

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
@@ -102,3 +103,39 @@ def test_a_database_behind_the_latest_revision_is_upgraded_on_start(tmp_path: Pa
     with get_engine(url).connect() as c:
         assert c.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == latest_revision()
         assert "audit" in {col["name"] for col in inspect(c).get_columns("messages")}
+
+
+def test_the_keys_migration_keeps_the_last_of_each_duplicated_row(empty_db: str, tmp_path: Path) -> None:
+    """Earlier imports appended a re-uploaded week; upgrading keeps the value uploaded last."""
+    init_db(empty_db, "0006")
+    fact = (
+        "insert into kpi_facts (workspace, date, region, channel, metric, value) "
+        "values ('default', '2026-11-23 00:00:00.000000', '华东', '抖音', 'revenue', {v})"
+    )
+    target = (
+        "insert into kpi_targets (workspace, period, metric, target, region, channel) "
+        "values ('default', '2026-11', 'revenue', {v}, '华东', '')"
+    )
+    with get_engine(empty_db).begin() as c:
+        for v in (100.0, 130.0):
+            c.execute(text(fact.format(v=v)))
+            c.execute(text(target.format(v=v * 10)))
+        c.execute(text(fact.format(v=5.0).replace("'revenue'", "'spend'")))
+        c.execute(
+            text(
+                "insert into datasets (workspace, source, facts, targets, created_at) "
+                "values ('default', 'old.csv', 3, 2, CURRENT_TIMESTAMP)"
+            )
+        )
+
+    init_db(empty_db)
+
+    services = Services(Settings(var_dir=tmp_path / "var", database_url=empty_db))
+    data = services.kpis.load("default")
+    assert sorted(data.facts["value"]) == [5.0, 130.0] and data.targets["target"].tolist() == [1300.0]
+    assert services.kpis.history("default")[0]["revertible"] is False  # imported before history was kept
+    again = pd.DataFrame(
+        [{"date": "2026-11-23", "region": "华东", "channel": "抖音", "metric": "revenue", "value": 140}]
+    )
+    result = services.kpis.import_frames(again, None, source="again.csv")
+    assert result.changes["facts"]["updated"] == 1 and len(services.kpis.load("default").facts) == 2

@@ -5,6 +5,7 @@ files are refused with each problem named, and targets entered per region add up
 from __future__ import annotations
 
 import io
+import json
 from datetime import date
 
 import pandas as pd
@@ -209,7 +210,11 @@ def test_a_workbook_with_facts_and_targets_sheets_and_the_template_import(settin
     assert template.status_code == 200 and template.headers["content-type"].startswith(
         "application/vnd.openxml"
     )
-    assert set(pd.read_excel(io.BytesIO(template.content), sheet_name=None)) == {"事实数据", "目标", "说明"}
+    assert set(pd.read_excel(io.BytesIO(template.content), sheet_name=None, engine="calamine")) == {
+        "事实数据",
+        "目标",
+        "说明",
+    }
     assert from_template.status_code == 201, from_template.text
     assert (
         from_template.json()["changes"]["facts"]["added"] > 0
@@ -238,7 +243,7 @@ def test_a_workbook_with_facts_and_targets_sheets_and_the_template_import(settin
             "twice.csv",
             "日期,区域,渠道,花费\n2026-11-23,华东,天猫,100\n2026-11-23,华东,天猫,120\n".encode(),
             "duplicate",
-            (2, "date"),
+            (3, "日期"),
         ),
         (
             "space.csv",
@@ -373,3 +378,44 @@ def test_a_lookup_past_the_data_carries_its_coverage(settings: Settings) -> None
     assert this_month.coverage.future and this_month.period == "2026-10"
     assert earlier.coverage is not None and earlier.coverage.kind == "before_data" and earlier.actual is None
     assert inside.coverage is None and inside.period == "2026-09"
+
+
+def test_the_cli_imports_a_wide_sheet_lists_reverts_and_edits_targets(
+    settings: Settings, tmp_path, monkeypatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from assistant import cli
+    from tests.utils import point_cli_at
+
+    point_cli_at(monkeypatch, settings)
+    Services(settings).accounts.create_workspace("drinks")
+    company = beverage_company()
+    year, week = tmp_path / "2025.csv", tmp_path / "week.csv"
+    year.write_bytes(_csv(company.wide(), "gbk"))
+    last = company.facts[company.facts["date"] == LAST_WEEK]
+    week.write_bytes(_csv(company.wide(last.assign(value=last["value"] + 1))))
+    run = lambda *args: CliRunner().invoke(cli.app, [*args, "--workspace", "drinks"])  # noqa: E731
+    try:
+        first = run("kpi", "import", str(year), "--json")
+        dry = run("kpi", "import", str(week), "--dry-run")
+        second = run("kpi", "import", str(week), "--json")
+        listed = run("kpi", "imports", "--json")
+        reverted = run("kpi", "revert", str(json.loads(second.output)["dataset_version"]))
+        edited = run("kpi", "targets", "--period", "2025-12", "--metric", "revenue", "--set", "5000000")
+        targets = run("kpi", "targets", "--period", "2025-12", "--metric", "revenue", "--json")
+    finally:
+        cli.get_settings.cache_clear()
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.output)["changes"]["facts"]["added"] == len(company.facts)
+    assert dry.exit_code == 0 and f"{len(last):,} rows updated" in dry.output
+    assert json.loads(second.output)["changes"]["facts"]["updated"] == len(last)
+    assert [r["kind"] for r in json.loads(listed.output)][:2] == ["import", "import"]
+    assert reverted.exit_code == 0 and "reverted #" in reverted.output
+    assert edited.exit_code == 0, edited.output
+    company_row = next(r for r in json.loads(targets.output) if not r["region"] and not r["channel"])
+    assert company_row["target"] == 5_000_000 and company_row["basis"] == ""
+    facts = Services(settings).kpis.load("drinks").facts
+    assert len(facts) == len(company.facts) and facts["value"].sum() == pytest.approx(
+        company.facts["value"].sum()
+    )

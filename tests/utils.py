@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from assistant.services import Services
 from testkit.accounts import token_for
+from testkit.net import live_server
 
 __all__ = ["live_server", "make_user", "point_cli_at", "signed_in", "token_for"]
 
@@ -37,26 +35,3 @@ def point_cli_at(monkeypatch, settings) -> None:
     if settings.database_url:
         monkeypatch.setenv("PLANNER_DATABASE_URL", settings.database_url)
     cli.get_settings.cache_clear()
-
-
-@contextmanager
-def live_server(app: FastAPI) -> Iterator[str]:
-    """The app served by uvicorn on a free loopback port, for tests that need real HTTP."""
-    import threading
-    import time
-
-    import uvicorn
-
-    from testkit.net import free_port
-
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)

@@ -82,20 +82,27 @@ class _Problems:
             )
 
     def duplicates(self, df: pd.DataFrame, keys: list[str], what: str) -> None:
+        """Rows with the same key, named at the repeat (the row a planner appended or pasted
+        again), once per set of sheet rows: a wide row repeated holds one key per metric."""
         dup = df.duplicated(subset=keys, keep=False)
         if not dup.any():
             return
         groups = df[dup].assign(_r=self.rows[dup]).groupby(keys, sort=False)["_r"].apply(list)
-        for key, rows in list(groups.items())[:MAX_KEPT]:
+        seen: set[tuple[int, ...]] = set()
+        for key, rows in groups.items():
+            rows = sorted(int(r) for r in rows)
+            if tuple(rows) in seen or len(self.items) >= MAX_KEPT:
+                continue
+            seen.add(tuple(rows))
             shown = ", ".join(str(r) for r in rows[:5])
+            label = " / ".join(str(k)[:10] if isinstance(k, pd.Timestamp) else str(k) for k in key)
             self.items.append(
                 problem(
                     "duplicate",
-                    f"row {rows[0]}, column {keys[0]}: rows {shown} are the same {what} "
-                    f"({' / '.join(str(k) for k in key)}); keep one",
-                    row=int(rows[0]),
+                    f"row {rows[-1]}, column {keys[0]}: rows {shown} are the same {what} ({label}); keep one",
+                    row=rows[-1],
                     column=keys[0],
-                    rows=[int(r) for r in rows[:20]],
+                    rows=rows[:20],
                 )
             )
 

@@ -135,8 +135,10 @@ def _check(reading: Reading, ctx: WorkspaceContext) -> None:
     read = reading.frame.dropna(subset=["date" if facts else "period", "value" if facts else "target"])
     try:  # on the rows whose date and number could be read: those that could not are named already
         checked = (validate_facts if facts else validate_targets)(read, what=reading.sheet)
-    except DataError as e:
-        reading.problems += e.problems
+    except DataError as e:  # named by the sheet's own headers ("日期", not "date")
+        for p in e.problems:
+            found = reading.layout.find(str(p.get("column")))
+            reading.problems.append({**p, "column": found.header} if found else p)
         return
     if not reading.problems:  # every row was read: keep the checked rows, with their sheet rows
         origin = [c for c in ("_row", "_column") if c in read.columns]

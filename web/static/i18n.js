@@ -28,7 +28,8 @@ const STRINGS = {
     importsTitle: "导入记录", noImports: "还没有导入记录", revert: "撤销", reverted: (n) => `已被 #${n} 撤销`, confirmRevert: (n) => `撤销导入 #${n}？它新增的行会删除，它改动的数值会恢复。`,
     kindsLabel: { import: "导入", edit: "修改目标", revert: "撤销", legacy: "早期导入" }, by: "操作人", when: "时间", source: "来源", changes: "变化",
     targetsTitle: "目标", showDerived: "显示汇总得出的目标", filter: "筛选", addRow: "添加", saveTargets: "保存修改", company: "全公司", anyScope: "（不限）",
-    basis: { regions: "各区域目标之和", channels: "各渠道目标之和", months: "各月目标之和", quarters: "各季度目标之和" }, entered: "录入", delete: "删除",
+    basis: { regions: "各区域目标之和", channels: "各渠道目标之和", months: "各月目标之和", quarters: "各季度目标之和" }, entered: "录入", delete: "删除", targetIs: "目标为",
+    dataEnds: (c) => (c.kind === "before_data" ? `数据从 ${c.data_first} 开始` : `数据截至 ${c.last_week || c.data_last}，显示 ${c.answered}`),
     pending: (n) => `${n} 处修改未保存`, noTargets: "没有符合条件的目标", allMetrics: "全部指标",
     fields: { date: "日期", period: "期间", region: "区域", channel: "渠道", metric: "指标名", value: "数值", target: "目标值" },
     codes: {
@@ -73,7 +74,8 @@ const STRINGS = {
     importsTitle: "Import history", noImports: "No imports yet", revert: "Revert", reverted: (n) => `reverted by #${n}`, confirmRevert: (n) => `Revert import #${n}? The rows it added go and the values it changed come back.`,
     kindsLabel: { import: "import", edit: "target edit", revert: "revert", legacy: "early import" }, by: "By", when: "When", source: "Source", changes: "Changes",
     targetsTitle: "Targets", showDerived: "Show targets summed from their parts", filter: "Filter", addRow: "Add", saveTargets: "Save changes", company: "company", anyScope: "(any)",
-    basis: { regions: "sum of the regions", channels: "sum of the channels", months: "sum of the months", quarters: "sum of the quarters" }, entered: "entered", delete: "Delete",
+    basis: { regions: "sum of the regions", channels: "sum of the channels", months: "sum of the months", quarters: "sum of the quarters" }, entered: "entered", delete: "Delete", targetIs: "target: ",
+    dataEnds: (c) => (c.kind === "before_data" ? `the data starts on ${c.data_first}` : `data ends ${c.last_week || c.data_last}; showing ${c.answered}`),
     pending: (n) => `${n} unsaved change(s)`, noTargets: "No targets match", allMetrics: "All metrics",
     fields: { date: "date", period: "period", region: "region", channel: "channel", metric: "metric name", value: "value", target: "target" },
     codes: {
