@@ -81,6 +81,7 @@ class Workspace(Base):
     currency: Mapped[str] = mapped_column(String(16), default="元")
     fiscal_notes: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    policy: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # tools.policy.Policy
 
 
 class Membership(Base):

@@ -72,9 +72,9 @@ class Services:
 
         store = KpiStore(self.sessions)
         if store.ensure_demo():
-            from tools.demo_data import PROFILE
+            from tools.demo_data import POLICY, PROFILE
 
-            self.profiles.update("default", PROFILE)
+            self.profiles.update("default", {**PROFILE, "policy": POLICY})
         return store
 
     @property

@@ -1,8 +1,10 @@
 """Workspace profiles: the facts about a department that its KPI data cannot give.
 
 The data gives the vocabulary (regions, channels, metrics) and the window; the profile gives the
-name planners know it by, the annual budget the budget tools split, the currency unit and notes on
-its fiscal calendar. Admins edit it through the API or `planner workspace set`.
+name planners know it by, the annual budget the budget tools split, the currency unit, notes on
+its fiscal calendar and its planning rules (`tools.policy.Policy`: budget structure, channel
+bounds, ROI floors, red lines, budgets per year). Admins edit it through the settings page, the
+API or `planner workspace set`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy.orm import sessionmaker
 from assistant.accounts import check_name
 from assistant.db import Workspace
 from assistant.errors import NotFound
+from tools.policy import Policy
 
 
 class WorkspaceProfile(BaseModel):
@@ -26,6 +29,11 @@ class WorkspaceProfile(BaseModel):
     currency: str = "元"
     fiscal_notes: str = ""
     updated_at: datetime | None = None
+    policy: Policy = Field(default_factory=Policy)
+
+    def budget_for(self, year: int | str) -> float | None:
+        """The year's marketing budget: its own, else the profile's annual budget."""
+        return self.policy.budget_for(year) or self.annual_budget
 
 
 class ProfileUpdate(BaseModel):
@@ -35,6 +43,7 @@ class ProfileUpdate(BaseModel):
     annual_budget: float | None = Field(None, gt=0, le=1e13)
     currency: str | None = Field(None, min_length=1, max_length=16)
     fiscal_notes: str | None = Field(None, max_length=2000)
+    policy: Policy | None = None
 
 
 class Profiles:
@@ -60,6 +69,8 @@ class Profiles:
                     raise NotFound(f"workspace {name!r} does not exist: create it first")
                 ws = Workspace(name=check_name(name, "workspace name"))
                 s.add(ws)
+            if change.policy is not None:
+                fields["policy"] = change.policy.model_dump(mode="json")
             for key, value in fields.items():
                 setattr(ws, key, value)
             ws.updated_at = datetime.now(UTC)
@@ -79,4 +90,5 @@ def _profile(ws: Workspace) -> WorkspaceProfile:
         currency=ws.currency or "元",
         fiscal_notes=ws.fiscal_notes or "",
         updated_at=ws.updated_at,
+        policy=Policy.model_validate(ws.policy or {}),
     )

@@ -88,13 +88,19 @@ def test_forecast_beats_seasonal_naive_on_sample_series() -> None:
     total=st.floats(min_value=1e5, max_value=1e10),
     min_share=st.floats(0.0, 0.15),
     max_share=st.floats(0.25, 0.9),
+    structured=st.booleans(),
 )
 def test_allocation_sums_to_total_and_holds_bounds(
-    demo_small, total: float, min_share: float, max_share: float
+    demo_small, total: float, min_share: float, max_share: float, structured: bool
 ) -> None:
-    a = budget_allocate(total, facts=demo_small, min_share=min_share, max_share=max_share)
-    assert abs(sum(c.amount for c in a.categories) - round(total, 2)) < 0.02
-    pool = next(c.amount for c in a.categories if c.category == "channels")
+    split = {"technology": 0.4, "content": 0.3, "channels": 0.3} if structured else None
+    a = budget_allocate(total, facts=demo_small, split=split, min_share=min_share, max_share=max_share)
+    if structured:  # the structure's categories take the total, the channels split theirs
+        assert abs(sum(c.amount for c in a.categories) - round(total, 2)) < 0.02
+        pool = next(c.amount for c in a.categories if c.category == "channels")
+    else:  # no structure: the whole total goes to the channels
+        assert a.categories == []
+        pool = round(total, 2)
     assert abs(sum(c.amount for c in a.channels) - pool) < 0.02
     for c in a.channels:
         assert c.lower_bound - 0.02 <= c.amount <= c.upper_bound + 0.02

@@ -1,8 +1,10 @@
-"""Budget allocation and project scoring, by the seeds' rules and by the data.
+"""Budget allocation and project scoring, by the workspace's rules and by the data.
 
-Rules (the 2026 plan): 40% technology, 30% content, 30% channels; fund projects whose expected ROI
-clears 4 (1:4) and give extra weight above 6; move money between channels each quarter when a
-channel's ROI misses plan by more than 10%.
+Rules are the workspace's own (`tools.policy.Policy`): an optional budget structure (the demo
+company's 2026 plan: 40% technology, 30% content, 30% channels), optional ROI floor and bonus (its
+1:4 and 1:6), channel bounds, and the largest step one adjustment may move. Without a structure the
+whole amount goes to the channels; without a floor no channel is held back for its ROI. Money moves
+between channels each quarter when a channel's ROI misses plan by more than the deviation rule.
 
 Data: each channel's weekly revenue is fitted to a diminishing-returns response curve
 revenue = a * spend^b (0 < b < 1, a log-log least-squares fit), and the channel pool is split to
@@ -20,10 +22,7 @@ from tools.kpi import actual_value, find_target
 from tools.metrics import get_metric
 from tools.periods import Period, parse_period
 
-DEFAULT_SPLIT = {"technology": 0.40, "content": 0.30, "channels": 0.30}
 CATEGORY_ZH = {"technology": "技术类", "content": "内容类", "channels": "渠道类"}
-ROI_FLOOR = 4.0
-ROI_BONUS = 6.0
 DEPARTMENT_WEIGHTS = {"business": 0.40, "technology": 0.20, "finance": 0.20, "marketing": 0.20}
 
 
@@ -122,16 +121,22 @@ def fit_curves(facts: pd.DataFrame, *, min_points: int = 8) -> list[Curve]:
 
 
 def _bounds(
-    curves: list[Curve], pool: float, min_share: float, max_share: float
+    curves: list[Curve],
+    pool: float,
+    min_share: float,
+    max_share: float,
+    roi_floor: float | None = None,
+    roi_bonus: float | None = None,
 ) -> list[tuple[float, float]]:
-    """Per-line bounds: channels below the ROI floor are held at the minimum, those above the
-    bonus threshold may take more than the usual cap."""
+    """Per-line bounds: channels below the ROI floor (when the workspace has one) are held at the
+    minimum, those above the bonus threshold may take more than the usual cap."""
     out = []
     for c in curves:
         lo = pool * min_share
-        hi = pool * (
-            min_share if c.roi < ROI_FLOOR else min(1.0, max_share * (1.25 if c.roi > ROI_BONUS else 1.0))
-        )
+        if roi_floor is not None and c.roi < roi_floor:
+            hi = lo
+        else:
+            hi = pool * min(1.0, max_share * (1.25 if roi_bonus is not None and c.roi > roi_bonus else 1.0))
         out.append((lo, max(lo, hi)))
     return out
 
@@ -145,8 +150,10 @@ def _exact_sum(amounts: np.ndarray, total: float, bounds: list[tuple[float, floa
             break
         for i in np.argsort(-out):
             lo, hi = bounds[i]
-            room = (hi - out[i]) if residual > 0 else (out[i] - lo)
-            step = float(np.sign(residual)) * min(abs(residual), max(room, 0.0))
+            room = (
+                np.floor(((hi - out[i]) if residual > 0 else (out[i] - lo)) * 100 + 1e-6) / 100
+            )  # whole fen
+            step = float(np.sign(residual)) * min(abs(residual), max(float(room), 0.0))
             out[i] = round(out[i] + step, 2)
             residual = round(residual - step, 2)
             if residual == 0:
@@ -155,7 +162,14 @@ def _exact_sum(amounts: np.ndarray, total: float, bounds: list[tuple[float, floa
 
 
 def optimise_channels(
-    curves: list[Curve], pool: float, *, min_share: float = 0.05, max_share: float = 0.4, weeks: float = 13.0
+    curves: list[Curve],
+    pool: float,
+    *,
+    min_share: float = 0.05,
+    max_share: float = 0.4,
+    weeks: float = 13.0,
+    roi_floor: float | None = None,
+    roi_bonus: float | None = None,
 ) -> np.ndarray:
     """Split `pool`, spent over `weeks` weeks, over channels to maximise the sum of their revenue
     curves within bounds."""
@@ -164,7 +178,7 @@ def optimise_channels(
         return np.array([])
     min_share = min(min_share, 1.0 / n)
     max_share = max(max_share, 1.0 / n)
-    bounds = _bounds(curves, pool, min_share, max_share)
+    bounds = _bounds(curves, pool, min_share, max_share, roi_floor, roi_bonus)
     if sum(hi for _, hi in bounds) < pool:  # caps cannot absorb the pool: relax the caps evenly
         bounds = [(lo, pool) for lo, _ in bounds]
     scale = pool / n
@@ -192,57 +206,73 @@ def budget_allocate(
     *,
     facts: pd.DataFrame | None = None,
     split: dict[str, float] | None = None,
+    names: dict[str, str] | None = None,
+    channel_category: str = "channels",
     min_share: float = 0.05,
     max_share: float = 0.4,
+    roi_floor: float | None = None,
+    roi_bonus: float | None = None,
+    max_step: float = 0.20,
     plan_roi: dict[str, float] | None = None,
     actual_roi: dict[str, float] | None = None,
     weeks: float = 13.0,
 ) -> Allocation:
-    """Allocate `total` (元) over categories and, within the channel category, over channels.
+    """Allocate `total` (元) over the budget structure's categories (if any) and the channel pool
+    over channels.
 
     Args:
         total: the budget to allocate, in 元.
         facts: KPI history with spend and revenue per channel; without it, channels are not split.
-        split: category shares, default 40% technology / 30% content / 30% channels.
+        split: category shares (the demo plan's 40% technology / 30% content / 30% channels);
+            None: no structure, the whole amount is the channel pool.
+        names: the categories' names as the workspace writes them.
+        channel_category: the category whose money the channels split.
         min_share: smallest share of the channel pool any channel keeps.
-        max_share: largest share of the channel pool a channel may take (raised 25% above ROI 6).
+        max_share: largest share of the channel pool a channel may take (25% more above the bonus).
+        roi_floor: channels whose ROI is below it keep the minimum only; None: no floor.
+        roi_bonus: channels whose ROI is above it may take 25% more than the cap; None: no bonus.
+        max_step: the largest share of a channel's budget one reallocation moves.
         plan_roi: planned ROI per channel, for the >10% miss reallocation rule.
         actual_roi: the channels' ROI in the period under review (default: over the whole history).
         weeks: how many weeks the budget is spent over (the curves are weekly: 13 for a quarter).
     """
     if not total or total <= 0 or not np.isfinite(total):
         raise InvalidArgument("the budget total must be a positive amount")
-    split = split or DEFAULT_SPLIT
-    if abs(sum(split.values()) - 1) > 1e-6 or any(v < 0 for v in split.values()):
+    if split and (abs(sum(split.values()) - 1) > 1e-6 or any(v < 0 for v in split.values())):
         raise InvalidArgument("category shares must be non-negative and sum to 1")
-    names = list(split)
-    cat_amounts = _exact_sum(np.array([total * split[k] for k in names]), total, [(0.0, total)] * len(names))
-    categories = [
-        CategoryLine(category=k, name_zh=CATEGORY_ZH.get(k, k), amount=float(a), share=split[k])
-        for k, a in zip(names, cat_amounts, strict=True)
-    ]
-    pool = float(cat_amounts[names.index("channels")]) if "channels" in names else 0.0
+    categories: list[CategoryLine] = []
+    pool = round(float(total), 2)  # in fen, as every amount
+    if split:
+        keys = list(split)
+        amounts = _exact_sum(np.array([total * split[k] for k in keys]), total, [(0.0, total)] * len(keys))
+        label = names or CATEGORY_ZH
+        categories = [
+            CategoryLine(category=k, name_zh=label.get(k, k), amount=float(a), share=split[k])
+            for k, a in zip(keys, amounts, strict=True)
+        ]
+        pool = float(amounts[keys.index(channel_category)]) if channel_category in keys else 0.0
+    structure = "/".join(f"{v * 100:g}" for v in split.values()) if split else None
     curves = fit_curves(facts) if facts is not None and not facts.empty else []
     if not curves or pool <= 0:
         return Allocation(
             total=total,
-            method="rules: 40/30/30 by category",
+            method=f"rules: {structure} by category" if structure else "no budget structure: all to channels",
             categories=categories,
             channels=[],
             expected_revenue=None,
         )
-    amounts = optimise_channels(curves, pool, min_share=min_share, max_share=max_share, weeks=weeks)
-    bounds = _bounds(curves, pool, min(min_share, 1 / len(curves)), max(max_share, 1 / len(curves)))
+    floor = dict(roi_floor=roi_floor, roi_bonus=roi_bonus)
+    amounts = optimise_channels(curves, pool, min_share=min_share, max_share=max_share, weeks=weeks, **floor)
+    bounds = _bounds(curves, pool, min(min_share, 1 / len(curves)), max(max_share, 1 / len(curves)), **floor)
     lines = []
     for c, amt, (lo, hi) in zip(curves, amounts, bounds, strict=True):
         rev = c.revenue(float(amt), weeks)
-        note = (
-            f"历史 ROI {c.roi:.2f} 低于门槛 {ROI_FLOOR:g}，仅保留最低投入"
-            if c.roi < ROI_FLOOR
-            else f"历史 ROI {c.roi:.2f} 高于 {ROI_BONUS:g}，上限上调"
-            if c.roi > ROI_BONUS
-            else f"历史 ROI {c.roi:.2f}，按边际回报分配"
-        )
+        if roi_floor is not None and c.roi < roi_floor:
+            note = f"历史 ROI {c.roi:.2f} 低于门槛 {roi_floor:g}，仅保留最低投入"
+        elif roi_bonus is not None and c.roi > roi_bonus:
+            note = f"历史 ROI {c.roi:.2f} 高于 {roi_bonus:g}，上限上调"
+        else:
+            note = f"历史 ROI {c.roi:.2f}，按边际回报分配"
         lines.append(
             ChannelLine(
                 channel=c.channel,
@@ -257,9 +287,10 @@ def budget_allocate(
                 note=note,
             )
         )
+    curve_method = "response-curve optimisation (revenue = a·spend^b, SLSQP)"
     return Allocation(
         total=total,
-        method="rules 40/30/30 + response-curve optimisation (revenue = a·spend^b, SLSQP)",
+        method=f"rules {structure} + {curve_method}" if structure else f"all to channels: {curve_method}",
         categories=categories,
         channels=lines,
         expected_revenue=round(sum(line.expected_revenue or 0 for line in lines), 2),
@@ -269,6 +300,7 @@ def budget_allocate(
             plan_roi or {},
             actual_roi=actual_roi,
             weeks=weeks,
+            cap=max_step,
         ),
     )
 
@@ -327,7 +359,9 @@ def period_share(targets: pd.DataFrame | None, period: Period) -> tuple[float, s
     return period.days / parse_period(str(period.start.year)).days, None
 
 
-MOVE_CAP = 0.20  # policy: one adjustment moves at most 20% of a channel's period budget
+MOVE_CAP = (
+    0.20  # the default step (tools.policy.Policy.max_step): at most 20% of a channel's period budget per move
+)
 MIN_GAIN = 0.005  # a move must gain at least 0.5% of the source channel's period revenue
 
 
@@ -443,23 +477,25 @@ class ProjectScore(BaseModel):
     passes_roi_floor: bool
 
 
-def score_project(*, goal_fit: float, expected_roi: float, risk_control: float) -> ProjectScore:
+def score_project(
+    *, goal_fit: float, expected_roi: float, risk_control: float, roi_floor: float = 4.0
+) -> ProjectScore:
     """Three-dimension score, 25 points each: goal fit and risk control as judged (0-25), ROI
-    scored from the expected ROI: 0 below the floor of 4, rising to 25 at 8."""
+    scored from the expected ROI: 0 below the floor (the scoring playbook's 1:4), rising to 25 at 8."""
     for name, v in (("goal_fit", goal_fit), ("risk_control", risk_control)):
         if not 0 <= v <= 25:
             raise InvalidArgument(f"{name} must be between 0 and 25")
     roi_points = (
         0.0
-        if expected_roi < ROI_FLOOR
-        else min(25.0, 25.0 * (expected_roi - ROI_FLOOR + 1) / (8 - ROI_FLOOR + 1))
+        if expected_roi < roi_floor
+        else min(25.0, 25.0 * (expected_roi - roi_floor + 1) / (8 - roi_floor + 1))
     )
     return ProjectScore(
         goal_fit=goal_fit,
         roi=round(roi_points, 2),
         risk=risk_control,
         total=round(goal_fit + roi_points + risk_control, 2),
-        passes_roi_floor=expected_roi >= ROI_FLOOR,
+        passes_roi_floor=expected_roi >= roi_floor,
     )
 
 

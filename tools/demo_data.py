@@ -41,6 +41,23 @@ PROFILE = {
     "currency": "元",
     "fiscal_notes": "自然年；周数据以周一为起点",
 }
+# The 2026 plan's rules (the seeds): 40/30/30 by category, fund channels at ROI 1:4 and favour
+# them above 1:6, CAC at most 120 元, repurchase at least 65%, 1.5亿 for 2026. Only the demo
+# workspace starts with them; every other workspace starts neutral (tools/policy.py).
+POLICY = {
+    "categories": [
+        {"key": "technology", "name": "技术类", "share": 0.40},
+        {"key": "content", "name": "内容类", "share": 0.30},
+        {"key": "channels", "name": "渠道类", "share": 0.30},
+    ],
+    "roi_floor": 4.0,
+    "roi_bonus": 6.0,
+    "red_lines": [
+        {"metric": "cac", "value": CAC_TARGET, "note": "2026 年计划：获客成本不超过 120 元"},
+        {"metric": "repurchase_rate", "value": REPURCHASE_TARGET, "note": "2026 年计划：复购率不低于 65%"},
+    ],
+    "budgets": {"2026": 150_000_000.0},
+}
 
 
 def _season(d: pd.Timestamp) -> tuple[float, float]:

@@ -173,7 +173,7 @@ class ResolvedTarget:
 
     value: float
     period: str  # the target row's own period (an enclosing one when pro-rated)
-    basis: str  # "" when entered; "regions", "channels", "months" or "quarters" when summed
+    basis: str  # "" when entered; "regions", "channels", "months", "quarters" when summed; "red_line"
     prorated: bool
 
 
@@ -206,6 +206,8 @@ def resolve_target(
         return None
     days = days or period.days
     basis = t["basis"] if "basis" in t.columns else pd.Series("", index=t.index)
+    standing = t[t["period"] == ""]  # the workspace's red lines: for any period without a target
+    t, basis = t[t["period"] != ""], basis[t["period"] != ""]
     exact = t[t["period"] == period.label]
     if not exact.empty:
         value = float(exact["target"].iloc[0])
@@ -221,7 +223,11 @@ def resolve_target(
         if (outer := parse_period(label)).contains(period)
     ]
     if not enclosing:
-        return None
+        if standing.empty or not metric.derived:
+            return None
+        return ResolvedTarget(
+            value=float(standing["target"].iloc[0]), period=period.label, basis="red_line", prorated=False
+        )
     outer, value, how = min(enclosing, key=lambda e: e[0].days)  # the month's quarter before its year
     return ResolvedTarget(
         value=value if metric.derived else value * days / outer.days,

@@ -12,7 +12,7 @@ from assistant.drafts.context import Ctx
 from assistant.drafts.document import Block
 from assistant.drafts.numbers import NumberSource
 from assistant.usecases import diagnosis, forecasts
-from tools.budget import MOVE_CAP, Allocation, Reallocation
+from tools.budget import Allocation, Reallocation
 from tools.kpi import actual_value, covered_days, find_target
 from tools.metrics import get_metric
 from tools.periods import parse_period
@@ -98,7 +98,7 @@ def allocation_blocks(ctx: Ctx, a: Allocation, src: NumberSource) -> list[Block]
             for c in a.channels
         ],
     )
-    return [cats, chans] if a.channels else [cats]
+    return [b for b, shown in ((cats, a.categories), (chans, a.channels)) if shown]
 
 
 def realloc_lines(
@@ -128,7 +128,7 @@ def realloc_lines(
             effective_from=effective_from,
             beyond_range=r.beyond_fitted_range,
             threshold_pct=ctx.threshold_pct,
-            cap_pct=MOVE_CAP * 100,
+            cap_pct=ctx.ws.policy.max_step * 100,
             src=src,
             cpc_change_pct=cpc[0].get(r.from_channel)
             if cpc and cpc_rising(cpc[0].get(r.from_channel))

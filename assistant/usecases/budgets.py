@@ -43,6 +43,13 @@ class BudgetPlan(Allocation):
     # a quarter's money by month, in the same quarter's calendar-day shares a year earlier
     by_month: list[MonthAmount] = Field(default_factory=list)
     by_month_basis: str | None = None  # the quarter whose shares it follows; None for an even split
+    # the workspace's rules this allocation applied (tools.policy.Policy): structure None means
+    # no budget structure (the whole amount to the channels), a floor None means none
+    structure: str | None = None  # "40/30/30"
+    roi_floor: float | None = None
+    roi_bonus: float | None = None
+    min_share: float = 0.05
+    max_share: float = 0.4
 
 
 def allocate(
@@ -53,11 +60,13 @@ def allocate(
     region: str | None = None,
     channel: str | None = None,
     by: Literal["channel", "region"] = "channel",
-    min_share: float = 0.05,
-    max_share: float = 0.4,
+    min_share: float | None = None,
+    max_share: float | None = None,
 ) -> BudgetPlan:
-    """Split a budget 40/30/30 by category, the channel pool by the workspace's response curves,
-    and propose reallocations for channels whose ROI missed plan in `period` by more than the rule.
+    """Split a budget by the workspace's budget structure (if it has one; the demo company's is
+    40/30/30), the channel pool by the workspace's response curves within its bounds and ROI
+    floors, and propose reallocations for channels whose ROI missed plan in `period` by more than
+    the rule.
 
     Args:
         total: the amount; default the workspace's annual budget, for a quarter or month its share
@@ -70,16 +79,19 @@ def allocate(
             the review quarter (the 40/30/30 and channel rules do not apply inside one channel).
         by: also split the total across the workspace's regions (by their share of the revenue
             targets, else of the latest quarter's revenue).
-        min_share: smallest share of the channel pool a channel keeps.
-        max_share: largest share of the channel pool a channel may take.
+        min_share: smallest share of the channel pool a channel keeps; default the workspace's.
+        max_share: largest share of the channel pool a channel may take; default the workspace's.
     """
+    policy = ctx.policy
+    min_share = policy.min_share if min_share is None else min_share
+    max_share = policy.max_share if max_share is None else max_share
     ctx.check_scope(region=region, channel=channel)
     window = ctx.require_data()
     asked = ctx.period(period, "quarter")
     quarter = asked if asked.kind == "quarter" else quarter_of(asked.start)
     if quarter.end > window.covered_until:  # money for a future period: review the latest actuals
         quarter = window.latest_quarter
-    annual = ctx.profile.annual_budget
+    annual = ctx.profile.budget_for(policy.fiscal_year(asked.start.year, asked.start.month))
     share = None
     if channel and total is None:
         raise InvalidArgument(
@@ -89,8 +101,8 @@ def allocate(
         basis = "given"
     elif annual is None:
         raise InvalidArgument(
-            f"workspace {ctx.name!r} has no annual budget set: give the amount to allocate, or set it "
-            f"(planner workspace set {ctx.name} --annual-budget …)"
+            f"workspace {ctx.name!r} has no annual budget for {asked.start.year} set: give the amount to "
+            f"allocate, or set it on the settings page (planner workspace set {ctx.name} --annual-budget …)"
         )
     elif region and (share := region_share(ctx.targets, region)) is not None:
         total, basis = annual * share, "region_share"
@@ -122,8 +134,14 @@ def allocate(
         facts=facts,
         plan_roi=plan_roi,
         actual_roi=actual_roi,
+        split=policy.split(),
+        names=policy.names(),
+        channel_category=policy.channel_category,
         min_share=min_share,
         max_share=max_share,
+        roi_floor=policy.roi_floor,
+        roi_bonus=policy.roi_bonus,
+        max_step=policy.max_step,
     )
     split = _by_region(ctx, float(total), quarter.label) if by == "region" and not region else []
     months, basis_q = [], None
@@ -145,6 +163,11 @@ def allocate(
         period_share_basis=part_basis,
         by_month=months,
         by_month_basis=basis_q,
+        structure="/".join(f"{c.share * 100:g}" for c in policy.categories) or None,
+        roi_floor=policy.roi_floor,
+        roi_bonus=policy.roi_bonus,
+        min_share=min_share,
+        max_share=max_share,
     )
 
 
@@ -198,7 +221,13 @@ def adjustments(ctx: WorkspaceContext, *, period: str) -> Adjustment:
     weeks = (covered_days(ctx.facts, p) or p.days) / 7
     plan_roi, actual_roi = channel_roi(ctx.facts, ctx.targets, quarter.label)
     moves = propose_reallocations(
-        fit_curves(ctx.facts), spend, plan_roi, actual_roi=actual_roi, threshold=ctx.threshold, weeks=weeks
+        fit_curves(ctx.facts),
+        spend,
+        plan_roi,
+        actual_roi=actual_roi,
+        threshold=ctx.threshold,
+        weeks=weeks,
+        cap=ctx.policy.max_step,
     )
     return Adjustment(
         period=p.label,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -18,6 +19,7 @@ from tools.errors import DataError, InvalidArgument
 from tools.kpi import Coverage, coverage
 from tools.metrics import METRICS
 from tools.periods import DataWindow, Period, parse_period
+from tools.policy import Policy
 
 if TYPE_CHECKING:
     from assistant.services import Services
@@ -45,10 +47,22 @@ class WorkspaceContext:
     def facts(self) -> pd.DataFrame:
         return self.data.facts
 
-    @property
+    @cached_property
     def targets(self) -> pd.DataFrame:
-        """Entered targets and the sums of their parts (`tools.targets.roll_up`)."""
-        return self.data.resolved_targets
+        """Entered targets, the sums of their parts (`tools.targets.roll_up`) and the workspace's
+        red lines (period "", basis "red_line": the target of any period that has none)."""
+        lines = self.profile.policy.red_lines
+        if not lines:
+            return self.data.resolved_targets
+        rows = pd.DataFrame(
+            [("", r.metric, r.value, r.region, r.channel, "red_line") for r in lines],
+            columns=["period", "metric", "target", "region", "channel", "basis"],
+        )
+        return pd.concat([self.data.resolved_targets, rows], ignore_index=True)
+
+    @property
+    def policy(self) -> Policy:
+        return self.profile.policy
 
     @property
     def currency(self) -> str:
@@ -109,11 +123,12 @@ class WorkspaceContext:
 
 
 def workspace_context(services: Services, workspace: str = "default") -> WorkspaceContext:
+    profile = services.profiles.get(workspace)
     return WorkspaceContext(
         name=workspace,
         data=services.kpis.load(workspace),
-        profile=services.profiles.get(workspace),
-        threshold=services.settings.deviation_threshold,
+        profile=profile,
+        threshold=profile.policy.threshold or services.settings.deviation_threshold,
         today=services.settings.today,
     )
 

@@ -334,8 +334,8 @@ class BudgetRequest(BaseModel):
     region: str | None = Field(None, max_length=64)
     channel: str | None = Field(None, max_length=64, description="a budget for one channel, split by region")
     by: Literal["channel", "region"] = "channel"
-    min_share: float = Field(0.05, ge=0, le=0.5)
-    max_share: float = Field(0.4, gt=0, le=1)
+    min_share: float | None = Field(None, ge=0, le=0.5, description="default: the workspace's rule")
+    max_share: float | None = Field(None, gt=0, le=1, description="default: the workspace's rule")
 
 
 @router.post("/budget/allocate")

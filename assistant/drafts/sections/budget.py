@@ -34,6 +34,7 @@ class BudgetFacts:
     src: NumberSource
     share_src: NumberSource
     n: int  # the budgeting principle's citation
+    structure: str | None  # the workspace's budget structure ("40/30/30"), None when it has none
 
 
 def _budget_facts(ctx: Ctx, a: BudgetPlan, region: str | None, src: NumberSource) -> BudgetFacts:
@@ -55,6 +56,7 @@ def _budget_facts(ctx: Ctx, a: BudgetPlan, region: str | None, src: NumberSource
             "kpi_targets", metric="revenue", region=region, period=a.period, basis="share of revenue targets"
         ),
         n=ctx.cite(ctx.queries["principle"], 1)[0].n,
+        structure=a.structure,
     )
 
 
@@ -94,7 +96,16 @@ def budget(ctx: Ctx, region: str | None, period: str | None, amount: float | Non
         "needs": [ctx.quotes(ctx.queries["needs"], 2)],
         "allocation": allocation,
         "roi": [
-            Block(type="paragraph", text=ctx.say("budget", "roi", n=rule.n)),
+            Block(
+                type="paragraph",
+                text=ctx.say(
+                    "budget",
+                    "roi",
+                    n=rule.n,
+                    floor=a.roi_floor,
+                    src=ctx.src("workspace", setting="roi_floor"),
+                ),
+            ),
             realloc_lines(ctx, a.reallocations, src),
         ],
     }
