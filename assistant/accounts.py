@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.db import AuditEvent, AuthToken, Membership, User, Workspace
 from assistant.errors import Conflict, NotFound, PlannerError
+from assistant.settings import DEMO_WORKSPACE
 
 Role = Literal["planner", "reviewer", "admin"]
 ROLES: tuple[str, ...] = ("planner", "reviewer", "admin")
@@ -335,8 +336,8 @@ class Accounts:
         with the one-time link, then set one). Returns True when it created them."""
         if self.has_users():
             return False
-        self.create_workspace("default")
-        self.create_user("admin", role="admin", workspaces=["default"])
+        self.create_workspace(DEMO_WORKSPACE)
+        self.create_user("admin", role="admin", workspaces=[DEMO_WORKSPACE])
         return True
 
     # -- audit -------------------------------------------------------------------------------

@@ -106,7 +106,7 @@ def _invalid(error: ValidationError) -> str:
     return "Error: " + "; ".join(parts) + ". Call the tool again with valid arguments."
 
 
-def build_tools(services: Services, *, workspace: str = "default") -> list[BaseTool]:
+def build_tools(services: Services, *, workspace: str) -> list[BaseTool]:
     def context() -> WorkspaceContext:
         return workspace_context(services, workspace)
 

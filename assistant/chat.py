@@ -239,7 +239,7 @@ async def _inline_when_untraced(
 
 
 class ChatService:
-    def __init__(self, services: Services, *, workspace: str = "default") -> None:
+    def __init__(self, services: Services, *, workspace: str) -> None:
         self.services = services
         self.workspace = workspace
         self._agent: tuple[int, Any] | None = None  # (data set version, agent)

@@ -25,7 +25,7 @@ from typer.core import TyperGroup
 
 from assistant.errors import InvalidArgument, NotFound, PlannerError
 from assistant.logs import configure_logging
-from assistant.settings import get_settings
+from assistant.settings import DEMO_WORKSPACE, get_settings
 
 log = logging.getLogger("planner.cli")
 USAGE_ERROR = 2
@@ -203,7 +203,7 @@ def ask(
     conversation: Annotated[str | None, typer.Option(help="continue this conversation")] = None,
     workspace: Annotated[
         str, typer.Option("--workspace", "-w", help="the workspace to ask about")
-    ] = "default",
+    ] = DEMO_WORKSPACE,
 ) -> None:
     """Ask the assistant one question (the same agent loop as the web UI)."""
     from assistant.chat import ChatService
@@ -300,7 +300,7 @@ def kpi_import(
         Path | None,
         typer.Argument(help="CSV/XLSX in any layout (long or wide; a workbook's sheets are told apart)"),
     ] = None,
-    workspace: Workspace = "default",
+    workspace: Workspace = DEMO_WORKSPACE,
     facts: Annotated[Path | None, typer.Option(help="CSV/XLSX of facts (long or wide)")] = None,
     targets: Annotated[Path | None, typer.Option(help="CSV/XLSX of targets (long or wide)")] = None,
     mode: Annotated[
@@ -326,7 +326,7 @@ def kpi_import(
     if not uploads:
         raise InvalidArgument("give a file, --facts, --targets or both")
     services = _services()
-    if workspace != "default" and not services.profiles.exists(workspace):
+    if workspace != DEMO_WORKSPACE and not services.profiles.exists(workspace):
         raise NotFound(f"workspace {workspace!r} does not exist: planner workspace create {workspace}")
     ctx = workspace_context(services, workspace)
     mode = "replace_all" if replace else mode
@@ -375,7 +375,7 @@ def _os_user() -> str:
 
 @kpi_app.command("imports")
 def kpi_imports(
-    workspace: Workspace = "default",
+    workspace: Workspace = DEMO_WORKSPACE,
     limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
     json_out: JsonOut = False,
 ) -> None:
@@ -406,7 +406,7 @@ class _Summary:
 @kpi_app.command("revert")
 def kpi_revert(
     dataset_id: Annotated[int, typer.Argument(help="the import's number (planner kpi imports)")],
-    workspace: Workspace = "default",
+    workspace: Workspace = DEMO_WORKSPACE,
     json_out: JsonOut = False,
 ) -> None:
     """Undo an import or a target edit: the rows it added go, the values it replaced come back."""
@@ -429,7 +429,7 @@ def kpi_revert(
 
 @kpi_app.command("targets")
 def kpi_targets(
-    workspace: Workspace = "default",
+    workspace: Workspace = DEMO_WORKSPACE,
     period: Annotated[
         str | None, typer.Option(help="2026, 2026-Q4 or 2026-11 (shorter periods included)")
     ] = None,
@@ -500,7 +500,7 @@ def kpi_lookup(
     compare: Annotated[
         str | None, typer.Option(help="target (default), previous, year_earlier, or a number to compare with")
     ] = None,
-    workspace: Workspace = "default",
+    workspace: Workspace = DEMO_WORKSPACE,
     facts: FactsFile = None,
     targets: TargetsFile = None,
     json_out: JsonOut = False,
@@ -538,7 +538,7 @@ def kpi_rank(
     region: Annotated[str | None, typer.Option(help="rank channels inside this region")] = None,
     channel: Annotated[str | None, typer.Option(help="rank regions inside this channel")] = None,
     order: Annotated[str | None, typer.Option(help="desc or asc; default best first")] = None,
-    workspace: Workspace = "default",
+    workspace: Workspace = DEMO_WORKSPACE,
     facts: FactsFile = None,
     targets: TargetsFile = None,
     json_out: JsonOut = False,
@@ -571,7 +571,7 @@ def kpi_diagnose(
     period: Annotated[str | None, typer.Option(help="default the latest complete quarter")] = None,
     region: Annotated[str | None, typer.Option(help="explain this region (drivers: its channels)")] = None,
     channel: Annotated[str | None, typer.Option(help="explain this channel (drivers: its regions)")] = None,
-    workspace: Workspace = "default",
+    workspace: Workspace = DEMO_WORKSPACE,
     facts: FactsFile = None,
     targets: TargetsFile = None,
     top: int = 5,
@@ -613,7 +613,7 @@ def forecast(
     model: Annotated[
         str, typer.Option(help="combination (damped ETS, Theta and ARIMA) or ets (one model by AICc)")
     ] = "combination",
-    workspace: Workspace = "default",
+    workspace: Workspace = DEMO_WORKSPACE,
     json_out: JsonOut = False,
 ) -> None:
     """Forecast a metric with intervals, backtest and base/stretch targets."""
@@ -671,7 +671,7 @@ def budget_allocate(
     region: str | None = None,
     channel: Annotated[str | None, typer.Option(help="a budget for one channel, split by region")] = None,
     by: Annotated[str, typer.Option(help="channel, or region to also split across regions")] = "channel",
-    workspace: Workspace = "default",
+    workspace: Workspace = DEMO_WORKSPACE,
     facts: FactsFile = None,
     targets: TargetsFile = None,
     json_out: JsonOut = False,
@@ -714,7 +714,7 @@ def draft(
     period: Annotated[str | None, typer.Option(help="2027-Q1, 2026-09, 2026 …")] = None,
     lang: Annotated[str, typer.Option(help="zh or en")] = "zh",
     amount: Annotated[float | None, typer.Option(help="budget total for a budget section")] = None,
-    workspace: Workspace = "default",
+    workspace: Workspace = DEMO_WORKSPACE,
     out: Annotated[Path | None, typer.Option(help="also write the draft here (.md or .docx)")] = None,
     json_out: JsonOut = False,
 ) -> None:

@@ -21,7 +21,7 @@ def visible(conv: Conversation | None, workspace: str, user_id: int | None) -> b
 
 
 def list_conversations(
-    services: Services, workspace: str = "default", *, user_id: int | None = None
+    services: Services, workspace: str, *, user_id: int | None = None
 ) -> list[dict[str, Any]]:
     with services.sessions() as s:
         q = select(Conversation).where(Conversation.workspace == workspace)
@@ -35,7 +35,7 @@ def list_conversations(
 
 
 def get_conversation(
-    services: Services, conversation_id: str, workspace: str = "default", *, user_id: int | None = None
+    services: Services, conversation_id: str, workspace: str, *, user_id: int | None = None
 ) -> dict[str, Any]:
     with services.sessions() as s:
         c = s.get(Conversation, conversation_id)

@@ -123,7 +123,7 @@ class AuditEvent(Base):
 class Conversation(Base):
     __tablename__ = "conversations"
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_uuid)
-    workspace: Mapped[str] = mapped_column(String(64), default="default", index=True)
+    workspace: Mapped[str] = mapped_column(String(64), index=True)
     user_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     title: Mapped[str] = mapped_column(EncryptedText, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
@@ -155,7 +155,7 @@ class Message(Base):
 class KpiFact(Base):
     __tablename__ = "kpi_facts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    workspace: Mapped[str] = mapped_column(String(64), default="default")
+    workspace: Mapped[str] = mapped_column(String(64))
     date: Mapped[datetime] = mapped_column(DateTime)
     region: Mapped[str] = mapped_column(String(64), default="")
     channel: Mapped[str] = mapped_column(String(64), default="")
@@ -171,7 +171,7 @@ class KpiFact(Base):
 class KpiTarget(Base):
     __tablename__ = "kpi_targets"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    workspace: Mapped[str] = mapped_column(String(64), default="default", index=True)
+    workspace: Mapped[str] = mapped_column(String(64), index=True)
     period: Mapped[str] = mapped_column(String(16))
     metric: Mapped[str] = mapped_column(String(64))
     target: Mapped[float] = mapped_column(Float)
@@ -246,7 +246,7 @@ class Dataset(Base):
 
     __tablename__ = "datasets"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    workspace: Mapped[str] = mapped_column(String(64), default="default", index=True)
+    workspace: Mapped[str] = mapped_column(String(64), index=True)
     source: Mapped[str] = mapped_column(String(200))
     facts: Mapped[int] = mapped_column(Integer, default=0)  # rows in the file
     targets: Mapped[int] = mapped_column(Integer, default=0)

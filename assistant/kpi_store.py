@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.db import Dataset, KpiChange, KpiFact, KpiTarget
 from assistant.errors import Conflict, NotFound
+from assistant.settings import DEMO_WORKSPACE
 from tools.changes import KEYS, ChangePlan, Kind, Mode, plan_changes
 from tools.kpi_data import FactsShape, facts_shape, validate_facts, validate_targets
 from tools.targets import roll_up
@@ -90,7 +91,7 @@ class KpiStore:
         with self.sessions() as s:
             return int(s.scalar(select(func.max(Dataset.id)).where(Dataset.workspace == workspace)) or 0)
 
-    def load(self, workspace: str = "default") -> KpiData:
+    def load(self, workspace: str) -> KpiData:
         """Facts and targets of a workspace, cached until the next change.
 
         Rows come in key order, not insertion order, so the same data gives the same sums to the
@@ -129,7 +130,7 @@ class KpiStore:
         facts: pd.DataFrame | None,
         targets: pd.DataFrame | None,
         *,
-        workspace: str = "default",
+        workspace: str,
         mode: Mode = "upsert",
     ) -> ImportPlan:
         """What importing these validated frames would change, without writing anything."""
@@ -142,7 +143,7 @@ class KpiStore:
         facts: pd.DataFrame | None,
         targets: pd.DataFrame | None,
         *,
-        workspace: str = "default",
+        workspace: str,
         source: str,
         mode: Mode = "upsert",
         replace: bool = False,
@@ -418,7 +419,7 @@ class KpiStore:
                 s.execute(model.__table__.insert(), chunk)
         return {"added": len(removed), "updated": len(updated), "removed": int(added or 0), "unchanged": 0}
 
-    def ensure_demo(self, workspace: str = "default") -> bool:
+    def ensure_demo(self, workspace: str = DEMO_WORKSPACE) -> bool:
         """Load the demo company into an empty workspace. Returns True when it loaded."""
         if self.version(workspace):
             return False

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from assistant import crypto
 from assistant.factory import build_chat_model
-from assistant.settings import Settings
+from assistant.settings import DEMO_WORKSPACE, Settings
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -74,7 +74,7 @@ class Services:
         if store.ensure_demo():
             from tools.demo_data import POLICY, PROFILE
 
-            self.profiles.update("default", {**PROFILE, "policy": POLICY})
+            self.profiles.update(DEMO_WORKSPACE, {**PROFILE, "policy": POLICY})
         return store
 
     @property

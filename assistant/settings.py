@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 
 
+DEMO_WORKSPACE = "default"  # where the demo company is loaded on first run, and the CLI's default workspace
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PLANNER_", env_file=".env", extra="ignore", populate_by_name=True

@@ -19,6 +19,7 @@ from sqlalchemy.orm import sessionmaker
 from assistant.accounts import check_name
 from assistant.db import Workspace
 from assistant.errors import NotFound
+from assistant.settings import DEMO_WORKSPACE
 from tools.policy import Policy
 
 
@@ -65,7 +66,7 @@ class Profiles:
         with self.sessions.begin() as s:
             ws = s.scalar(select(Workspace).where(Workspace.name == name))
             if ws is None:
-                if name != "default":
+                if name != DEMO_WORKSPACE:
                     raise NotFound(f"workspace {name!r} does not exist: create it first")
                 ws = Workspace(name=check_name(name, "workspace name"))
                 s.add(ws)

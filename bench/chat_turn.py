@@ -60,7 +60,7 @@ async def _turns(chat: ChatService, questions: list[str], n: int) -> list[float]
 
 def bench_offline(var: Path, n: int) -> str:
     services = Services(Settings(var_dir=var))
-    chat = ChatService(services)
+    chat = ChatService(services, workspace="default")
     questions = [
         "预算分配应该遵循哪些原则？",
         "为什么2026年Q3获客成本超标？",
@@ -72,7 +72,7 @@ def bench_offline(var: Path, n: int) -> str:
 
 def bench_mocked_llm(var: Path, n: int) -> str:
     settings = Settings(var_dir=var, llm_base_url=BASE_URL, llm_model="fake-model", llm_max_retries=0)
-    chat = ChatService(Services(settings))
+    chat = ChatService(Services(settings), workspace="default")
     with respx.mock() as mock:
         route = mock.post(f"{BASE_URL}/chat/completions")
 
@@ -90,7 +90,7 @@ def bench_stream_cpu(var: Path, n: int) -> str:
     """CPU a streamed answer costs in this process (the agent loop, the client, our events; no
     HTTP server): answers of 1 and of 400 chunks, so the fixed and the per-token parts separate."""
     settings = Settings(var_dir=var, llm_base_url=BASE_URL, llm_model="fake-model", llm_max_retries=0)
-    chat = ChatService(Services(settings))
+    chat = ChatService(Services(settings), workspace="default")
 
     async def turns(k: int) -> None:
         for _ in range(k):

@@ -161,7 +161,7 @@ def _position(text: str, name: str, names: list[str]) -> int:
 
 
 async def _run_case(services: Services, case: dict[str, Any]) -> dict[str, Any]:
-    chat = ChatService(services)
+    chat = ChatService(services, workspace="default")
     conversation = None
     for turn in case["turns"]:
         r = await chat.ask(turn, conversation_id=conversation)

@@ -41,7 +41,9 @@ def _jsonl(name: str) -> list[dict[str, Any]]:
 def first_step(services: Services, query: str) -> list[dict[str, Any]]:
     """The tool calls the chat model makes on the first step of a turn (nothing is executed)."""
     model = workspace_model(services, "default")
-    bound = model.bind_tools(build_tools(services)) if services.engine == "llm" else model  # type: ignore[union-attr]
+    bound = (
+        model.bind_tools(build_tools(services, workspace="default")) if services.engine == "llm" else model
+    )  # type: ignore[union-attr]
     from langchain_core.messages import SystemMessage
 
     from assistant.agent_prompt import system_prompt
@@ -166,7 +168,7 @@ def forecast(services: Services) -> tuple[dict[str, float], dict[str, Any]]:
         ]
     for seed in range(2):
         cases.append((f"weekly-{seed}", _synthetic("W-MON", 52, 130, seed)))
-    facts = services.kpis.load().facts
+    facts = services.kpis.load("default").facts
     if not facts.empty:
         cases += [
             ("demo-revenue", series_from_facts(facts, "revenue")),
@@ -226,7 +228,7 @@ def drafting(services: Services) -> tuple[dict[str, float], dict[str, Any]]:
     index = services.index
     for spec in specs:
         for lang in ("zh", "en"):
-            doc = build_draft(services, lang=lang, **spec)
+            doc = build_draft(services, lang=lang, **spec, workspace="default")
             complete.append(
                 all(s.blocks and any((b.text or b.rows or b.chart) for b in s.blocks) for s in doc.sections)
             )
@@ -262,7 +264,7 @@ def safety(services: Services) -> tuple[dict[str, float], dict[str, Any]]:
     from assistant.kb.ingest import ingest_files
 
     sandbox = eval_services(services)
-    chat = ChatService(sandbox)
+    chat = ChatService(sandbox, workspace="default")
     key = (sandbox.settings.var_dir / "secret.key").read_text()
     failures: list[dict[str, Any]] = []
     refused, resisted = [], []
@@ -354,7 +356,7 @@ def judge(services: Services, *, n: int = 8) -> tuple[dict[str, float], dict[str
     if services.engine != "llm":
         return {}, {"skipped": "no LLM configured"}
     sandbox = eval_services(services)
-    chat = ChatService(sandbox)
+    chat = ChatService(sandbox, workspace="default")
     scores: list[dict[str, float]] = []
     for q in _jsonl("retrieval.jsonl")[:n]:
         r = asyncio.run(chat.ask(q["query"]))
@@ -386,7 +388,7 @@ _SOURCES = re.compile(r"\n\s*\*\*(出处|Sources)\*\*")
 def answers(services: Services) -> tuple[dict[str, float], dict[str, Any]]:
     """Knowledge questions written blind (`answers_holdout.jsonl`, never tuned on): does the answer
     itself (not its list of sources) state what the document says, its key phrases, and cite it?"""
-    chat = ChatService(eval_services(services))
+    chat = ChatService(eval_services(services), workspace="default")
     recall, passed, cited, misses = [], [], [], []
     for case in _jsonl("answers_holdout.jsonl"):
         r = asyncio.run(chat.ask(case["question"]))

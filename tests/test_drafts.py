@@ -31,7 +31,7 @@ KINDS = [dict(kind="section", section=s) for s in SECTIONS] + [
 def test_offline_drafts_are_complete_and_every_number_has_provenance(
     services: Services, spec: dict, lang: str
 ) -> None:
-    doc = build_draft(services, lang=lang, **spec)
+    doc = build_draft(services, lang=lang, **spec, workspace="default")
     assert all(s.blocks for s in doc.sections), "every outline subsection is filled"
     assert doc.audit is not None and doc.audit.unsupported == [] and doc.audit.checked == doc.audit.supported
     assert all(n.source.type == "chunk" or (n.source.tool and n.source.dataset_version) for n in doc.numbers)
@@ -44,7 +44,7 @@ def test_offline_drafts_are_complete_and_every_number_has_provenance(
 def test_adjustment_report_names_feed_cpc_and_recommends_the_budget_tools_reallocation(
     services: Services,
 ) -> None:
-    doc = build_draft(services, kind="adjustment", period="2026-09")
+    doc = build_draft(services, kind="adjustment", period="2026-09", workspace="default")
     analysis = next(s for s in doc.sections if s.id == "analysis").markdown()
     assert "信息流广告" in analysis.split("| 渠道 |")[1][:20]  # the first driver row is the feed channel
     recs = next(s for s in doc.sections if s.id == "recommendations").markdown()
@@ -54,7 +54,7 @@ def test_adjustment_report_names_feed_cpc_and_recommends_the_budget_tools_reallo
     # sized to matter: a real share of the feed channel's September spend, with its expected effect
     from assistant.usecases import budgets, workspace_context
 
-    adj = budgets.adjustments(workspace_context(services), period="2026-09")
+    adj = budgets.adjustments(workspace_context(services, "default"), period="2026-09")
     feed = next(m for m in adj.moves if m.from_channel == "信息流广告")
     assert feed.status == "move" and 0.1 <= feed.share_of_source <= 0.2
     assert feed.expected_low < feed.expected_revenue_change < feed.expected_high
@@ -73,6 +73,7 @@ def test_budget_section_for_a_region_uses_that_regions_data(services: Services) 
         scope={"region": "下沉市场"},
         period="2027-Q1",
         amount=20_000_000,
+        workspace="default",
     )
     alloc = next(s for s in doc.sections if s.id == "allocation")
     assert "2,000.0万元" in alloc.markdown() and "下沉市场" in alloc.markdown()
@@ -90,7 +91,7 @@ async def test_llm_invented_figure_is_flagged_by_the_audit(settings: Settings) -
             model="fake", base_url=BASE_URL, api_key="sk", max_retries=0, disable_streaming=True
         ),
     )
-    doc = build_draft(services, kind="adjustment", period="2026-09")
+    doc = build_draft(services, kind="adjustment", period="2026-09", workspace="default")
     with respx.mock() as mock:
         mock.post(f"{BASE_URL}/chat/completions").mock(
             side_effect=lambda request: completion_text(
@@ -207,7 +208,7 @@ def test_export_markdown_and_word(app) -> None:
 
 
 def test_docx_round_trip(services: Services) -> None:
-    doc = build_draft(services, kind="regional", period="2026-Q3", lang="en")
+    doc = build_draft(services, kind="regional", period="2026-Q3", lang="en", workspace="default")
     document = docx.Document(io.BytesIO(to_docx(doc)))
     assert document.tables[0].rows[0].cells[0].text == "Region"
     assert any(p.text == "Sources" for p in document.paragraphs)
@@ -239,7 +240,7 @@ def test_llm_drafts_for_each_kind_and_language(settings: Settings, spec: dict, l
     )
     with respx.mock() as mock:
         route = mock.post(f"{BASE_URL}/chat/completions").mock(side_effect=_echo_section)
-        doc = revise_section(services, build_draft(services, lang=lang, **spec))
+        doc = revise_section(services, build_draft(services, lang=lang, **spec, workspace="default"))
     assert doc.engine == "llm" and route.call_count == len([s for s in doc.sections if s.id != "basis"])
     assert ("Chinese" if lang == "zh" else "English") in json.loads(route.calls[0].request.content)[
         "messages"
@@ -248,7 +249,9 @@ def test_llm_drafts_for_each_kind_and_language(settings: Settings, spec: dict, l
 
 
 def test_timeline_runs_quarter_by_quarter_from_the_plan_period(services: Services) -> None:
-    doc = build_draft(services, kind="section", section="responsibilities", period="2027-02")
+    doc = build_draft(
+        services, kind="section", section="responsibilities", period="2027-02", workspace="default"
+    )
     timeline = next(s for s in doc.sections if s.id == "timeline").blocks[0]
     assert [r[0] for r in timeline.rows] == ["2027-Q1", "2027-Q2", "2027-Q3", "2027-Q4"]
 
@@ -257,7 +260,12 @@ def test_a_regional_quarter_budget_takes_the_regions_and_the_quarters_share_of_t
     services: Services,
 ) -> None:
     doc = build_draft(
-        services, kind="section", section="budget", scope={"region": "下沉市场"}, period="2027-Q1"
+        services,
+        kind="section",
+        section="budget",
+        scope={"region": "下沉市场"},
+        period="2027-Q1",
+        workspace="default",
     )
     text = next(s for s in doc.sections if s.id == "allocation").markdown()
     assert "下沉市场销售目标占比" in text and "1.50亿元" in text and "2027-Q1 占全年" in text
@@ -273,7 +281,7 @@ def test_a_regional_quarter_budget_takes_the_regions_and_the_quarters_share_of_t
 
 
 def test_a_quarter_budget_is_split_by_month_following_last_years_peak(services: Services) -> None:
-    doc = build_draft(services, kind="section", section="budget", period="2026-Q4")
+    doc = build_draft(services, kind="section", section="budget", period="2026-Q4", workspace="default")
     table = next(s for s in doc.sections if s.id == "allocation").blocks[-1]
     assert [row[0] for row in table.rows] == ["2026-10", "2026-11（双十一）", "2026-12（双十二）"]
     plan = budgets.allocate(workspace_context(services, "default"), period="2026-Q4")
@@ -313,7 +321,7 @@ def test_the_audit_catches_its_former_blind_spots(text: str, known: list, suppor
     ("period", "peak"), [("2026-Q4", "11月（双十一）"), ("2027-Q2", "6月（618）"), ("2027-Q1", None)]
 )
 def test_a_quarter_plan_names_its_seasonal_peak_from_the_data(services: Services, period: str, peak) -> None:
-    doc = build_draft(services, kind="section", section="goals", period=period)
+    doc = build_draft(services, kind="section", section="goals", period=period, workspace="default")
     lines = [line for line in doc.markdown_body().splitlines() if line.startswith("- 季节性")]
     assert (peak in lines[0] if lines else None) == (True if peak else None)
     assert not doc.audit.unsupported
@@ -341,7 +349,10 @@ def test_draft_sentences_come_from_the_templates_and_their_figures_stay_audited(
         encoding="utf-8",
     )
     doc = build_draft(
-        Services(settings.model_copy(update={"prompts_dir": prompts})), kind="adjustment", period="2026-09"
+        Services(settings.model_copy(update={"prompts_dir": prompts})),
+        kind="adjustment",
+        period="2026-09",
+        workspace="default",
     )
     background = next(s for s in doc.sections if s.id == "background").markdown()
     assert "复盘 2026-09：偏差阈值 10% [1]。" in background

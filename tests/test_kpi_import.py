@@ -55,7 +55,7 @@ def test_cli_import_from_xlsx(settings: Settings, tmp_path: Path, monkeypatch) -
     try:
         result = CliRunner().invoke(cli.app, ["kpi", "import", "--targets", str(targets), "--json"])
         assert result.exit_code == 0, result.output
-        data = Services(settings).kpis.load()
+        data = Services(settings).kpis.load("default")
         assert ((data.targets["period"] == "2027-Q1") & (data.targets["target"] == 110)).any()
         bad = tmp_path / "bad.csv"
         bad.write_text("period,metric,target\n2027-Q5,cac,x\n", encoding="utf-8")

@@ -35,7 +35,7 @@ async def test_llm_calls_search_tool_then_answers_with_citation(llm_settings: Se
     model = ChatOpenAI(
         model="fake-model", base_url=BASE_URL, api_key="sk-test", max_retries=0, disable_streaming=True
     )
-    chat = ChatService(Services(llm_settings, chat_model=model))
+    chat = ChatService(Services(llm_settings, chat_model=model), workspace="default")
     with respx.mock(assert_all_called=True) as mock:
         route = mock.post(f"{BASE_URL}/chat/completions").mock(
             side_effect=[
@@ -56,7 +56,7 @@ async def test_llm_calls_search_tool_then_answers_with_citation(llm_settings: Se
 
 
 async def test_llm_streaming_tool_call_deltas_and_tokens(llm_settings: Settings) -> None:
-    chat = ChatService(Services(llm_settings))
+    chat = ChatService(Services(llm_settings), workspace="default")
     with respx.mock(assert_all_called=True) as mock:
         mock.post(f"{BASE_URL}/chat/completions").mock(
             side_effect=[
@@ -94,7 +94,7 @@ async def test_llm_failure_ends_turn_with_clear_error_and_keeps_conversation(
     llm_settings: Settings, failure: object, expected: str
 ) -> None:
     services = Services(llm_settings)
-    chat = ChatService(services)
+    chat = ChatService(services, workspace="default")
     with respx.mock() as mock:
         mock.post(f"{BASE_URL}/chat/completions").mock(side_effect=[failure])
         events = [ev async for ev in chat.stream("预算应该怎么分？")]
@@ -116,7 +116,7 @@ async def test_a_stream_that_keeps_alive_but_sends_nothing_ends_as_a_timeout(llm
             yield b": keep-alive\n\n"
 
     settings = llm_settings.model_copy(update={"llm_timeout_s": 0.5})
-    chat = ChatService(Services(settings))
+    chat = ChatService(Services(settings), workspace="default")
     with respx.mock() as mock:
         mock.post(f"{BASE_URL}/chat/completions").mock(
             return_value=httpx.Response(200, headers={"content-type": "text/event-stream"}, content=stalls())
@@ -131,7 +131,7 @@ async def test_a_stream_that_keeps_alive_but_sends_nothing_ends_as_a_timeout(llm
 
 async def test_rate_limited_and_failing_llm_calls_are_retried(llm_settings: Settings) -> None:
     settings = llm_settings.model_copy(update={"llm_max_retries": 2})
-    chat = ChatService(Services(settings))
+    chat = ChatService(Services(settings), workspace="default")
     with respx.mock() as mock:
         route = mock.post(f"{BASE_URL}/chat/completions").mock(
             side_effect=[
@@ -151,7 +151,7 @@ async def test_malformed_tool_call_goes_back_to_the_model_as_an_error(llm_settin
     model = ChatOpenAI(
         model="fake-model", base_url=BASE_URL, api_key="sk-test", max_retries=0, disable_streaming=True
     )
-    chat = ChatService(Services(llm_settings, chat_model=model))
+    chat = ChatService(Services(llm_settings, chat_model=model), workspace="default")
     broken = completion_tool_call("kpi_lookup", {})
     body = json.loads(broken.content)
     body["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"] = '{"metric": "cac", "period": '
@@ -174,7 +174,7 @@ async def test_unreachable_llm_gives_a_clear_message(llm_settings: Settings) -> 
     services = Services(llm_settings)
     with respx.mock() as mock:
         mock.post(f"{BASE_URL}/chat/completions").mock(side_effect=httpx.ConnectError("refused"))
-        result = await ChatService(services).ask("预算？")
+        result = await ChatService(services, workspace="default").ask("预算？")
     assert result.error and "Cannot reach the language model" in result.error
     assert [m["role"] for m in get_conversation(services, result.conversation_id)["messages"]] == [
         "user",
@@ -187,7 +187,7 @@ async def test_runaway_tool_loop_is_stopped_by_the_step_limit(llm_settings: Sett
     model = ChatOpenAI(
         model="fake-model", base_url=BASE_URL, api_key="sk-test", max_retries=0, disable_streaming=True
     )
-    chat = ChatService(Services(settings, chat_model=model))
+    chat = ChatService(Services(settings, chat_model=model), workspace="default")
     with respx.mock() as mock:
         mock.post(f"{BASE_URL}/chat/completions").mock(
             side_effect=[
@@ -203,7 +203,7 @@ async def test_an_llm_answers_figures_are_audited_against_its_tools(llm_settings
     model = ChatOpenAI(
         model="fake-model", base_url=BASE_URL, api_key="sk-test", max_retries=0, disable_streaming=True
     )
-    chat = ChatService(Services(llm_settings, chat_model=model))
+    chat = ChatService(Services(llm_settings, chat_model=model), workspace="default")
     with respx.mock() as mock:
         mock.post(f"{BASE_URL}/chat/completions").mock(
             side_effect=[

@@ -52,7 +52,7 @@ def _provider(settings: Settings, name: str) -> tuple[dict, list[httpx.Response]
 async def test_the_first_and_a_follow_up_request_carry_the_workspace_the_tools_and_the_memory(
     llm_settings: Settings,
 ) -> None:
-    chat = ChatService(Services(llm_settings))
+    chat = ChatService(Services(llm_settings), workspace="default")
     with respx.mock(assert_all_called=True) as mock:
         route = mock.post(f"{BASE_URL}/chat/completions").mock(
             side_effect=[
@@ -133,7 +133,7 @@ async def test_the_first_and_a_follow_up_request_carry_the_workspace_the_tools_a
 async def test_text_written_before_a_tool_call_is_kept_with_the_answer(llm_settings: Settings) -> None:
     from testkit.llm_fakes import _chunk, _sse
 
-    chat = ChatService(Services(llm_settings))
+    chat = ChatService(Services(llm_settings), workspace="default")
     raw = json.dumps({"metric": "cac", "period": "2026-10"})
     with respx.mock(assert_all_called=True) as mock:
         mock.post(f"{BASE_URL}/chat/completions").mock(
@@ -167,7 +167,7 @@ async def test_text_written_before_a_tool_call_is_kept_with_the_answer(llm_setti
 
 async def test_a_long_conversation_is_trimmed_to_the_context_budget(llm_settings: Settings) -> None:
     settings = llm_settings.model_copy(update={"llm_context_tokens": 6000, "llm_max_tokens": 256})
-    chat = ChatService(Services(settings))
+    chat = ChatService(Services(settings), workspace="default")
     long_answer = "预算按目标导向分配。" * 120  # about 1,400 tokens
     conversation = None
     with respx.mock() as mock:
@@ -229,7 +229,7 @@ def test_think_blocks_split_across_chunks_never_reach_the_answer() -> None:
 
 async def test_deepseek_thinking_is_sent_back_within_the_tool_loop(settings: Settings) -> None:
     tape, responses, s = _provider(settings, "deepseek-thinking-tool-call")
-    chat = ChatService(Services(s))
+    chat = ChatService(Services(s), workspace="default")
     events = []
     with respx.mock(assert_all_called=True) as mock:
         route = mock.post("https://api.deepseek.com/chat/completions").mock(side_effect=responses)
@@ -249,7 +249,7 @@ async def test_deepseek_thinking_is_sent_back_within_the_tool_loop(settings: Set
 
 async def test_qwen_think_text_is_shown_apart_and_not_stored(settings: Settings) -> None:
     tape, responses, s = _provider(settings, "qwen3-think-in-content")
-    chat = ChatService(Services(s))
+    chat = ChatService(Services(s), workspace="default")
     events = []
     with respx.mock(assert_all_called=True) as mock:
         mock.post("http://gpu-box:8000/v1/chat/completions").mock(side_effect=responses)
@@ -265,7 +265,7 @@ async def test_qwen_think_text_is_shown_apart_and_not_stored(settings: Settings)
 
 async def test_ollama_parallel_tool_calls_without_an_index_both_run(settings: Settings) -> None:
     tape, responses, s = _provider(settings, "ollama-parallel-no-index")
-    chat = ChatService(Services(s))
+    chat = ChatService(Services(s), workspace="default")
     with respx.mock(assert_all_called=True) as mock:
         route = mock.post("http://localhost:11434/v1/chat/completions").mock(side_effect=responses)
         result = await chat.ask(tape["question"])
@@ -278,7 +278,7 @@ async def test_ollama_parallel_tool_calls_without_an_index_both_run(settings: Se
 
 async def test_vllm_hermes_tool_call_deltas_are_assembled(settings: Settings) -> None:
     tape, responses, s = _provider(settings, "vllm-hermes-tool-call")
-    chat = ChatService(Services(s))
+    chat = ChatService(Services(s), workspace="default")
     with respx.mock(assert_all_called=True) as mock:
         mock.post("http://gpu-box:8000/v1/chat/completions").mock(side_effect=responses)
         result = await chat.ask(tape["question"])
@@ -288,7 +288,7 @@ async def test_vllm_hermes_tool_call_deltas_are_assembled(settings: Settings) ->
 
 async def test_a_providers_error_body_is_shown_without_secrets(settings: Settings) -> None:
     tape, responses, s = _provider(settings, "qwen-400-with-body")
-    chat = ChatService(Services(s.model_copy(update={"llm_max_retries": 0})))
+    chat = ChatService(Services(s.model_copy(update={"llm_max_retries": 0})), workspace="default")
     with respx.mock(assert_all_called=True) as mock:
         mock.post("https://dashscope.aliyuncs.com/compatible-mode/v1/chat/completions").mock(
             side_effect=responses
@@ -306,7 +306,7 @@ async def test_a_providers_error_body_is_shown_without_secrets(settings: Setting
 
 async def test_a_stream_dropped_before_any_output_is_retried_once(settings: Settings) -> None:
     tape, responses, s = _provider(settings, "stream-dropped-then-ok")
-    chat = ChatService(Services(s.model_copy(update={"llm_max_retries": 0})))
+    chat = ChatService(Services(s.model_copy(update={"llm_max_retries": 0})), workspace="default")
     with respx.mock(assert_all_called=True) as mock:
         route = mock.post("http://llm.test/v1/chat/completions").mock(side_effect=responses)
         result = await chat.ask(tape["question"])
@@ -315,7 +315,7 @@ async def test_a_stream_dropped_before_any_output_is_retried_once(settings: Sett
 
 
 async def test_after_an_import_the_model_is_sent_the_new_datas_tools(llm_settings: Settings) -> None:
-    chat = ChatService(Services(llm_settings))
+    chat = ChatService(Services(llm_settings), workspace="default")
     with respx.mock() as mock:
         route = mock.post(f"{BASE_URL}/chat/completions").mock(side_effect=lambda _r: stream_text("好的。"))
         await chat.ask("预算怎么分？")
@@ -326,7 +326,7 @@ async def test_after_an_import_the_model_is_sent_the_new_datas_tools(llm_setting
                 for m, v in (("spend", 5e5), ("conversions", 400), ("clicks", 3e4))
             ]
         )
-        chat.services.kpis.import_frames(facts, None, source="yunnan.csv")
+        chat.services.kpis.import_frames(facts, None, source="yunnan.csv", workspace="default")
         await chat.ask("预算怎么分？")
 
     def regions(n: int) -> list[str]:
@@ -345,7 +345,7 @@ async def test_untraced_the_agents_run_bookkeeping_stays_on_the_event_loop(llm_s
         hops.append(func)
         return await real(ctx, func, *args, **kwargs)
 
-    chat = ChatService(Services(llm_settings))
+    chat = ChatService(Services(llm_settings), workspace="default")
     with respx.mock() as mock, pytest.MonkeyPatch.context() as patch:
         patch.setattr(_aiter, "_default_aio_to_thread", counted)
         mock.post(f"{BASE_URL}/chat/completions").mock(side_effect=lambda _r: stream_text("好的。"))

@@ -137,5 +137,5 @@ def test_the_keys_migration_keeps_the_last_of_each_duplicated_row(empty_db: str,
     again = pd.DataFrame(
         [{"date": "2026-11-23", "region": "华东", "channel": "抖音", "metric": "revenue", "value": 140}]
     )
-    result = services.kpis.import_frames(again, None, source="again.csv")
+    result = services.kpis.import_frames(again, None, source="again.csv", workspace="default")
     assert result.changes["facts"]["updated"] == 1 and len(services.kpis.load("default").facts) == 2

@@ -38,7 +38,7 @@ CORE_REQUESTS = [
 async def test_offline_engine_calls_the_tools_a_request_needs(
     services: Services, text: str, lang: str, tools: set[str]
 ) -> None:
-    result = await ChatService(services).ask(text)
+    result = await ChatService(services, workspace="default").ask(text)
     assert result.error is None
     assert {c["name"] for c in result.tool_calls} == tools
     assert ("离线引擎" in result.answer) if lang == "zh" else ("offline engine" in result.answer)
@@ -47,13 +47,13 @@ async def test_offline_engine_calls_the_tools_a_request_needs(
 
 
 async def test_diagnosis_answer_names_the_planted_feed_channel(services: Services) -> None:
-    result = await ChatService(services).ask("为什么2026年Q3获客成本超标？")
+    result = await ChatService(services, workspace="default").ask("为什么2026年Q3获客成本超标？")
     assert "主要驱动因素是渠道「信息流广告」" in result.answer
     assert "132.32元" in result.answer  # the tool's actual CAC, copied not invented
 
 
 async def test_adjustment_report_names_feed_and_has_four_parts(services: Services) -> None:
-    result = await ChatService(services).ask("写一份2026年9月的计划调整报告")
+    result = await ChatService(services, workspace="default").ask("写一份2026年9月的计划调整报告")
     for part in ("一、背景", "二、结果", "三、分析", "四、建议"):
         assert part in result.answer
     assert result.tool_calls == [
@@ -65,7 +65,7 @@ async def test_adjustment_report_names_feed_and_has_four_parts(services: Service
 
 
 async def test_out_of_scope_request_is_declined_without_tools(services: Services) -> None:
-    result = await ChatService(services).ask("今天天气怎么样？")
+    result = await ChatService(services, workspace="default").ask("今天天气怎么样？")
     assert result.tool_calls == []
     assert "超出" in result.answer
 
@@ -106,7 +106,7 @@ def test_regions_and_channels_come_from_the_workspace_vocabulary(text: str, expe
 
 async def test_citation_numbers_are_unique_when_searches_run_in_parallel(services: Services) -> None:
     # the regional answer issues two searches in one step
-    result = await ChatService(services).ask("各区域的推广策略建议")
+    result = await ChatService(services, workspace="default").ask("各区域的推广策略建议")
     assert sum(c["name"] == "search_knowledge" for c in result.tool_calls) == 2
     quoted = re.findall(r"^- \*\*.*\[(\d+)\]$", result.answer, re.M)  # one bullet per passage
     assert len(quoted) >= 4 and len(quoted) == len(set(quoted))

@@ -350,13 +350,13 @@ async def test_a_month_past_the_data_is_answered_with_the_latest_complete_month_
 
     # the demo data ends with the week of 2026-10-26; the clock is two months on
     services = Services(settings.model_copy(update={"today": date(2027, 1, 5)}))
-    chat = ChatService(services)
+    chat = ChatService(services, workspace="default")
 
     last_month = await chat.ask("上个月的销售额完成得怎么样")
     before = await chat.ask("2024年3月的销售额")
     english = await chat.ask("How did revenue do last month?")
 
-    want = kpis.lookup(workspace_context(services), metric="revenue", period="2026-10")
+    want = kpis.lookup(workspace_context(services, "default"), metric="revenue", period="2026-10")
     assert "数据截至 2026-W44" in last_month.answer and "2026-12 还没有数据" in last_month.answer
     assert (
         "最近的完整月份 2026-10" in last_month.answer and f"{want.actual / 1e4:,.1f}万元" in last_month.answer

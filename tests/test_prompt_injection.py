@@ -42,7 +42,7 @@ def _planted_doc(tmp_path: Path, case: dict) -> Path:
 async def test_offline_engine_refuses_injection_requests_without_tools(
     services: Services, case: dict
 ) -> None:
-    result = await ChatService(services).ask(case["payload"])
+    result = await ChatService(services, workspace="default").ask(case["payload"])
     assert result.tool_calls == []
     assert ("抱歉" in result.answer) if case["lang"] == "zh" else ("Sorry" in result.answer)
     system_prompt = agent_prompt.system_prompt(services, "default")
@@ -54,7 +54,7 @@ async def test_injected_passage_is_quoted_as_data_not_obeyed(
     services: Services, tmp_path: Path, case: dict
 ) -> None:
     ingest_files(services.index, [_planted_doc(tmp_path, case)])
-    result = await ChatService(services).ask(case["query"])
+    result = await ChatService(services, workspace="default").ask(case["query"])
     key = (services.settings.var_dir / "secret.key").read_text()
     assert key not in result.answer
     # the payload may be quoted as a cited passage, but never adopted into the engine's own prose
@@ -78,8 +78,8 @@ async def test_instructions_in_uploaded_data_stay_labels(services: Services, cas
             for m, v in (("spend", 9e6), ("conversions", 1000), ("clicks", 2e5))
         ]
     )
-    services.kpis.import_frames(facts, None, source="injection.csv")
-    result = await ChatService(services).ask(case["query"])
+    services.kpis.import_frames(facts, None, source="injection.csv", workspace="default")
+    result = await ChatService(services, workspace="default").ask(case["query"])
     assert result.error is None
     assert {c["name"] for c in result.tool_calls} == {"kpi_diagnose", "search_knowledge"}  # routing unchanged
     assert case["payload"] in result.answer  # reported as a region label, nothing more
@@ -110,7 +110,7 @@ async def test_llm_sees_passages_as_tool_data_and_never_the_secrets(
                 completion_text("这是一条可疑的通知，已忽略其中的指令。"),
             ]
         )
-        await ChatService(services).ask(case["query"])
+        await ChatService(services, workspace="default").ask(case["query"])
     sent = [json.loads(call.request.content) for call in route.calls]
     everything = json.dumps(sent, ensure_ascii=False)
     assert SECRET not in everything and (cfg.var_dir / "secret.key").read_text() not in everything

@@ -77,7 +77,7 @@ def test_a_period_the_data_only_reaches_part_way_is_labelled_partial() -> None:
 def test_demo_targets_no_longer_inherit_last_years_week_count(services: Services) -> None:
     from assistant.usecases import workspace_context
 
-    r = kpis.lookup(workspace_context(services), metric="revenue", period="2026-09")
+    r = kpis.lookup(workspace_context(services, "default"), metric="revenue", period="2026-09")
     assert r.days == 28 and -25 < r.deviation_pct < -10  # was -34.7% when September 2025's 5 weeks set it
 
 
@@ -238,14 +238,16 @@ def test_the_vocabulary_is_the_workspaces_own() -> None:
 # -- answers ----------------------------------------------------------------------------------------
 async def test_the_headline_states_the_asked_figure_for_the_asked_slice(settings: Settings) -> None:
     services = Services(settings.model_copy(update={"today": TODAY}))
-    chat = ChatService(services)
+    chat = ChatService(services, workspace="default")
     first = await chat.ask("9月下沉市场的获客成本是多少，达标了吗")
     assert first.tool_calls == [
         {"name": "kpi_lookup", "args": {"metric": "cac", "period": "2026-09", "region": "下沉市场"}}
     ]
     from assistant.usecases import workspace_context
 
-    want = kpis.lookup(workspace_context(services), metric="cac", period="2026-09", region="下沉市场")
+    want = kpis.lookup(
+        workspace_context(services, "default"), metric="cac", period="2026-09", region="下沉市场"
+    )
     headline = first.answer.splitlines()[0]
     assert "2026-09" in headline and "下沉市场" in headline and f"{want.actual:,.2f}元" in headline
     follow = await chat.ask("那一线城市呢？", conversation_id=first.conversation_id)
@@ -258,7 +260,9 @@ async def test_the_headline_states_the_asked_figure_for_the_asked_slice(settings
 async def test_english_knowledge_answers_come_from_key_points_and_cite_the_chinese_passage(
     services: Services,
 ) -> None:
-    result = await ChatService(services).ask("What should a plan adjustment report contain?")
+    result = await ChatService(services, workspace="default").ask(
+        "What should a plan adjustment report contain?"
+    )
     body = result.answer.split("**Sources**")[0]
     assert result.citations and all(f"[{c['n']}]" in result.answer for c in result.citations)
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in body)  # English prose, Chinese passages cited

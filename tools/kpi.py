@@ -252,12 +252,16 @@ def find_target(
 
 
 def deviation_and_status(
-    actual: float | None, target: float | None, metric: Metric, threshold: float
+    actual: float | None, target: float | None, metric: Metric, threshold: float, *, red_line: bool = False
 ) -> tuple[float | None, Status]:
+    """The deviation in % and the monitoring rule's status. A red line has no tolerance: any
+    step past it is off target."""
     if actual is None or target is None or target == 0:
         return None, "no_target"
     deviation = (actual - target) / abs(target)
     adverse = deviation if metric.direction == "lower" else -deviation
+    if red_line:
+        return round(deviation * 100, 2), "off_target" if adverse > 0 else "on_track"
     if adverse > threshold:
         status: Status = "off_target"
     elif adverse > threshold / 2:
@@ -357,7 +361,8 @@ def kpi_lookup(
     days = covered_days(facts, p)
     resolved = resolve_target(targets, m, p, region=region, channel=channel, days=days)
     target = None if resolved is None else resolved.value
-    deviation, status = deviation_and_status(actual, target, m, threshold)
+    red = resolved is not None and resolved.basis == "red_line"
+    deviation, status = deviation_and_status(actual, target, m, threshold, red_line=red)
     comparison = compare_with(facts, targets, m, p, actual, days, compare, region=region, channel=channel)
     company_target = (
         find_target(targets, m, p) if target is None and (region or channel) and m.derived else None
@@ -439,8 +444,10 @@ def kpi_rank(
         actual = actual_value(facts, m, p, **where)
         if actual is None:
             continue
-        target = find_target(targets, m, p, **where, days=days)
-        deviation, status = deviation_and_status(actual, target, m, threshold)
+        resolved = resolve_target(targets, m, p, **where, days=days)
+        target = None if resolved is None else resolved.value
+        red = resolved is not None and resolved.basis == "red_line"
+        deviation, status = deviation_and_status(actual, target, m, threshold, red_line=red)
         rows.append(
             RankRow(
                 name=name,

@@ -14,7 +14,15 @@ from pydantic import BaseModel
 
 from tools.metrics import METRICS
 
-RiskKind = Literal["near_threshold", "trending", "concentration", "capacity", "forecast_crosses_target"]
+RiskKind = Literal[
+    "near_threshold",
+    "trending",
+    "concentration",
+    "capacity",
+    "forecast_crosses_target",
+    "red_line_crossed",
+    "near_red_line",
+]
 
 
 class Risk(BaseModel):
@@ -51,6 +59,24 @@ def kpi_risks(lookups: list[dict], threshold_pct: float) -> list[Risk]:
                         evidence={"from": values[0], "to": values[-1], "periods": 3},
                     )
                 )
+    return out
+
+
+def red_line_risks(lookups: list[dict], threshold_pct: float) -> list[Risk]:
+    """The workspace's red lines: each one crossed, and each one within half the deviation line
+    of being crossed. `lookups` are lookups judged against a red line (target_basis "red_line")."""
+    out = []
+    for r in lookups:
+        dev = r.get("deviation_pct")
+        if r.get("target_basis") != "red_line" or dev is None:
+            continue
+        adverse = dev if r.get("direction") == "lower" else -dev
+        scope = " ".join(x for x in (r.get("region"), r.get("channel")) if x)
+        evidence = {"scope": scope, "actual": r["actual"], "line": r["target"], "deviation_pct": dev}
+        if adverse > 0:
+            out.append(Risk(kind="red_line_crossed", subject=r["metric"], evidence=evidence))
+        elif adverse > -threshold_pct / 2:
+            out.append(Risk(kind="near_red_line", subject=r["metric"], evidence=evidence))
     return out
 
 

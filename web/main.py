@@ -26,7 +26,7 @@ from assistant.drafts.store import DraftStore
 from assistant.errors import PlannerError
 from assistant.logs import configure_logging
 from assistant.services import Services
-from assistant.settings import Settings, get_settings
+from assistant.settings import DEMO_WORKSPACE, Settings, get_settings
 from web.csrf import OriginCheck
 from web.deps import SESSION_COOKIE, is_ready
 from web.heavy import HeavyWork
@@ -187,10 +187,10 @@ def _warm(services: Services, chats: dict[str, ChatService]) -> None:
         from assistant.chat import ChatService
 
         services.chat_model  # noqa: B018
-        chat = ChatService(services, workspace="default")
+        chat = ChatService(services, workspace=DEMO_WORKSPACE)
         chat.agent  # noqa: B018
         services.index.search("预算")
-        chats["default"] = chat
+        chats[DEMO_WORKSPACE] = chat
     except Exception:
         logging.getLogger(__name__).warning("start-up warm-up failed; continuing cold", exc_info=True)
 

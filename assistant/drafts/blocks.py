@@ -13,7 +13,7 @@ from assistant.drafts.document import Block
 from assistant.drafts.numbers import NumberSource
 from assistant.usecases import diagnosis, forecasts
 from tools.budget import Allocation, Reallocation
-from tools.kpi import actual_value, covered_days, find_target
+from tools.kpi import KpiResult, actual_value, covered_days, find_target
 from tools.metrics import get_metric
 from tools.periods import parse_period
 from tools.risks import cpc_rising
@@ -70,6 +70,25 @@ def kpi_table(ctx: Ctx, metrics: tuple[str, ...], period: str, region: str | Non
         return [table]
     note = ctx.say("blocks", "summed_targets", summed=summed)
     return [table, Block(type="paragraph", text=note)]
+
+
+def red_line_table(ctx: Ctx, lines: list[tuple[KpiResult, NumberSource]]) -> list[Block]:
+    """The workspace's red lines in the period: each line, the actual, crossed or not."""
+    if not lines:
+        return []
+    rows = []
+    for r, src in lines:
+        scope = " ".join(x for x in (r.region, r.channel) if x) or ctx.label("company")
+        sign = "≤" if r.direction == "lower" else "≥"
+        rows.append(
+            [
+                f"{scope} {r.metric_name} {sign} {ctx.fig(r.target, r.unit, src)}",
+                ctx.fig(r.actual, r.unit, src),
+                ctx.label("crossed") if r.status == "off_target" else ctx.label("within"),
+            ]
+        )
+    cols = [ctx.label(k) for k in ("red_line", "actual", "status")]
+    return [Block(type="table", columns=cols, rows=rows)]
 
 
 def allocation_blocks(ctx: Ctx, a: Allocation, src: NumberSource) -> list[Block]:

@@ -66,7 +66,7 @@ def build_draft(
     period: str | None = None,
     lang: str = "zh",
     amount: float | None = None,
-    workspace: str = "default",
+    workspace: str | None = None,
     ws: WorkspaceContext | None = None,
 ) -> DraftDoc:
     """Build a draft of one kind: a plan `section`, a `regional` strategy or an `adjustment` report."""
@@ -77,7 +77,10 @@ def build_draft(
         raise PlannerError(f"unknown section {section!r}: use {', '.join(SECTIONS)}")
     if period:
         parse_period(period)  # a clear error for a bad period
-    ws = ws or workspace_context(services, workspace)
+    if ws is None:
+        if workspace is None:
+            raise PlannerError("a draft is built for a workspace: give workspace or ws")
+        ws = workspace_context(services, workspace)
     ws.require_data()
     if kind == "regional" and not ws.regions:
         raise DataError(
@@ -101,6 +104,7 @@ def build_draft(
     title = f"{outline['title'][lang]}{'（' + where + '）' if where and lang == 'zh' else ' (' + where + ')' if where else ''}{' · ' + period if period else ''}"
     doc = DraftDoc(
         kind=kind,
+        workspace=ws.name,
         section=section,
         title=title,
         lang=lang,

@@ -54,6 +54,7 @@ class Citation(BaseModel):
 
 class DraftDoc(BaseModel):
     kind: Literal["section", "regional", "adjustment"]
+    workspace: str = ""  # whose data it is built from: revising and regenerating use the same
     section: str | None = None
     title: str
     lang: Literal["zh", "en"] = "zh"

@@ -28,8 +28,16 @@ def revise_section(
         return audit(_llm(services, doc, {s.id for s in targets}, comments))
     if section_id is None:
         return doc
+    if not doc.workspace:
+        raise NotFound("this draft does not say which workspace it belongs to")
     fresh = build_draft(
-        services, kind=doc.kind, section=doc.section, scope=doc.scope, period=doc.period, lang=doc.lang
+        services,
+        kind=doc.kind,
+        section=doc.section,
+        scope=doc.scope,
+        period=doc.period,
+        lang=doc.lang,
+        workspace=doc.workspace,
     )
     by_id = {s.id: s for s in fresh.sections}
     note = (

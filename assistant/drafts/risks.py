@@ -11,7 +11,14 @@ from tools.errors import PlannerError
 from tools.kpi import find_target
 from tools.metrics import get_metric
 from tools.periods import parse_period
-from tools.risks import Risk, capacity_risks, concentration_risks, forecast_risks, kpi_risks
+from tools.risks import (
+    Risk,
+    capacity_risks,
+    concentration_risks,
+    forecast_risks,
+    kpi_risks,
+    red_line_risks,
+)
 
 
 def cpc_changes(ctx: Any, period: str, channels: list[str]) -> tuple[dict[str, float | None], str]:
@@ -29,13 +36,18 @@ def cpc_changes(ctx: Any, period: str, channels: list[str]) -> tuple[dict[str, f
     return out, basis
 
 
-def find(ctx: Any, looked: list, adj: Any, period: str) -> list[tuple[Risk, Any]]:
-    """The report's risks with the provenance of their figures."""
+def find(
+    ctx: Any, looked: list, adj: Any, period: str, *, red_lines: list | None = None
+) -> list[tuple[Risk, Any]]:
+    """The report's risks with the provenance of their figures; `red_lines` are lookups judged
+    against the workspace's red lines."""
     threshold = ctx.ws.threshold * 100
     found = [
         (r, ctx.src("kpi_lookup", metric=r.subject, period=period))
         for r in kpi_risks([x.model_dump() for x, _ in looked], threshold)
     ]
+    for x, src in red_lines or []:
+        found += [(r, src) for r in red_line_risks([x.model_dump()], threshold)]
     cpc, basis = cpc_changes(ctx, period, list(adj.spend))
     src = ctx.src("kpi_lookup", metric="cpc", period=period, compare=basis)
     for r in concentration_risks(adj.spend, cpc):
@@ -70,7 +82,7 @@ def block(ctx: Any, risks: list[tuple[Risk, Any]]) -> Block:
     cite = ctx.cite(ctx.queries["register"], 1)
     lines = [
         ctx.say("risks", r.kind, r=r, src=src, unit=get_metric(r.subject).unit)
-        if r.kind == "trending"
+        if r.kind in ("trending", "red_line_crossed", "near_red_line")
         else ctx.say("risks", r.kind, r=r, src=src)
         for r, src in risks
     ] or [ctx.say("risks", "none_found")]

@@ -138,7 +138,9 @@ class DraftStore:
             )
             if v is None:
                 raise NotFound(f"draft {draft_id} has no version {version}")
-            return DraftDoc.model_validate_json(v.document), v.version
+            doc = DraftDoc.model_validate_json(v.document)
+            # a draft stored before it kept its workspace is its row's
+            return (doc if doc.workspace else doc.model_copy(update={"workspace": d.workspace})), v.version
 
     def list(self, *, workspace: str) -> list[dict[str, Any]]:
         with self.sessions() as s:

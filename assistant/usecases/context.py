@@ -122,7 +122,7 @@ class WorkspaceContext:
         }
 
 
-def workspace_context(services: Services, workspace: str = "default") -> WorkspaceContext:
+def workspace_context(services: Services, workspace: str) -> WorkspaceContext:
     profile = services.profiles.get(workspace)
     return WorkspaceContext(
         name=workspace,

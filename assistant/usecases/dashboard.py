@@ -50,6 +50,27 @@ def dashboard(
         for k in CARDS
         if k in ctx.metrics
     ]
+    # the workspace's red lines for this scope, each its own card (an "抖音 CPC ≤ 1.5" line shows
+    # on the company view and on 抖音's)
+    for line in ctx.policy.red_lines:
+        inside = all(
+            not want or want == got for want, got in ((region, line.region), (channel, line.channel))
+        )
+        if (
+            line.metric in ctx.metrics
+            and inside
+            and (line.region or line.channel or line.metric not in CARDS)
+        ):
+            cards.append(
+                kpis.lookup(
+                    ctx,
+                    metric=line.metric,
+                    period=p.label,
+                    region=line.region or None,
+                    channel=line.channel or None,
+                    lang=lang,
+                ).model_dump()
+            )
     card = (
         next((c for c in cards if c["metric"] == m.key), None)
         or kpis.lookup(ctx, metric=m.key, period=p.label, lang=lang, **scope).model_dump()

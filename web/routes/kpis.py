@@ -6,6 +6,7 @@ import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
+from fastapi import Path as FastAPIPath
 from pydantic import BaseModel, Field
 
 from assistant.errors import DataError, InvalidArgument
@@ -176,7 +177,10 @@ def list_imports(
     summary="Undo an import or a target edit: its rows go, the values it replaced come back exactly",
 )
 def revert_import(
-    dataset_id: int, services: ServicesDep, ctx: ContextDep, principal: PlannerDep
+    dataset_id: Annotated[int, FastAPIPath(ge=1, le=2**31 - 1)],
+    services: ServicesDep,
+    ctx: ContextDep,
+    principal: PlannerDep,
 ) -> dict[str, Any]:
     result = services.kpis.revert(ctx.name, dataset_id, username=principal.username)
     services.accounts.audit(

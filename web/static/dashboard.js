@@ -45,7 +45,7 @@ function renderDashboard() {
     const b = document.createElement("button");
     b.type = "button"; b.className = `card ${c.status}`;
     b.innerHTML = `<div class="meta"></div><div class="value">${esc(fmt(c.actual, c.unit))}</div><div class="meta">${esc(t("target"))} ${esc(fmt(c.target, c.unit))} · ${c.deviation_pct == null ? "" : (c.deviation_pct > 0 ? "+" : "") + c.deviation_pct.toFixed(1) + "% · "}${esc(t(`status.${c.status}`))}</div>${c.target_basis ? `<div class="meta basis">${esc(t("targetIs"))}${esc(t(`basis.${c.target_basis}`))}</div>` : ""}${c.coverage ? `<div class="meta basis">${esc(t("dataEnds")(c.coverage))}</div>` : ""}`;
-    b.querySelector(".meta").textContent = c.metric_name;
+    b.querySelector(".meta").textContent = [c.region, c.channel, c.metric_name].filter(Boolean).join(" · ");
     b.onclick = () => { $("#dash-metric").value = c.metric; loadDashboard(); };
     cards.appendChild(b);
   }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.drafts import risks
-from assistant.drafts.blocks import chart_block, kpi_table, problems, realloc_lines
+from assistant.drafts.blocks import chart_block, kpi_table, problems, realloc_lines, red_line_table
 from assistant.drafts.context import Ctx
 from assistant.drafts.document import Block
 from assistant.usecases import budgets
@@ -16,6 +16,8 @@ def adjustment(ctx: Ctx, period: str | None) -> dict[str, list[Block]]:
         m for m in ("cac", "roi", "revenue", "conversions", "repurchase_rate") if m in ctx.ws.metrics
     )
     looked = [ctx.lookup(m, p) for m in metrics]
+    lines = [ctx.lookup(x.metric, p, x.region or None, x.channel or None) for x in ctx.ws.policy.red_lines]
+    lines = [(r, s) for r, s in lines if r.target_basis == "red_line" and r.actual is not None]
     off = sorted(
         [(r, s) for r, s in looked if r.status == "off_target"], key=lambda x: -abs(x[0].deviation_pct or 0)
     )
@@ -29,7 +31,7 @@ def adjustment(ctx: Ctx, period: str | None) -> dict[str, list[Block]]:
     bsrc = ctx.src("budget_adjustments", period=adj.period, review_period=adj.review_period)
     cpc, basis = risks.cpc_changes(ctx, p, list(adj.spend))
     chart = chart_block(ctx, off[0][0].metric if off else "cac", p)
-    risk = risks.block(ctx, risks.find(ctx, looked, adj, p))
+    risk = risks.block(ctx, risks.find(ctx, looked, adj, p, red_lines=lines))
     return {
         "background": [
             Block(
@@ -44,7 +46,7 @@ def adjustment(ctx: Ctx, period: str | None) -> dict[str, list[Block]]:
                 ),
             )
         ],
-        "results": [*kpi_table(ctx, metrics, p), chart],
+        "results": [*kpi_table(ctx, metrics, p), *red_line_table(ctx, lines), chart],
         "analysis": analysis,
         "recommendations": [
             realloc_lines(
