@@ -145,6 +145,50 @@ class Accounts:
                 s.add(Membership(user_id=user.id, workspace=ws))
             return int(user.id)
 
+    def users(self) -> list[dict[str, Any]]:
+        """Every account with its role, state and workspaces (never a password or token)."""
+        with self.sessions() as s:
+            members: dict[int, list[str]] = {}
+            for m in s.scalars(select(Membership).order_by(Membership.workspace)):
+                members.setdefault(m.user_id, []).append(m.workspace)
+            return [
+                {
+                    "username": u.username,
+                    "role": u.role,
+                    "active": u.active,
+                    "workspaces": members.get(u.id, []),
+                    "has_password": u.password_hash is not None,
+                }
+                for u in s.scalars(select(User).order_by(User.username))
+            ]
+
+    def update_user(
+        self, username: str, *, role: str | None = None, workspaces: list[str] | None = None
+    ) -> dict[str, Any]:
+        """Change an account's role and/or set its workspaces exactly; returns the old values."""
+        if role is not None and role not in ROLES:
+            raise PlannerError(f"invalid role {role!r}: use {', '.join(ROLES)}")
+        with self.sessions.begin() as s:
+            user = self._user(s, username)
+            old = {
+                "role": user.role,
+                "workspaces": sorted(
+                    s.scalars(select(Membership.workspace).where(Membership.user_id == user.id))
+                ),
+            }
+            if role is not None:
+                user.role = role
+            if workspaces is not None:
+                for ws in workspaces:
+                    if s.scalar(select(Workspace).where(Workspace.name == ws)) is None:
+                        raise NotFound(f"workspace {ws!r} does not exist: create it first")
+                for m in s.scalars(select(Membership).where(Membership.user_id == user.id)):
+                    if m.workspace not in workspaces:
+                        s.delete(m)
+                for ws in sorted(set(workspaces) - set(old["workspaces"])):
+                    s.add(Membership(user_id=user.id, workspace=ws))
+            return old
+
     def add_member(self, username: str, workspace: str) -> None:
         with self.sessions.begin() as s:
             user = self._user(s, username)

@@ -193,3 +193,42 @@ def test_a_planner_of_another_workspace_sees_its_own_policy_only(drinks) -> None
         refused = lee.put("/api/admin/workspaces/drinks", json={"policy": {"roi_floor": 2}})
     assert mine["categories"] == [] and mine["roi_floor"] is None
     assert refused.status_code == 403
+
+
+INTERNAL_LABEL = re.compile(r"seed|种子资料|种子文档|种子材料", re.IGNORECASE)
+
+
+def test_no_shipped_document_names_an_internal_source() -> None:
+    found = [
+        f"{p.relative_to(ROOT)}:{n}"
+        for p in (ROOT / "knowledge").rglob("*.md")
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if INTERNAL_LABEL.search(line)
+    ]
+    assert found == []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_answer_or_draft_names_an_internal_source(settings: Settings, lang: str) -> None:
+    if settings.database_url:
+        pytest.skip("the text does not depend on the database")
+    app = create_app(settings)
+    questions = {
+        "zh": [
+            "区域分层策略怎么做",
+            "预算分配应该遵循哪些原则？",
+            "数据安全有什么要求",
+            "GDPR 对跨境营销有什么影响",
+        ],
+        "en": [
+            "How should regional strategies be tiered?",
+            "What are the budget allocation rules?",
+            "What does GDPR mean for us?",
+        ],
+    }[lang]
+    with signed_in(app) as client:
+        texts = [_ask(client, q)["answer"] for q in questions]
+        for kind in ("regional", "adjustment"):
+            texts.append(client.post("/api/drafts", json={"kind": kind, "lang": lang}).json()["markdown"])
+    hits = [t[max(0, m.start() - 40) : m.end() + 40] for t in texts for m in INTERNAL_LABEL.finditer(t)]
+    assert hits == []
