@@ -343,3 +343,94 @@ def test_a_chat_from_an_openai_compatible_client_shows_in_the_history_with_its_t
     assert any("kpi_diagnose" in s for s in summaries)
     assert "信息流广告" in page.locator(".msg.assistant .body").first.inner_text()
     _shot(page, "openai-client-conversation")
+
+
+@pytest.fixture
+def two_workspaces(settings: Settings) -> Iterator[tuple[str, object]]:
+    """The demo workspace and a beverage company's, with a planner in both."""
+    if settings.database_url:
+        pytest.skip("browser tests run on SQLite only")
+    from testkit.companies import beverage_company
+
+    app = create_app(settings.model_copy(update={"rate_limit_chat": "1000/minute"}))
+    services = app.state.services
+    services.accounts.create_workspace("drinks")
+    company = beverage_company()
+    services.kpis.import_frames(company.facts, company.targets, workspace="drinks", source="2025.csv")
+    make_user(services, "lee", "planner", ["default", "drinks"])
+    services.accounts.add_member("admin", "drinks")
+    port = free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    while not srv.started:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", app
+    srv.should_exit = True
+    thread.join(10)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_planner_switches_workspace_uploads_a_plan_adopts_its_red_line_and_sees_it_cited(
+    two_workspaces, browser, tmp_path: Path, lang: str
+) -> None:
+    base, app = two_workspaces
+    plan = tmp_path / "2027饮料计划.md"
+    plan.write_text(
+        "# 2027 年饮料推广计划\n\n## 投放红线\n\n2027 年起抖音 CPC 不超过 1.15 元，获客成本红线 22 元。"
+        "华东区以夏季冰饮为主打，线下商超铺货优先。\n",
+        encoding="utf-8",
+    )
+    page = _page(browser, base, app, "lee", lang)
+    page.wait_for_selector("#workspace-switch:not([hidden])")
+    page.select_option("#workspace-switch", "drinks")  # reloads in the other workspace
+    page.wait_for_selector("#engine-badge:not(:empty)")
+    page.goto(base + "/#settings")
+    page.wait_for_selector("#settings-ws:text('drinks')")
+    assert not page.is_visible("#members-table") and not page.is_visible("#rules-save")  # admin parts
+    page.set_input_files("#doc-file", str(plan))
+    page.click("#doc-form button[type=submit]")
+    page.wait_for_selector("#doc-uploaded")
+    page.click("#docs-table .doc-rules")
+    page.wait_for_selector("#rules-found")
+    assert "1.15" in page.inner_text("#rules-found") and "22" in page.inner_text("#rules-found")
+    page.click("#rules-found button.adopt")
+    page.wait_for_selector("#redlines-table .l-value")
+    _shot(page, f"settings-planner-{lang}")
+    policy = app.state.services.profiles.get("drinks").policy
+    assert [(r.metric, r.channel, r.value) for r in policy.red_lines] == [("cpc", "抖音", 1.15)]
+    assert app.state.services.profiles.get("default").policy.red_lines[0].metric == "cac"  # untouched
+    page.goto(base + "/#chat")
+    page.fill("#input", "投放红线有哪些规定？")
+    page.click("#send")
+    page.wait_for_selector(".msg.assistant .chip", timeout=30000)
+    assert "2027 年饮料推广计划" in page.inner_text(".msg.assistant .citations")
+    assert page.context.request.get(base + "/api/admin/users").status == 403  # as lee, with her cookie
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_admin_edits_the_rules_and_a_members_role(two_workspaces, browser, lang: str) -> None:
+    base, app = two_workspaces
+    page = _page(browser, base, app, "admin", lang)
+    page.evaluate("localStorage.setItem('planner.workspace', 'drinks')")
+    page.goto(base + "/#settings")
+    page.reload()  # the page reads the workspace when it loads
+    page.wait_for_selector("#members-table tr[data-user='lee']")
+    page.fill("#r-floor", "1.2")
+    page.click("#structure-add")  # a first category: the channel pool, 100%
+    page.click("#redline-add")
+    page.fill("#redlines-table .l-value", "30")
+    page.click("#rules-save")
+    page.wait_for_selector("#rules-saved")
+    page.wait_for_load_state("networkidle")  # the page reloads the settings it saved
+    policy = app.state.services.profiles.get("drinks").policy
+    assert policy.roi_floor == 1.2 and [(c.key, c.share) for c in policy.categories] == [("channels", 1.0)]
+    assert [(r.metric, r.value) for r in policy.red_lines] == [("cac", 30.0)]
+    row = page.locator("#members-table tr[data-user='lee']")
+    row.locator(".m-role").select_option("reviewer")
+    row.locator(".m-save").click()
+    page.wait_for_selector("#members-table tr[data-user='lee'].saved")
+    lee = next(u for u in app.state.services.accounts.users() if u["username"] == "lee")
+    assert lee["role"] == "reviewer" and lee["workspaces"] == ["default", "drinks"]
+    page.wait_for_selector("#audit-table td:text('user_updated')")
+    _shot(page, f"settings-admin-{lang}")

@@ -232,3 +232,35 @@ def test_no_answer_or_draft_names_an_internal_source(settings: Settings, lang: s
             texts.append(client.post("/api/drafts", json={"kind": kind, "lang": lang}).json()["markdown"])
     hits = [t[max(0, m.start() - 40) : m.end() + 40] for t in texts for m in INTERNAL_LABEL.finditer(t)]
     assert hits == []
+
+
+def test_red_lines_are_found_in_a_planners_document_clause_by_clause() -> None:
+    from tools.rules import find_red_lines
+
+    text = (
+        "2027 年起抖音 CPC 不超过 1.15 元，获客成本红线 22 元。华东区以夏季冰饮为主打。"
+        "复购率不低于 60%。华东区 ROI 不低于 3。获客成本不低于 10 元的说法不算红线。"
+    )
+    found = [
+        (c.line.metric, c.line.region, c.line.channel, c.line.value)
+        for c in find_red_lines(text, regions=("华东", "华南"), channels=("抖音", "天猫"))
+    ]
+    assert found == [
+        ("cpc", "", "抖音", 1.15),
+        ("cac", "", "", 22.0),
+        ("repurchase_rate", "", "", 60.0),
+        ("roi", "华东", "", 3.0),
+    ]
+
+
+def test_a_workspaces_own_document_is_searched_first_there_and_nowhere_else(drinks) -> None:
+    client, _ = drinks
+    plan = "# 2027 年饮料推广计划\n\n## 预算分配原则\n\n本公司 2027 年预算分配原则：夏季冰饮优先，线下商超铺货占渠道预算四成。\n"
+    res = client.post("/api/knowledge/documents", files={"file": ("2027计划.md", plan.encode())})
+    assert res.status_code == 201, res.text
+    mine = client.get("/api/search", params={"q": "预算分配原则", "k": 5}).json()
+    demo = client.get("/api/search", params={"q": "预算分配原则", "k": 5}, headers={"X-Workspace": "default"})
+    assert mine[0]["title"] == "2027 年饮料推广计划"
+    assert all(p["title"] != "2027 年饮料推广计划" for p in demo.json())
+    rules = client.get("/api/knowledge/documents/2027计划.md/rules").json()
+    assert rules == []  # no red line stated: nothing to adopt

@@ -29,6 +29,9 @@ class DocMeta(BaseModel):
     # English key points per section heading, in our own words: English answers quote these and
     # cite the Chinese passage; English queries retrieve through them.
     key_points_en: dict[str, list[str]] = {}
+    # a shipped document that is one workspace's own (the demo company's 2026 plan is the demo
+    # workspace's): searched only there. Ignored on uploads, which belong to their uploader's.
+    workspace: str = Field("", max_length=64)
 
     @field_validator("tags", "sources", mode="before")
     @classmethod

@@ -292,7 +292,9 @@ class KnowledgeIndex:
         workspace: str | None = None,
     ) -> list[Passage]:
         """The best passages for a query. With `workspace`, company knowledge plus that
-        workspace's own documents; without, company knowledge only."""
+        workspace's own documents, its own first among equally relevant ones (they get a third
+        vote in the fusion: the planner's own plan outranks a general playbook that says the
+        same); without, company knowledge only."""
         self._load_lexical()
         if not self._meta:
             return []
@@ -302,8 +304,13 @@ class KnowledgeIndex:
         lexical = self._lexical_ranking(query, depth, allowed)
         dense = self._dense_ranking(query, depth, type=type, lang=lang, allowed=allowed)
         by_id = self._by_id
+        fused = rrf_fuse([dense, lexical])
+        if workspace and self._scoped:
+            own = [c for c, _ in fused if by_id.get(c, {}).get("workspace") == workspace]
+            if own:
+                fused = rrf_fuse([dense, lexical, own])
         out: list[Passage] = []
-        for chunk_id, score in rrf_fuse([dense, lexical])[:k]:
+        for chunk_id, score in fused[:k]:
             m = by_id.get(chunk_id)
             if m is None:
                 continue

@@ -76,7 +76,10 @@ def _current_total(
         return None
     if set(shipped) != {d.path for d in docs}:
         return None
-    if any(shipped[d.path]["sha"] != d.sha or shipped[d.path].get("workspace", "") for d in docs):
+    if any(
+        shipped[d.path]["sha"] != d.sha or shipped[d.path].get("workspace", "") != d.meta.workspace
+        for d in docs
+    ):
         return None
     return sum(len(e["chunks"]) for e in manifest.values())  # type: ignore[arg-type]
 
@@ -173,11 +176,13 @@ def _index_docs(
 ) -> None:
     for n, doc in enumerate(docs, start=1):
         old = manifest.get(doc.path)
-        if old and old["sha"] == doc.sha and old.get("workspace", "") == workspace:
+        # a shipped document may belong to one workspace; an upload always to its uploader's
+        owner = doc.meta.workspace if origin == "shipped" else workspace
+        if old and old["sha"] == doc.sha and old.get("workspace", "") == owner:
             report.unchanged += 1
         else:
             chunks = [
-                c.model_copy(update={"workspace": workspace})
+                c.model_copy(update={"workspace": owner})
                 for c in chunk_document(doc, max_tokens=index.settings.chunk_tokens)
             ]
             limit = index.settings.upload_max_chunks
@@ -198,7 +203,7 @@ def _index_docs(
                 "doc_id": doc.meta.id,
                 "chunks": new_ids,
                 "origin": origin,
-                "workspace": workspace,
+                "workspace": owner,
             }
             (report.updated if old else report.added).append(doc.path)
             report.chunks_written += len(chunks)

@@ -6,12 +6,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import Path as FastAPIPath
 
 from assistant.accounts import Forbidden
 from assistant.errors import DocumentError, NotFound
 from assistant.kb.ingest import COMPANY, ingest_files, remove_files
 from assistant.kb.loaders import SUPPORTED, load_file
-from web.deps import PlannerDep, PrincipalDep, ServicesDep, WorkspaceDep
+from tools.rules import find_red_lines
+from web.deps import ContextDep, PlannerDep, PrincipalDep, ServicesDep, WorkspaceDep
 
 router = APIRouter(tags=["knowledge"])
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -51,6 +53,48 @@ def _upload_path(services: Any, filename: str, workspace: str) -> Path:
     folder = services.settings.var_dir / "uploads" / (workspace or COMPANY)
     folder.mkdir(parents=True, exist_ok=True)
     return folder / name
+
+
+@router.get("/knowledge/documents", summary="The documents uploaded to this workspace, and company ones")
+def list_documents(services: ServicesDep, _: PrincipalDep, workspace: WorkspaceDep) -> list[dict[str, Any]]:
+    out = []
+    for scope, owner in (("workspace", workspace), ("company", "")):
+        folder = services.settings.var_dir / "uploads" / (owner or COMPANY)
+        for path in sorted(folder.glob("*")) if folder.is_dir() else []:
+            if path.is_file():
+                stat = path.stat()
+                out.append(
+                    {"name": path.name, "scope": scope, "bytes": stat.st_size, "modified": stat.st_mtime}
+                )
+    return out
+
+
+@router.get(
+    "/knowledge/documents/{name}/rules",
+    summary="Red lines the document states, for the planner to adopt (nothing is adopted by reading)",
+)
+def get_document_rules(
+    name: Annotated[str, FastAPIPath(max_length=200)],
+    services: ServicesDep,
+    _: PlannerDep,
+    ctx: ContextDep,
+    scope: Literal["workspace", "company"] = "workspace",
+    lang: Literal["zh", "en"] = "zh",
+) -> list[dict[str, Any]]:
+    path = _upload_path(services, name, "" if scope == "company" else ctx.name)
+    if not path.is_file():
+        raise NotFound(f"no document {name!r} in this workspace")
+    doc = load_file(path)
+    adopted = {(r.metric, r.region, r.channel, r.value) for r in ctx.policy.red_lines}
+    return [
+        {
+            **c.line.model_dump(),
+            "label": c.line.label(lang),
+            "sentence": c.sentence,
+            "adopted": (c.line.metric, c.line.region, c.line.channel, c.line.value) in adopted,
+        }
+        for c in find_red_lines(doc.body, regions=ctx.regions, channels=ctx.channels)
+    ]
 
 
 @router.post(

@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from web.deps import ContextDep
+from tools.policy import RedLine
+from web.deps import ContextDep, PlannerDep, ServicesDep
 
 router = APIRouter(tags=["workspaces"])
 
@@ -14,3 +15,30 @@ router = APIRouter(tags=["workspaces"])
 @router.get("/workspace", summary="The workspace's regions, channels, metrics, data window and profile")
 def get_workspace(ctx: ContextDep) -> dict[str, Any]:
     return ctx.describe()
+
+
+@router.post(
+    "/workspace/red-lines",
+    status_code=201,
+    summary="Adopt a red line (one a planner confirmed from a document, or typed): audited",
+)
+def add_red_line(
+    line: RedLine, services: ServicesDep, ctx: ContextDep, principal: PlannerDep
+) -> dict[str, Any]:
+    ctx.check_scope(region=line.region or None, channel=line.channel or None)
+    policy = ctx.policy
+    kept = [
+        r
+        for r in policy.red_lines
+        if (r.metric, r.region, r.channel) != (line.metric, line.region, line.channel)
+    ]
+    updated = policy.model_copy(update={"red_lines": [*kept, line]})
+    profile = services.profiles.update(ctx.name, {"policy": updated})
+    services.accounts.audit(
+        "red_line_adopted",
+        principal=principal,
+        workspace=ctx.name,
+        target=line.label(),
+        detail={"old": [r.model_dump() for r in policy.red_lines if r not in kept], "new": line.model_dump()},
+    )
+    return profile.policy.model_dump(mode="json")

@@ -18,9 +18,15 @@ let conversationId = null;
 let controller = null;
 let lastQuestion = null;
 
+// The workspace the page works in (the header's switcher): every call says it, links carry it.
+let WORKSPACE = localStorage.getItem("planner.workspace") || "";
+const inWorkspace = (path) => (WORKSPACE ? `${path}${path.includes("?") ? "&" : "?"}workspace=${encodeURIComponent(WORKSPACE)}` : path);
+
 // Every API call goes through here: a 401 means the session is gone, so go and sign in.
 async function api(path, options = {}) {
-  const res = await fetch(path, options);
+  const headers = new Headers(options.headers || {});
+  if (WORKSPACE && !headers.has("X-Workspace")) headers.set("X-Workspace", WORKSPACE);
+  const res = await fetch(path, { ...options, headers });
   if (res.status === 401) { location.href = "/login"; throw new Error("signed out"); }
   return res;
 }
@@ -42,6 +48,24 @@ window.addEventListener("hashchange", showTab);
 $("#lang-toggle").onclick = () => setLang(LANG === "zh" ? "en" : "zh");
 window.addEventListener("langchange", () => { $("#lang-toggle").textContent = LANG === "zh" ? "EN" : "中文"; renderStarters(); loadHealth(); });
 $("#sign-out").onclick = async () => { await fetch("/api/auth/logout", { method: "POST" }); location.href = "/login"; };
+
+// -- who is signed in, and where ----------------------------------------------------------------
+let ME = null;
+async function loadMe() {
+  ME = await apiJson("/api/auth/me");
+  if (!ME.workspaces.includes(WORKSPACE)) { WORKSPACE = ME.workspaces[0] || ""; localStorage.setItem("planner.workspace", WORKSPACE); }
+  const select = $("#workspace-switch");
+  select.innerHTML = ME.workspaces.map((w) => `<option value="${esc(w)}" ${w === WORKSPACE ? "selected" : ""}>${esc(w)}</option>`).join("");
+  select.hidden = ME.workspaces.length < 2;
+  document.body.classList.toggle("is-admin", ME.role === "admin");
+  document.querySelectorAll("a[data-ws-link]").forEach((a) => (a.href = inWorkspace(a.dataset.wsLink)));
+  window.dispatchEvent(new Event("workspacechange"));
+  return ME;
+}
+$("#workspace-switch").onchange = (e) => {
+  localStorage.setItem("planner.workspace", e.target.value);
+  location.reload();  // every view reads the new workspace's data, conversations and drafts afresh
+};
 
 async function loadHealth() {
   const h = await apiJson("/api/health");
@@ -260,5 +284,5 @@ $("#input").onkeydown = (e) => { if (e.key === "Enter" && !e.shiftKey) { e.preve
 $("#new-chat").onclick = () => { conversationId = null; $("#messages").innerHTML = ""; $("#starters").hidden = false; loadConversations(); };
 
 applyI18n(); $("#lang-toggle").textContent = LANG === "zh" ? "EN" : "中文";
-renderStarters(); loadHealth(); loadConversations();
-window.addEventListener("load", showTab);
+// the workspace first: every other view asks in it
+loadMe().catch(() => {}).finally(() => { renderStarters(); loadHealth(); loadConversations(); showTab(); });

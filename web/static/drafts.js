@@ -92,7 +92,7 @@ function renderDraft() {
     bar.appendChild(b);
   }
   for (const [fmt, label] of [["md", t("exportMd")], ["docx", t("exportDocx")]]) {
-    const a = document.createElement("a"); a.href = `/api/drafts/${d.id}/export?format=${fmt}`; a.textContent = label; a.className = "chip"; bar.appendChild(a);
+    const a = document.createElement("a"); a.href = inWorkspace(`/api/drafts/${d.id}/export?format=${fmt}`); a.textContent = label; a.className = "chip"; bar.appendChild(a);
   }
   const box = $("#draft-sections");
   for (const s of d.sections) {

@@ -1,6 +1,12 @@
 // UI strings in Chinese and English. The choice is remembered in localStorage.
 const STRINGS = {
   zh: {
+    settings: "设置", settingsTitle: "工作区设置", adminOnlyNote: "只有管理员可以修改资料、规则和成员；你可以查看规则、管理自己的 API 令牌和本工作区的文档。",
+    profileTitle: "资料与年度预算", wsTitle: "名称", currency: "货币单位", fiscalStart: "财年起始月", fiscalNotes: "财年说明", addYear: "添加年份",
+    rulesTitle: "规划规则", threshold: "偏差阈值 %", minShare: "渠道最低占比 %", maxShare: "渠道最高占比 %", maxStep: "单次调整上限 %",
+    roiFloor: "ROI 门槛（可空）", roiBonus: "ROI 加成线（可空）", structureTitle: "预算结构（可空：全部按渠道分配）", addCategory: "添加类别",
+    redLinesTitle: "KPI 红线", addRedLine: "添加红线", saveRules: "保存资料与规则", docsTitle: "本工作区的知识文档", upload: "上传",
+    tokensTitle: "我的 API 令牌", createToken: "创建令牌", membersTitle: "成员与角色", auditTitle: "审计日志",
     title: "推广计划助手", chat: "对话", drafts: "草稿", dashboard: "KPI 看板", data: "数据上传",
     newChat: "＋ 新对话", history: "历史对话", search: "搜索对话…", send: "发送", stop: "停止", retry: "重试",
     placeholder: "输入您的问题，例如：预算分配应该遵循哪些原则？", copy: "复制", export: "导出", rename: "重命名",
@@ -48,6 +54,12 @@ const STRINGS = {
     },
   },
   en: {
+    settings: "Settings", settingsTitle: "Workspace settings", adminOnlyNote: "Only an admin changes the profile, rules and members; you can read the rules, manage your API tokens and this workspace's documents.",
+    profileTitle: "Profile and budgets by year", wsTitle: "Title", currency: "Currency", fiscalStart: "Fiscal year starts (month)", fiscalNotes: "Fiscal notes", addYear: "Add a year",
+    rulesTitle: "Planning rules", threshold: "Deviation threshold %", minShare: "Smallest channel share %", maxShare: "Largest channel share %", maxStep: "Largest move %",
+    roiFloor: "ROI floor (optional)", roiBonus: "ROI bonus line (optional)", structureTitle: "Budget structure (optional: without one, everything goes to the channels)", addCategory: "Add a category",
+    redLinesTitle: "KPI red lines", addRedLine: "Add a red line", saveRules: "Save profile and rules", docsTitle: "This workspace's documents", upload: "Upload",
+    tokensTitle: "My API tokens", createToken: "Create a token", membersTitle: "Members and roles", auditTitle: "Audit log",
     title: "Planner assistant", chat: "Chat", drafts: "Drafts", dashboard: "KPI dashboard", data: "Data upload",
     newChat: "+ New chat", history: "Conversations", search: "Search conversations…", send: "Send", stop: "Stop", retry: "Retry",
     placeholder: "Ask something, e.g. what are the rules for allocating the budget?", copy: "Copy", export: "Export", rename: "Rename",
