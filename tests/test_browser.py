@@ -401,7 +401,7 @@ def test_a_planner_switches_workspace_uploads_a_plan_adopts_its_red_line_and_see
     assert [(r.metric, r.channel, r.value) for r in policy.red_lines] == [("cpc", "抖音", 1.15)]
     assert app.state.services.profiles.get("default").policy.red_lines[0].metric == "cac"  # untouched
     page.goto(base + "/#chat")
-    page.fill("#input", "投放红线有哪些规定？")
+    page.fill("#input", "饮料推广计划规定了哪些投放红线？")
     page.click("#send")
     page.wait_for_selector(".msg.assistant .chip", timeout=30000)
     assert "2027 年饮料推广计划" in page.inner_text(".msg.assistant .citations")

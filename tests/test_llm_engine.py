@@ -48,7 +48,7 @@ async def test_llm_calls_search_tool_then_answers_with_citation(llm_settings: Se
     assert result.tool_calls == [{"name": "search_knowledge", "args": {"query": "预算分配原则", "k": 3}}]
     assert result.answer == "预算按 40/30/30 分配 [1]。"
     assert [c["n"] for c in result.citations] == [1]
-    assert result.citations[0]["doc_id"] == "pb-budget-allocation"
+    assert result.citations[0]["doc_id"] == "demo-plan-budget"  # the demo workspace's own plan first
     # The second request carried the tool result back to the model.
     second = json.loads(route.calls[1].request.content)
     tool_msgs = [m for m in second["messages"] if m["role"] == "tool"]
@@ -101,7 +101,7 @@ async def test_llm_failure_ends_turn_with_clear_error_and_keeps_conversation(
     errors = [e for e in events if e.type == "error"]
     assert errors and expected in errors[0].data["message"]
     assert events[-1].type == "done"
-    stored = get_conversation(services, events[-1].data["conversation_id"])
+    stored = get_conversation(services, events[-1].data["conversation_id"], "default")
     assert [m["role"] for m in stored["messages"]] == ["user", "assistant"]
     assert stored["messages"][0]["content"] == "预算应该怎么分？"
     assert expected in stored["messages"][1]["error"]
@@ -176,7 +176,7 @@ async def test_unreachable_llm_gives_a_clear_message(llm_settings: Settings) -> 
         mock.post(f"{BASE_URL}/chat/completions").mock(side_effect=httpx.ConnectError("refused"))
         result = await ChatService(services, workspace="default").ask("预算？")
     assert result.error and "Cannot reach the language model" in result.error
-    assert [m["role"] for m in get_conversation(services, result.conversation_id)["messages"]] == [
+    assert [m["role"] for m in get_conversation(services, result.conversation_id, "default")["messages"]] == [
         "user",
         "assistant",
     ]

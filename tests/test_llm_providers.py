@@ -125,7 +125,7 @@ async def test_the_first_and_a_follow_up_request_carry_the_workspace_the_tools_a
 
     # citations run on across the conversation: the third turn's passages start after the first's
     assert [c["n"] for c in third.citations] == [4]
-    stored = get_conversation(chat.services, first.conversation_id)["messages"]
+    stored = get_conversation(chat.services, first.conversation_id, "default")["messages"]
     assert [m["role"] for m in stored] == ["user", "assistant"] * 4
     assert stored[1]["citations"][0]["n"] == 1 and stored[-1]["citations"][0]["n"] == 4
 
@@ -161,7 +161,7 @@ async def test_text_written_before_a_tool_call_is_kept_with_the_answer(llm_setti
         )
         result = await chat.ask("10月获客成本")
     assert result.answer == "我先查一下 10 月的数据。\n\n10 月获客成本偏离目标。"
-    stored = get_conversation(chat.services, result.conversation_id)["messages"][-1]
+    stored = get_conversation(chat.services, result.conversation_id, "default")["messages"][-1]
     assert stored["content"] == result.answer
 
 
@@ -243,7 +243,7 @@ async def test_deepseek_thinking_is_sent_back_within_the_tool_loop(settings: Set
     thinking = "".join(e.data["text"] for e in events if e.type == "thinking")
     assert "需要调用 kpi_lookup" in thinking and "需要调用" not in done["answer"]
     assert done["audit"]["unsupported"] == []  # its figures come from kpi_lookup
-    stored = get_conversation(chat.services, done["conversation_id"])["messages"][-1]
+    stored = get_conversation(chat.services, done["conversation_id"], "default")["messages"][-1]
     assert stored["audit"] == done["audit"] and stored["content"] == done["answer"]
 
 
@@ -259,7 +259,7 @@ async def test_qwen_think_text_is_shown_apart_and_not_stored(settings: Settings)
     assert answer == "预算按目标导向、ROI 优先、动态调整三条原则分配。"
     assert "<think>" not in "".join(e.data["text"] for e in events if e.type == "token")
     assert "用户问预算原则" in "".join(e.data["text"] for e in events if e.type == "thinking")
-    stored = get_conversation(chat.services, events[-1].data["conversation_id"])["messages"][-1]
+    stored = get_conversation(chat.services, events[-1].data["conversation_id"], "default")["messages"][-1]
     assert stored["content"] == answer
 
 
@@ -300,7 +300,7 @@ async def test_a_providers_error_body_is_shown_without_secrets(settings: Setting
         and "Range of input length should be [1, 30720]" in result.error
     )
     assert "sk-test-secret" not in result.error
-    stored = get_conversation(chat.services, result.conversation_id)["messages"]
+    stored = get_conversation(chat.services, result.conversation_id, "default")["messages"]
     assert stored[-1]["error"] == result.error  # the question and the error are kept
 
 

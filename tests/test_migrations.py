@@ -69,7 +69,7 @@ def test_upgrade_from_the_first_schema_keeps_conversations_and_kpis(empty_db: st
     tables = set(inspect(get_engine(empty_db)).get_table_names())
     assert {"users", "workspaces", "memberships", "auth_tokens", "audit_log"} <= tables
     services = Services(Settings(var_dir=tmp_path / "var", database_url=empty_db))
-    conv = get_conversation(services, "c1")
+    conv = get_conversation(services, "c1", "default")
     assert conv["title"] == "旧对话" and conv["messages"][0]["content"] == "去年的预算怎么分的？"
     facts = services.kpis.load("default").facts
     assert len(facts) == 1 and facts["value"].iloc[0] == 1234.5

@@ -369,7 +369,7 @@ async def test_a_month_past_the_data_is_answered_with_the_latest_complete_month_
 def test_a_lookup_past_the_data_carries_its_coverage(settings: Settings) -> None:
     from assistant.usecases import kpis, workspace_context
 
-    ctx = workspace_context(Services(settings.model_copy(update={"today": date(2026, 12, 20)})))
+    ctx = workspace_context(Services(settings.model_copy(update={"today": date(2026, 12, 20)})), "default")
     this_month = kpis.lookup(ctx, metric="revenue", period="2026-12")
     earlier = kpis.lookup(ctx, metric="revenue", period="2024-03")
     inside = kpis.lookup(ctx, metric="revenue", period="2026-09")

@@ -448,7 +448,7 @@ async def test_concurrent_turns_in_one_conversation_keep_their_order(settings: S
     await asyncio.gather(
         *(chat.ask(f"第{i}个问题：复购率多少", conversation_id=first.conversation_id) for i in range(4))
     )
-    messages = get_conversation(services, first.conversation_id)["messages"]
+    messages = get_conversation(services, first.conversation_id, "default")["messages"]
     assert [m["seq"] for m in messages] == list(range(10))
     assert [m["role"] for m in messages] == ["user", "assistant"] * 5
 

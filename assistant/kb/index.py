@@ -123,6 +123,9 @@ def _open_bm25(path: Path) -> bm25s.BM25:
     return bm25s.BM25.load(str(path), mmap=True)
 
 
+OWN_BOOST = 1.05  # about two ranks near the top of a reciprocal-rank fusion
+
+
 def rrf_fuse(rankings: Sequence[Sequence[str]], *, k: int = RRF_K) -> list[tuple[str, float]]:
     """Reciprocal rank fusion (Cormack et al., 2009): sum of 1/(k + rank) over the rankings."""
     scores: dict[str, float] = {}
@@ -292,9 +295,9 @@ class KnowledgeIndex:
         workspace: str | None = None,
     ) -> list[Passage]:
         """The best passages for a query. With `workspace`, company knowledge plus that
-        workspace's own documents, its own first among equally relevant ones (they get a third
-        vote in the fusion: the planner's own plan outranks a general playbook that says the
-        same); without, company knowledge only."""
+        workspace's own documents, its own first among about equally relevant ones (their fused
+        score counts `OWN_BOOST` times: the planner's own plan outranks a general playbook that
+        says the same, not one that answers the question better); without, company knowledge only."""
         self._load_lexical()
         if not self._meta:
             return []
@@ -305,10 +308,14 @@ class KnowledgeIndex:
         dense = self._dense_ranking(query, depth, type=type, lang=lang, allowed=allowed)
         by_id = self._by_id
         fused = rrf_fuse([dense, lexical])
-        if workspace and self._scoped:
-            own = [c for c, _ in fused if by_id.get(c, {}).get("workspace") == workspace]
-            if own:
-                fused = rrf_fuse([dense, lexical, own])
+        if workspace and self._scoped:  # the workspace's own passages first among near-equals
+            fused = sorted(
+                (
+                    (c, s * (OWN_BOOST if by_id.get(c, {}).get("workspace") == workspace else 1.0))
+                    for c, s in fused
+                ),
+                key=lambda kv: (-kv[1], kv[0]),
+            )
         out: list[Passage] = []
         for chunk_id, score in fused[:k]:
             m = by_id.get(chunk_id)
