@@ -42,7 +42,7 @@ from assistant.agent_tools import TurnContext, build_tools
 from assistant.conversations import visible
 from assistant.db import Conversation, Message
 from assistant.engine.intents import Vocabulary
-from assistant.errors import NotFound
+from assistant.errors import NotFound, storage_fault
 from assistant.kb.tokens import count_tokens, tokens_at_most
 from assistant.services import Services
 from assistant.thinking import ThinkSplitter, strip_think
@@ -373,14 +373,21 @@ class ChatService:
     ) -> AsyncIterator[Event]:
         """One turn. Turns in the same conversation run one after another (a double-clicked send
         waits for the first), so messages keep their order and sequence numbers."""
-        if conversation_id is None:
-            async for event in self._turn(text, conversation_id=None, user_id=user_id):
-                yield event
-            return
-        lock = _TURN_LOCKS.setdefault(conversation_id, asyncio.Lock())
-        async with lock:
-            async for event in self._turn(text, conversation_id=conversation_id, user_id=user_id):
-                yield event
+        try:
+            if conversation_id is None:
+                async for event in self._turn(text, conversation_id=None, user_id=user_id):
+                    yield event
+                return
+            lock = _TURN_LOCKS.setdefault(conversation_id, asyncio.Lock())
+            async with lock:
+                async for event in self._turn(text, conversation_id=conversation_id, user_id=user_id):
+                    yield event
+        except Exception as exc:  # storage failed before or after the model: the stream still ends well
+            message = storage_fault(exc)
+            if message is None:
+                raise
+            log.error("chat turn in workspace %s could not be stored: %s", self.workspace, exc)
+            yield Event("error", {"message": message, "conversation_id": conversation_id})
 
     async def _turn(
         self, text: str, *, conversation_id: str | None, user_id: int | None

@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     rate_limit_storage: str = "memory://"  # e.g. redis://127.0.0.1:6379 to share limits across workers
     max_request_bytes: int = 25 * 1024 * 1024
     max_upload_bytes: int = 64 * 1024 * 1024  # KPI files: a 500,000-row wide CSV is about 45 MB
+    # an OpenAI client sends the whole conversation each time; 2 MB is about a million characters
+    max_history_bytes: int = 2 * 1024 * 1024
     # Uploads: parsed in worker threads (this many at once, one per user), within these limits.
     heavy_workers: int = 2
     upload_max_rows: int = 500_000

@@ -78,7 +78,7 @@ def test_department_files_are_indexed_found_and_removed(tmp_path: Path) -> None:
     notes = tmp_path / "notes.txt"
     notes.write_text("华东大区试点社区团购，三个月后复购率提升明显。", encoding="utf-8")
     report = ingest_files(index, [notes])
-    assert report.added and index.search("华东 社区团购", k=1)[0].doc_id.startswith("ws-notes-")
+    assert report.added and index.search("华东 社区团购", k=1)[0].doc_id.startswith("up-notes-")
     assert not ingest_files(index, [notes]).changed  # unchanged: skipped
     ingest(index, settings.knowledge_dir)  # shipped ingestion keeps department files
     assert index.count() == 1

@@ -318,10 +318,10 @@ def test_anonymous_health_says_only_whether_the_server_is_up(settings: Settings)
     app = create_app(settings)
     make_user(app.state.services, "plan", "planner", ["default"])
     with TestClient(app) as anonymous:
-        assert set(anonymous.get("/api/health").json()) == {"status", "ready"}
+        assert set(anonymous.get("/api/health").json()) == {"status", "ready", "checks"}
         assert anonymous.get("/api/health").json()["status"] == "ok"
     with signed_in(app, "plan") as planner:
-        assert set(planner.get("/api/health").json()) == {"status", "ready", "engine", "model"}
+        assert set(planner.get("/api/health").json()) == {"status", "ready", "checks", "engine", "model"}
     with signed_in(app) as admin:
         assert {"worker_pid", "index_chunks", "database"} <= set(admin.get("/api/health").json())
 

@@ -160,6 +160,14 @@ def test_oversized_request_is_refused(settings: Settings) -> None:
     assert within.status_code != 413  # a KPI file has its own, larger limit
 
 
+def test_anonymous_routes_read_only_a_few_kilobytes(settings: Settings) -> None:
+    with TestClient(create_app(settings)) as client:
+        big = client.post("/api/auth/login", content=b'{"username": "' + b"a" * 10_000_000 + b'"}')
+        small = client.post("/api/auth/login", json={"username": "admin", "password": "wrong"})
+    assert big.status_code == 413 and "4 KB" in big.text
+    assert small.status_code == 401
+
+
 def test_messages_are_encrypted_at_rest(app) -> None:
     services: Services = app.state.services
     with signed_in(app) as client:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy.exc
+from chromadb.errors import ChromaError
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -23,7 +24,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.drafts.store import DraftStore
-from assistant.errors import PlannerError
+from assistant.errors import PlannerError, storage_fault
+from assistant.kb.ingest import recover_uploads
 from assistant.logs import configure_logging
 from assistant.services import Services
 from assistant.settings import DEMO_WORKSPACE, Settings, get_settings
@@ -41,6 +43,7 @@ if TYPE_CHECKING:  # the agent (LangChain) and the MCP SDK are imported by the w
     from assistant.chat import ChatService
 
 STATIC = Path(__file__).parent / "static"
+log = logging.getLogger("planner.web")
 
 
 class _TooLarge(HTTPException):
@@ -48,26 +51,29 @@ class _TooLarge(HTTPException):
     the client gets 413 (not "error parsing the body")."""
 
 
+def _size(n: int) -> str:
+    return f"{n // (1024 * 1024)} MB" if n >= 1024 * 1024 else f"{n // 1024} KB"
+
+
 class BodySizeLimit:
     """Refuse request bodies over the limit (413), counting the bytes actually received.
 
     A pure ASGI middleware: Content-Length is checked first, and the stream is counted as it
-    arrives, so a chunked body without Content-Length cannot get past the limit either.
+    arrives, so a chunked body without Content-Length cannot get past the limit either. `paths`
+    sets other limits for some routes: larger for KPI files, a few KB where anyone may post
+    (signing in), a bounded history for the OpenAI-compatible route.
     """
 
-    def __init__(
-        self, app: ASGIApp, max_bytes: int, upload_bytes: int = 0, upload_paths: tuple[str, ...] = ()
-    ) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, paths: dict[str, int] | None = None) -> None:
         self.app = app
         self.default_bytes = max_bytes
-        self.upload_bytes = max(upload_bytes, max_bytes)
-        self.upload_paths = upload_paths  # KPI files, which may be a year of weekly rows
+        self.paths = paths or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.upload_bytes if scope.get("path", "") in self.upload_paths else self.default_bytes
+        limit = self.paths.get(scope.get("path", ""), self.default_bytes)
         length = dict(scope.get("headers", [])).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
             await self._refuse(send, limit)
@@ -80,7 +86,7 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _TooLarge(413, f"request body larger than {limit // (1024 * 1024)} MB")
+                    raise _TooLarge(413, f"request body larger than {_size(limit)}")
             return message
 
         async def tracked(message: Message) -> None:
@@ -95,9 +101,9 @@ class BodySizeLimit:
                 await self._refuse(send, limit)
 
     async def _refuse(self, send: Send, limit: int) -> None:
-        await JSONResponse(
-            {"detail": f"request body larger than {limit // (1024 * 1024)} MB"}, status_code=413
-        )({"type": "http"}, _nothing, send)
+        await JSONResponse({"detail": f"request body larger than {_size(limit)}"}, status_code=413)(
+            {"type": "http"}, _nothing, send
+        )
 
 
 SECURITY_HEADERS = [
@@ -218,6 +224,22 @@ class UntilWarm:
         await self.app(scope, receive, send)
 
 
+ANONYMOUS_BODY = 4 * 1024  # signing in: a name and a password
+
+
+def body_limits(settings: Settings) -> dict[str, int]:
+    """Per-route body limits; every other route gets `max_request_bytes`."""
+    kpi_files = max(settings.max_upload_bytes, settings.max_request_bytes)
+    return {
+        "/api/kpis/import": kpi_files,
+        "/api/kpis/preview": kpi_files,
+        "/api/kpis/validate": kpi_files,
+        "/api/auth/login": ANONYMOUS_BODY,
+        "/api/auth/logout": ANONYMOUS_BODY,
+        "/v1/chat/completions": min(settings.max_history_bytes, settings.max_request_bytes),
+    }
+
+
 def create_app(
     settings: Settings | None = None, *, services: Services | None = None, owns_process: bool = False
 ) -> FastAPI:
@@ -255,6 +277,7 @@ def create_app(
     app.state.services = services
     services.kpis  # noqa: B018 - migrate the database and load the demo data before serving
     services.accounts.ensure_first_admin()
+    recover_uploads(services.settings.var_dir / "uploads")  # uploads a killed worker left half done
     app.state.chats = {}
     app.state.drafts = DraftStore(services.sessions, services.accounts)
     app.state.limits = RateLimits(
@@ -270,8 +293,7 @@ def create_app(
     app.add_middleware(
         BodySizeLimit,
         max_bytes=services.settings.max_request_bytes,
-        upload_bytes=services.settings.max_upload_bytes,
-        upload_paths=("/api/kpis/import", "/api/kpis/preview", "/api/kpis/validate"),
+        paths=body_limits(services.settings),
     )
     app.add_middleware(OriginCheck, cookie=SESSION_COOKIE, public_url=services.settings.public_url)
     app.add_middleware(SecurityHeaders)
@@ -307,6 +329,22 @@ def create_app(
     async def data_error(_: Request, exc: sqlalchemy.exc.DataError) -> JSONResponse:
         # the database refused a value (PostgreSQL rejects NUL characters, over-long strings)
         return JSONResponse({"detail": "invalid characters or value in the request"}, status_code=422)
+
+    @app.exception_handler(sqlalchemy.exc.OperationalError)
+    @app.exception_handler(sqlalchemy.exc.InterfaceError)
+    @app.exception_handler(sqlalchemy.exc.TimeoutError)
+    @app.exception_handler(OSError)
+    @app.exception_handler(ChromaError)
+    async def storage_failed(request: Request, exc: Exception) -> JSONResponse:
+        """A stopped database, a full disk or a broken index: 503 and what it means, never a bare
+        500 (anything else raised as OSError is still a 500, logged)."""
+        message = storage_fault(exc)
+        log.error("%s %s failed: %s", request.method, request.url.path, exc, exc_info=message is None)
+        status = 503 if message else 500
+        message = message or "internal error: the server log has the details"
+        if request.url.path.startswith("/v1/"):
+            return _openai_error(message, status)
+        return JSONResponse({"detail": message}, status_code=status, headers={"Retry-After": "30"})
 
     app.include_router(api)
     app.include_router(openai_api)

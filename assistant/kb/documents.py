@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import frontmatter
+import yaml
+from frontmatter.default_handlers import YAMLHandler
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from assistant.errors import DocumentError
@@ -32,6 +34,7 @@ class DocMeta(BaseModel):
     # a shipped document that is one workspace's own (the demo company's 2026 plan is the demo
     # workspace's): searched only there. Ignored on uploads, which belong to their uploader's.
     workspace: str = Field("", max_length=64)
+    declared_id: str = ""  # the id an uploaded file's own front matter gave (kept, never used as its id)
 
     @field_validator("tags", "sources", mode="before")
     @classmethod
@@ -52,6 +55,7 @@ class Chunk(BaseModel):
     path: str
     key_points_en: list[str] = []
     workspace: str = ""  # "" for company knowledge, searched everywhere; else only in that workspace
+    origin: str = "shipped"  # shipped | upload: a chunk is only ever replaced by its own origin and owner
 
     def index_text(self) -> str:
         """What the dense embedding sees: the passage plus its titles and tags in both languages.
@@ -74,10 +78,30 @@ class Document(BaseModel):
 _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*$", re.M)
 
 
+MAX_FRONT_MATTER = 64 * 1024  # characters: the longest shipped front matter is under 8 KB
+
+
+class _PlainYAML(yaml.SafeLoader):
+    """Safe YAML without anchors and aliases: 352 bytes of nested aliases expand to gigabytes,
+    and front matter never needs them."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent) or getattr(self.peek_event(), "anchor", None):
+            raise yaml.YAMLError("anchors and aliases (& and *) are not allowed in front matter")
+        return super().compose_node(parent, index)
+
+
+class _FrontMatter(YAMLHandler):
+    def load(self, fm: str, **kwargs: object) -> Any:
+        if len(fm) > MAX_FRONT_MATTER:
+            raise yaml.YAMLError(f"front matter longer than {MAX_FRONT_MATTER:,} characters")
+        return yaml.load(fm, Loader=_PlainYAML)
+
+
 def parse_document(path: Path, *, root: Path | None = None) -> Document:
     raw = path.read_text(encoding="utf-8")
     try:
-        post = frontmatter.loads(raw)
+        post = frontmatter.loads(raw, handler=_FrontMatter())
         meta = DocMeta.model_validate(post.metadata)
     except ValidationError as e:
         problems = "; ".join(

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from assistant.errors import DocumentError
 from assistant.factory import Embedder, embedder_signature
 from assistant.kb.documents import Chunk
 from assistant.kb.tokens import expand_query, keep_dictionary_cache_in, lexical_tokens
@@ -184,6 +185,9 @@ class KnowledgeIndex:
         return int(self.collection.count())
 
     def upsert(self, chunks: Sequence[Chunk], *, batch: int = 256) -> None:
+        """Write chunks; a chunk id already held by another owner (a workspace, or company
+        knowledge) or another origin (shipped, upload) is refused before anything is written."""
+        self._check_owner({c.chunk_id: (c.workspace, c.origin) for c in chunks})
         for i in range(0, len(chunks), batch):
             part = chunks[i : i + batch]
             texts = [c.index_text() for c in part]
@@ -203,15 +207,31 @@ class KnowledgeIndex:
                         "path": c.path,
                         "key_points_en": "\n".join(c.key_points_en),
                         "workspace": c.workspace,
+                        "origin": c.origin,
                     }
                     for c in part
                 ],
             )
 
-    def delete(self, chunk_ids: Iterable[str]) -> None:
+    def delete(self, chunk_ids: Iterable[str], *, owner: str | None = None) -> None:
+        """Delete chunks; with `owner` ("" for company knowledge), only chunks that owner holds:
+        another owner's id is refused and nothing is deleted."""
         ids = list(chunk_ids)
-        if ids:
-            self.collection.delete(ids=ids)
+        if not ids:
+            return
+        if owner is not None:
+            self._check_owner(dict.fromkeys(ids, (owner, None)))
+        self.collection.delete(ids=ids)
+
+    def _check_owner(self, wanted: dict[str, tuple[str, str | None]]) -> None:
+        ids = list(wanted)
+        for i in range(0, len(ids), 5000):
+            got = self.collection.get(ids=ids[i : i + 5000], include=["metadatas"])
+            for chunk_id, meta in zip(got["ids"], got["metadatas"], strict=True):
+                owner, origin = wanted[chunk_id]
+                held = (meta or {}).get("workspace", ""), (meta or {}).get("origin", "shipped")
+                if held[0] != owner or (origin is not None and held[1] != origin):
+                    raise DocumentError(f"passage {chunk_id} belongs to another owner; nothing was changed")
 
     # -- BM25 -------------------------------------------------------------------------------
     def rebuild_lexical(self) -> int:

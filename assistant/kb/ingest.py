@@ -8,6 +8,7 @@ index is touched, so one bad document leaves the index as it was.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -114,6 +115,8 @@ def ingest(
     (chunks of a failed upload, say) is gone."""
     from assistant.kb.loaders import SUPPORTED
 
+    if uploads_dir is not None:
+        recover_uploads(uploads_dir)
     docs = parse_all(knowledge_files(root), root)
     recorded = _load_manifest(index)  # {} when the index was built with another embedder
     if not rebuild and (total := _current_total(index, docs, recorded)) is not None:
@@ -125,7 +128,7 @@ def ingest(
     }
     if uploads_dir is not None and uploads_dir.is_dir():
         for f in uploads_dir.rglob("*"):
-            if f.suffix.lower() in SUPPORTED and f.resolve() not in uploads:
+            if f.suffix.lower() in SUPPORTED and not f.name.startswith(".") and f.resolve() not in uploads:
                 uploads[f.resolve()] = upload_workspace(uploads_dir, f)
     report = IngestReport()
     if (
@@ -182,7 +185,7 @@ def _index_docs(
             report.unchanged += 1
         else:
             chunks = [
-                c.model_copy(update={"workspace": owner})
+                c.model_copy(update={"workspace": owner, "origin": origin})
                 for c in chunk_document(doc, max_tokens=index.settings.chunk_tokens)
             ]
             limit = index.settings.upload_max_chunks
@@ -193,11 +196,13 @@ def _index_docs(
             new_ids = [c.chunk_id for c in chunks]
             try:  # a document is indexed whole or not at all
                 index.upsert(chunks)
+            except DocumentError:
+                raise  # refused before anything was written
             except Exception:
-                index.delete(set(new_ids) - set(old["chunks"] if old else []))  # type: ignore[arg-type]
+                index.delete(set(new_ids) - set(old["chunks"] if old else []), owner=owner)  # type: ignore[arg-type]
                 raise
             if old:
-                index.delete(set(old["chunks"]) - set(new_ids))  # type: ignore[arg-type]
+                index.delete(set(old["chunks"]) - set(new_ids), owner=owner)  # type: ignore[arg-type]
             manifest[doc.path] = {
                 "sha": doc.sha,
                 "doc_id": doc.meta.id,
@@ -226,6 +231,73 @@ def upload_workspace(uploads_dir: Path, path: Path) -> str:
     """The workspace of a stored upload, from its folder: uploads/<workspace>/file."""
     folder = path.resolve().relative_to(uploads_dir.resolve()).parts[0] if path.parent != uploads_dir else ""
     return "" if folder in ("", COMPANY) else folder
+
+
+_PENDING, _PREVIOUS = ".pending", ".previous"
+
+
+def store_upload(
+    index: KnowledgeIndex, path: Path, data: bytes, *, type: str = "playbook", workspace: str = ""
+) -> IngestReport:
+    """Store an uploaded file at `path` and index it, all or nothing: a file that fails to index
+    is removed (a replaced one comes back), and a marker left by a killed process lets
+    `recover_uploads` undo it before the folder is read again."""
+    pending, previous = (path.with_name(f".{path.name}{s}") for s in (_PENDING, _PREVIOUS))
+    pending.write_text(str(os.getpid()))
+    if path.exists():
+        path.replace(previous)
+    try:
+        path.write_bytes(data)
+        report = ingest_files(index, [path], type=type, workspace=workspace)
+    except BaseException:
+        _undo(path)
+        raise
+    previous.unlink(missing_ok=True)
+    pending.unlink()
+    return report
+
+
+def _undo(path: Path) -> None:
+    previous = path.with_name(f".{path.name}{_PREVIOUS}")
+    if previous.exists():
+        previous.replace(path)
+    else:
+        path.unlink(missing_ok=True)
+    path.with_name(f".{path.name}{_PENDING}").unlink(missing_ok=True)
+
+
+def recover_uploads(uploads_dir: Path) -> list[Path]:
+    """Undo the uploads a killed process left half done (their marker is still there): the file
+    is removed, or the one it replaced is put back. Returns the files undone."""
+    undone = []
+    for marker in uploads_dir.rglob(f".*{_PENDING}") if uploads_dir.is_dir() else []:
+        if _alive(marker.read_text().strip()):
+            continue  # another worker's upload, still running
+        path = marker.with_name(marker.name[1 : -len(_PENDING)])
+        _undo(path)
+        undone.append(path)
+    return undone
+
+
+def _alive(pid: str) -> bool:
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stored_uploads(folder: Path) -> list[Path]:
+    """The documents stored in an uploads folder (markers and kept copies are not documents)."""
+    return (
+        sorted(p for p in folder.glob("*") if p.is_file() and not p.name.startswith("."))
+        if folder.is_dir()
+        else []
+    )
 
 
 def ingest_files(
@@ -271,7 +343,9 @@ def remove_files(index: KnowledgeIndex, paths: list[Path]) -> IngestReport:
         key = str(p.resolve())
         if key not in manifest:
             raise DocumentError(f"{p}: not in the index")
-        index.delete(manifest.pop(key)["chunks"])  # type: ignore[arg-type]
+        entry = manifest[key]
+        index.delete(entry["chunks"], owner=str(entry.get("workspace", "")))  # type: ignore[arg-type]
+        manifest.pop(key)
         report.deleted.append(key)
     _finish(index, manifest, report)
     return report

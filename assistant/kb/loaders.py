@@ -24,7 +24,7 @@ MAX_TEXT_CHARS = 3_000_000  # about 1,500 pages: beyond it a "document" is a dat
 def _doc_id(path: Path) -> str:
     stem = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "doc"
     digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]
-    return f"ws-{stem[:40]}-{digest}"
+    return f"up-{stem[:40]}-{digest}"
 
 
 def _pdf(path: Path) -> str:
@@ -105,7 +105,15 @@ def load_file(path: Path, *, type: str = "playbook", tags: list[str] | None = No
         except DataError as e:
             raise DocumentError(str(e)) from e
     if suffix in (".md", ".markdown") and raw.startswith(b"---"):
-        return parse_document(path)
+        doc = parse_document(path)
+        if len(doc.body) > MAX_TEXT_CHARS:
+            raise DocumentError(
+                f"{path.name}: {len(doc.body):,} characters of text; the limit is {MAX_TEXT_CHARS:,} per document"
+            )
+        # the server names an upload: an id its front matter declares is kept as metadata only, so
+        # no upload can take the id of a company document or of another workspace's
+        meta = doc.meta.model_copy(update={"id": _doc_id(path), "declared_id": doc.meta.id, "workspace": ""})
+        return doc.model_copy(update={"meta": meta, "path": str(path.resolve())})
     if suffix in (".md", ".markdown", ".txt"):
         try:
             body = raw.decode("utf-8-sig")

@@ -10,7 +10,7 @@ from fastapi import Path as FastAPIPath
 
 from assistant.accounts import Forbidden
 from assistant.errors import DocumentError, NotFound
-from assistant.kb.ingest import COMPANY, ingest_files, remove_files
+from assistant.kb.ingest import COMPANY, remove_files, store_upload, stored_uploads
 from assistant.kb.loaders import SUPPORTED, load_file
 from tools.rules import find_red_lines
 from web.deps import ContextDep, PlannerDep, PrincipalDep, ServicesDep, WorkspaceDep
@@ -44,7 +44,18 @@ def get_chunk(
     owner = got["metadatas"][0].get("workspace", "") if got["ids"] else None
     if not got["ids"] or owner not in ("", workspace):  # another workspace's document: not found
         raise NotFound(f"chunk {chunk_id} not found")
-    return {"chunk_id": chunk_id, "text": got["documents"][0], **got["metadatas"][0]}
+    meta = got["metadatas"][0]
+    return {
+        "chunk_id": chunk_id,
+        "text": got["documents"][0],
+        **meta,
+        "path": Path(meta.get("path", "")).name,
+    }
+
+
+def _public(report: dict[str, Any]) -> dict[str, Any]:
+    """An ingest report without the server's paths: file names only."""
+    return {k: [Path(str(x)).name for x in v] if isinstance(v, list) else v for k, v in report.items()}
 
 
 def _upload_path(services: Any, filename: str, workspace: str) -> Path:
@@ -60,12 +71,9 @@ def list_documents(services: ServicesDep, _: PrincipalDep, workspace: WorkspaceD
     out = []
     for scope, owner in (("workspace", workspace), ("company", "")):
         folder = services.settings.var_dir / "uploads" / (owner or COMPANY)
-        for path in sorted(folder.glob("*")) if folder.is_dir() else []:
-            if path.is_file():
-                stat = path.stat()
-                out.append(
-                    {"name": path.name, "scope": scope, "bytes": stat.st_size, "modified": stat.st_mtime}
-                )
+        for path in stored_uploads(folder):
+            stat = path.stat()
+            out.append({"name": path.name, "scope": scope, "bytes": stat.st_size, "modified": stat.st_mtime})
     return out
 
 
@@ -126,7 +134,7 @@ async def upload_document(
         principal.username, _store_and_index, services, path, data, type, owner
     )
     services.accounts.audit("knowledge_upload", principal=principal, workspace=owner, target=path.name)
-    return report | {"path": path.name, "scope": scope}
+    return _public(report) | {"path": path.name, "scope": scope}
 
 
 def _store_and_index(services: Any, path: Path, data: bytes, type: str, workspace: str) -> dict[str, Any]:
@@ -139,14 +147,7 @@ def _store_and_index(services: Any, path: Path, data: bytes, type: str, workspac
             load_file(staged, type=type)
         except DocumentError as e:
             raise DocumentError(str(e).replace(str(staged), path.name)) from None
-    existed = path.exists()
-    path.write_bytes(data)
-    try:
-        return ingest_files(services.index, [path], type=type, workspace=workspace).as_dict()
-    except Exception:
-        if not existed:
-            path.unlink(missing_ok=True)
-        raise
+    return store_upload(services.index, path, data, type=type, workspace=workspace).as_dict()
 
 
 @router.delete("/knowledge/documents/{name}", summary="Remove an uploaded document from the knowledge base")
@@ -163,4 +164,4 @@ def delete_document(
     report = remove_files(services.index, [path])
     path.unlink(missing_ok=True)
     services.accounts.audit("knowledge_delete", principal=principal, target=path.name)
-    return report.as_dict()
+    return _public(report.as_dict())
