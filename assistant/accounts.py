@@ -101,6 +101,20 @@ def check_name(name: str, what: str) -> str:
     return name
 
 
+_WORKSPACE = re.compile(r"^[A-Za-z0-9\u4e00-\u9fff][A-Za-z0-9_.\-\u4e00-\u9fff]{1,63}$")
+
+
+def check_workspace_name(name: str) -> str:
+    """A workspace's name is also its uploads folder: it starts with a letter, digit or Chinese
+    character (so never `_company`, the company's folder, or `.`/`..`) and has no `..`."""
+    if not _WORKSPACE.match(name or "") or ".." in name:
+        raise PlannerError(
+            f"invalid workspace name {name!r}: 2-64 letters, digits, Chinese characters, '_', '-' or '.', "
+            "starting with a letter, digit or Chinese character"
+        )
+    return name
+
+
 def check_password(password: str) -> str:
     if len(password) < 10:
         raise PlannerError("password too short: use at least 10 characters")
@@ -113,7 +127,7 @@ class Accounts:
 
     # -- users and workspaces ----------------------------------------------------------------
     def create_workspace(self, name: str) -> str:
-        check_name(name, "workspace name")
+        check_workspace_name(name)
         with self.sessions.begin() as s:
             if s.scalar(select(Workspace).where(Workspace.name == name)) is None:
                 s.add(Workspace(name=name))

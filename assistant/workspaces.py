@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from assistant.accounts import check_name
+from assistant.accounts import check_workspace_name
 from assistant.db import Workspace
 from assistant.errors import NotFound
 from assistant.settings import DEMO_WORKSPACE
@@ -68,7 +68,7 @@ class Profiles:
             if ws is None:
                 if name != DEMO_WORKSPACE:
                     raise NotFound(f"workspace {name!r} does not exist: create it first")
-                ws = Workspace(name=check_name(name, "workspace name"))
+                ws = Workspace(name=check_workspace_name(name))
                 s.add(ws)
             if change.policy is not None:
                 fields["policy"] = change.policy.model_dump(mode="json")

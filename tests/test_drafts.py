@@ -357,3 +357,25 @@ def test_draft_sentences_come_from_the_templates_and_their_figures_stay_audited(
     background = next(s for s in doc.sections if s.id == "background").markdown()
     assert "复盘 2026-09：偏差阈值 10% [1]。" in background
     assert doc.audit.unsupported == [] and any(n.source.tool == "workspace" for n in doc.numbers)
+
+
+def test_the_markdown_export_carries_no_html_or_script_links(app) -> None:
+    from markdown_it import MarkdownIt
+
+    hostile = (
+        'ROI < 4 时暂停。<script>alert(1)</script>\n\n<iframe src="https://evil.example"></iframe>\n\n'
+        "[看板](javascript:alert(document.cookie)) [官网](https://example.com) <javascript:alert(2)>"
+    )
+    with signed_in(app, "author") as author:
+        d = author.post("/api/drafts", json={"kind": "section", "section": "monitoring"}).json()
+        author.put(
+            f"/api/drafts/{d['id']}/sections/cadence",
+            json={"markdown": hostile, "base_version": d["version"]},
+        )
+        md = author.get(f"/api/drafts/{d['id']}/export", params={"format": "md"}).text
+    tokens = MarkdownIt("commonmark").parse(md)
+    flat = [t for tok in tokens for t in [tok, *(tok.children or [])]]
+    assert not [t for t in flat if t.type in ("html_inline", "html_block")]
+    links = [t.attrs.get("href", "") for t in flat if t.type == "link_open"]
+    assert "https://example.com" in links and not [h for h in links if "javascript" in h.lower()]
+    assert "ROI" in md and "4 时暂停" in md  # the text itself stays

@@ -661,3 +661,24 @@ def test_the_cli_imports_a_gbk_csv_too(settings: Settings, tmp_path, monkeypatch
     result = CliRunner().invoke(cli.app, ["kpi", "import", "--workspace", "gbk", "--facts", str(path)])
     assert result.exit_code == 0, result.output
     assert "华东" in Services(settings).kpis.load("gbk").facts["region"].tolist()
+
+
+@pytest.mark.parametrize("period", ["0000", "0000-Q1", "0000-01", "0001-W01", "9999-12"])
+def test_a_period_in_an_impossible_year_is_a_clear_400_class_error(settings: Settings, period: str) -> None:
+    app = create_app(settings)
+    with signed_in(app) as client:
+        responses = [
+            client.get("/api/dashboard", params={"period": period}),
+            client.get("/api/kpis/lookup", params={"metric": "revenue", "period": period}),
+            client.get("/api/kpis/rank", params={"metric": "revenue", "by": "region", "period": period}),
+            client.get("/api/kpis/diagnose", params={"metric": "revenue", "period": period}),
+            client.post("/api/forecast", json={"metric": "revenue", "period": period}),
+            client.post("/api/budget/allocate", json={"period": period}),
+            client.post("/api/drafts", json={"kind": "adjustment", "period": period}),
+            client.put(
+                "/api/kpis/targets", json={"set": [{"period": period, "metric": "revenue", "target": 1}]}
+            ),
+        ]
+    for res in responses:
+        assert res.status_code in (400, 422), (res.request.url, res.status_code, res.text)
+        assert "year" in res.text or "period" in res.text

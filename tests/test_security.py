@@ -186,3 +186,11 @@ def test_messages_are_encrypted_at_rest(app) -> None:
 def test_placeholder_secret_refused_on_public_address(settings: Settings) -> None:
     with pytest.raises(ValueError, match="placeholder"):
         create_app(settings.model_copy(update={"host": "0.0.0.0", "secret_key": SecretStr("changeme")}))
+
+
+@pytest.mark.parametrize("name", ["_company", "..", ".hidden", "a..b", "-x"])
+def test_a_workspace_cannot_be_named_like_a_reserved_folder(settings: Settings, name: str) -> None:
+    app = create_app(settings)
+    with signed_in(app) as admin:
+        res = admin.post("/api/admin/workspaces", json={"name": name})
+    assert res.status_code in (400, 422) and name not in app.state.services.accounts.workspaces()

@@ -57,8 +57,23 @@ def _shift(p: Period, n: int) -> str:
     return f"{iso.year}-W{iso.week:02d}"
 
 
+YEARS = range(1900, 2201)  # planning years; pandas dates end in 2262 and year 0 does not exist
+
+
 def parse_period(label: str) -> Period:
+    """A period label as a Period; an impossible one (year 0, month 13, week 54) is InvalidArgument."""
     s = str(label).strip()
+    if (m := re.match(r"\d+", s)) and int(m[0]) not in YEARS:
+        raise InvalidArgument(
+            f"invalid period {label!r}: the year must be between {YEARS.start} and {YEARS.stop - 1}"
+        )
+    try:
+        return _parse(s, label)
+    except ValueError as e:  # a week the year does not have
+        raise InvalidArgument(f"invalid period {label!r}: {e}") from None
+
+
+def _parse(s: str, label: str) -> Period:
     if m := _YEAR.match(s):
         y = int(m[1])
         return Period(s, "year", pd.Timestamp(y, 1, 1), pd.Timestamp(y, 12, 31))

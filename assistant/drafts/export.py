@@ -28,7 +28,20 @@ def to_markdown(doc: DraftDoc) -> str:
         encoded = base64.b64encode(chart_png(chart, doc.lang)).decode("ascii")
         return f"![{chart.get('title', 'chart')}](data:image/png;base64,{encoded})"
 
-    return doc.markdown(chart=image) + "\n"
+    return safe_markdown(doc.markdown(chart=image)) + "\n"
+
+
+_UNSAFE_LINK = re.compile(
+    r"\]\(\s*<?\s*(?!https?:|mailto:|#|/|data:image/png;base64,)[a-z][a-z0-9+.\-]*:", re.I
+)
+
+
+def safe_markdown(text: str) -> str:
+    """Markdown that a viewer cannot turn into script: raw HTML is shown as text (`<` escaped, so
+    no <script>, <iframe> or autolink survives) and a link may only go to http(s), mailto, an
+    anchor, a path or our own embedded PNG charts (`javascript:` and the like become `#`)."""
+    text = re.sub(r"(?<!\\)<", r"\\<", text)
+    return _UNSAFE_LINK.sub("](#", text)
 
 
 @functools.cache
