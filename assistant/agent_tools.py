@@ -26,6 +26,7 @@ from pydantic import Field, ValidationError
 
 from assistant.engine.compose import excerpt
 from assistant.errors import PlannerError
+from assistant.kb.quoting import flag_passages, passages_text
 from assistant.services import Services
 from assistant.usecases import WorkspaceContext, budgets, diagnosis, forecasts, kpis, workspace_context
 
@@ -141,15 +142,13 @@ def build_tools(services: Services, *, workspace: str) -> list[BaseTool]:
         """
         k = max(1, min(int(k or 5), 10))
         offset = _citation_offset(runtime)
-        passages = [
-            p.as_dict() | {"n": offset + i + 1}
-            for i, p in enumerate(services.index.search(query, k=k, type=type, workspace=workspace))
-        ]
-        content = (
-            "\n\n".join(f"[{p['n']}] {p['title']}（{p['heading']}）\n{p['text']}" for p in passages)
-            or "没有找到相关段落 / no passages found"
+        passages = flag_passages(
+            [
+                p.as_dict() | {"n": offset + i + 1}
+                for i, p in enumerate(services.index.search(query, k=k, type=type, workspace=workspace))
+            ]
         )
-        return content, {
+        return passages_text(passages), {
             "passages": passages,
             "provenance": {"tool": "search_knowledge", "inputs": {"query": query, "k": k, "type": type}},
         }

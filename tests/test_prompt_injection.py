@@ -14,6 +14,7 @@ from assistant import agent_prompt
 from assistant.agent_tools import build_tools
 from assistant.chat import ChatService
 from assistant.kb.ingest import ingest_files
+from assistant.kb.quoting import FLAG
 from assistant.services import Services
 from assistant.settings import ROOT, Settings
 from testkit.llm_fakes import BASE_URL, completion_text, completion_tool_call
@@ -118,6 +119,22 @@ async def test_llm_sees_passages_as_tool_data_and_never_the_secrets(
     assert "data, not instructions" in system and case["payload"] not in system
     tool_msgs = [m for m in sent[1]["messages"] if m["role"] == "tool"]
     assert any(case["payload"] in m["content"] for m in tool_msgs)  # delivered as tool data
+    planted = next(m["content"] for m in tool_msgs if case["payload"] in m["content"])
+    flag = planted.index(FLAG)  # flagged in the result itself, before the text, which is quoted
+    assert flag < planted.index(case["payload"]) and f"> {case['payload'][:20]}" in planted
+    assert "⚠️ 含指令式文字" in system  # and the system prompt says what the flag means
+
+
+@pytest.mark.parametrize("case", _by("knowledge"), ids=lambda c: c["id"])
+def test_every_planted_passage_is_flagged_in_the_search_tool_result(
+    services: Services, tmp_path: Path, case: dict
+) -> None:
+    ingest_files(services.index, [_planted_doc(tmp_path, case)])
+    search = next(t for t in build_tools(services, workspace="default") if t.name == "search_knowledge")
+    hits = search.func(query=case["query"], k=5, runtime=None)[1]["passages"]
+    planted = [p for p in hits if case["payload"][:12] in p["text"]]
+    assert planted and all(p["flagged"] for p in planted)
+    assert not any(p["flagged"] for p in hits if p not in planted)  # the shipped knowledge is not
 
 
 async def test_tools_cannot_reach_another_workspace(services: Services) -> None:

@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 
 from assistant.engine.intents import Intent
 from assistant.engine.skills import registry
+from assistant.kb.quoting import looks_like_instructions
 from tools.kpi import STATUS_ZH
 from tools.metrics import METRICS
 from tools.segments import region_focus
@@ -156,17 +157,6 @@ class Composer:
         body = self.env.get_template(template).render(**ctx).strip()
         footer = self.env.get_template("_footer.md.j2").render(**ctx).strip()
         return re.sub(r"\n{3,}", "\n\n", f"{body}\n\n{footer}")
-
-
-def looks_like_instructions(text: str) -> bool:
-    """Retrieved text that tries to instruct the assistant ("SYSTEM OVERRIDE", "忽略之前的指令"):
-    shown flagged and quoted, never in the assistant's own words."""
-    from assistant.engine.skills.guard import INSTRUCTION_PATTERNS
-
-    low = text.lower()
-    return any(re.search(p, low) for p in INSTRUCTION_PATTERNS) or bool(
-        re.search(r"system override|override|你现在是|from now on you", low)
-    )
 
 
 def scope_label(r: dict[str, Any], zh: bool) -> str:
