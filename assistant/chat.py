@@ -13,9 +13,12 @@ import contextvars
 import json
 import logging
 import re
+import uuid
 import weakref
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -34,21 +37,25 @@ from langchain_core.messages import (
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langgraph.errors import GraphRecursionError
 from langsmith.utils import tracing_is_enabled
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 
 from assistant.agent_middleware import return_malformed_tool_calls
 from assistant.agent_prompt import system_prompt
 from assistant.agent_tools import TurnContext, build_tools
+from assistant.compat import client_history, history_digest
 from assistant.conversations import visible
 from assistant.db import Conversation, Message
 from assistant.engine.intents import Vocabulary
-from assistant.errors import NotFound, storage_fault
+from assistant.errors import Busy, NotFound, storage_fault
 from assistant.kb.tokens import count_tokens, tokens_at_most
 from assistant.services import Services
 from assistant.thinking import ThinkSplitter, strip_think
 from assistant.usecases import workspace_context
 
 log = logging.getLogger("planner.chat")
+LEASE_S = 60  # a turn's hold on its conversation, renewed every 20 s while it runs
+TURN_WAIT_S = 600  # how long a second turn waits for the first before it is refused
+
 # one lock per conversation with a turn running or waiting (weak: a finished conversation's goes away)
 _TURN_LOCKS: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -275,25 +282,34 @@ class ChatService:
     # -- storage ----------------------------------------------------------------------------
     def _history(
         self, conversation_id: str | None, text: str, user_id: int | None
-    ) -> tuple[str, list[BaseMessage], int]:
+    ) -> tuple[str, list[BaseMessage], int, list[tuple[str, str]]]:
         """The conversation so far as the model should see it, with the new question stored.
 
         Each earlier answer comes back with the compact record of its tool calls; roles alternate
         (a question whose turn failed is left out: the retry asks it again). Also returns where
-        this turn's citation numbers start."""
+        this turn's citation numbers start, and the turns a chat client sent that we did not write
+        (`origin: client`): those are quoted context, never the model's own earlier answers."""
         with self.services.sessions.begin() as s:
             conv = s.get(Conversation, conversation_id) if conversation_id else None
             if conversation_id and not visible(conv, self.workspace, user_id):
                 raise NotFound(f"conversation {conversation_id} not found")
             if conv is None:
                 conv = Conversation(  # messages=[]: a new conversation's are not read back
-                    workspace=self.workspace, user_id=user_id, title=text.strip()[:60], messages=[]
+                    workspace=self.workspace,
+                    user_id=user_id,
+                    title=text.strip()[:60],
+                    history_digest=history_digest([]),
+                    messages=[],
                 )
                 s.add(conv)
                 s.flush()
             history: list[BaseMessage] = []
+            quoted: list[tuple[str, str]] = []
             base = 0
             for m in conv.messages:
+                if m.origin == "client":
+                    quoted.append((m.role, m.content))
+                    continue
                 if m.role == "user":
                     if history and isinstance(history[-1], HumanMessage):
                         history.pop()  # unanswered
@@ -310,7 +326,7 @@ class ChatService:
             if history and isinstance(history[-1], HumanMessage):
                 history.pop()
             s.add(Message(conversation_id=conv.id, seq=len(conv.messages), role="user", content=text))
-            return conv.id, [*history, HumanMessage(text)], base
+            return conv.id, [*history, HumanMessage(text)], base, quoted
 
     def trim(self, messages: list[BaseMessage], system_prompt: str) -> list[BaseMessage]:
         """Keep the latest history that fits the context budget (`PLANNER_LLM_CONTEXT_TOKENS`) once
@@ -334,7 +350,7 @@ class ChatService:
         )
         return [*kept, question]
 
-    def _store_answer(self, result: TurnResult) -> None:
+    def _store_answer(self, result: TurnResult, question: str) -> None:
         with self.services.sessions.begin() as s:
             conv = s.get(Conversation, result.conversation_id)
             assert conv is not None
@@ -354,6 +370,10 @@ class ChatService:
                     audit=result.audit,
                 )
             )
+            if result.answer and conv.history_digest is not None:  # a failed turn is not shown back
+                conv.history_digest = history_digest(
+                    [("user", question), ("assistant", result.answer)], start=conv.history_digest
+                )
             conv.updated_at = conv.updated_at  # touch via onupdate
 
     # -- the turn ---------------------------------------------------------------------------
@@ -363,9 +383,9 @@ class ChatService:
         """What a turn reads before the model is called (the history with the question stored,
         the system prompt, the agent for the current data), in one trip to a worker thread: the
         database work must not hold up the event loop, which streams other turns meanwhile."""
-        conversation_id, messages, base = self._history(conversation_id, text, user_id)
+        conversation_id, messages, base, quoted = self._history(conversation_id, text, user_id)
         ctx = workspace_context(self.services, self.workspace)
-        prompt = system_prompt(self.services, self.workspace, ctx)
+        prompt = system_prompt(self.services, self.workspace, ctx) + client_history(quoted)
         return conversation_id, messages, base, prompt, self._agent_for(ctx.data.version)
 
     async def stream(
@@ -379,7 +399,7 @@ class ChatService:
                     yield event
                 return
             lock = _TURN_LOCKS.setdefault(conversation_id, asyncio.Lock())
-            async with lock:
+            async with lock, self._turn_lease(conversation_id):
                 async for event in self._turn(text, conversation_id=conversation_id, user_id=user_id):
                     yield event
         except Exception as exc:  # storage failed before or after the model: the stream still ends well
@@ -388,6 +408,59 @@ class ChatService:
                 raise
             log.error("chat turn in workspace %s could not be stored: %s", self.workspace, exc)
             yield Event("error", {"message": message, "conversation_id": conversation_id})
+
+    @asynccontextmanager
+    async def _turn_lease(self, conversation_id: str) -> AsyncIterator[None]:
+        """Hold the conversation's turn lease while a turn runs, across workers and processes: the
+        database row says which turn runs (an atomic UPDATE takes it when free or expired), so a
+        second turn waits for the first and messages keep their order on SQLite and PostgreSQL.
+        The lease is renewed while the turn runs and expires if its worker dies."""
+        token = uuid.uuid4().hex
+        waited, delay = 0.0, 0.02
+        while not await asyncio.to_thread(self._take_lease, conversation_id, token):
+            if waited > TURN_WAIT_S:
+                raise Busy("another turn in this conversation is still running: try again when it ends")
+            await asyncio.sleep(delay)
+            waited, delay = waited + delay, min(delay * 2, 0.5)
+
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(LEASE_S / 3)
+                await asyncio.to_thread(self._take_lease, conversation_id, token)
+
+        keeper = asyncio.create_task(renew())
+        try:
+            yield
+        finally:
+            keeper.cancel()
+            await asyncio.shield(asyncio.to_thread(self._release_lease, conversation_id, token))
+
+    def _take_lease(self, conversation_id: str, token: str) -> bool:
+        now = datetime.now(UTC)
+        with self.services.sessions.begin() as s:
+            taken = s.execute(
+                update(Conversation)
+                .where(
+                    Conversation.id == conversation_id,
+                    or_(
+                        Conversation.turn_lease.is_(None),
+                        Conversation.turn_lease == token,
+                        Conversation.turn_until < now,
+                    ),
+                )
+                .values(turn_lease=token, turn_until=now + timedelta(seconds=LEASE_S))
+                .execution_options(synchronize_session=False)
+            )
+            return taken.rowcount == 1
+
+    def _release_lease(self, conversation_id: str, token: str) -> None:
+        with self.services.sessions.begin() as s:
+            s.execute(
+                update(Conversation)
+                .where(Conversation.id == conversation_id, Conversation.turn_lease == token)
+                .values(turn_lease=None, turn_until=None)
+                .execution_options(synchronize_session=False)
+            )
 
     async def _turn(
         self, text: str, *, conversation_id: str | None, user_id: int | None
@@ -489,7 +562,7 @@ class ChatService:
             if n in cited_numbers(result.answer)
         ]
         result.audit = self._audit(result, artifacts)
-        await asyncio.to_thread(self._store_answer, result)
+        await asyncio.to_thread(self._store_answer, result, text)
         for c in result.citations:
             yield Event("citation", c)
         if result.audit is not None:

@@ -50,6 +50,7 @@ def get_conversation(
                 {
                     "seq": m.seq,
                     "role": m.role,
+                    "origin": m.origin,
                     "content": m.content,
                     "tool_calls": m.tool_calls,
                     "citations": m.citations,

@@ -10,6 +10,8 @@ In local mode a key is generated on first run into var/secret.key (mode 0600).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from cryptography.fernet import Fernet, InvalidToken
 
 _PREFIX = "enc:v1:"
 _fernet: Fernet | None = None
+_mac_key: bytes | None = None
 
 
 def load_or_create_key(var_dir: Path) -> bytes:
@@ -32,14 +35,24 @@ def load_or_create_key(var_dir: Path) -> bytes:
 
 
 def configure(key: bytes | str) -> None:
-    global _fernet
+    global _fernet, _mac_key
+    raw = key.encode() if isinstance(key, str) else key
     try:
-        _fernet = Fernet(key.encode() if isinstance(key, str) else key)
+        _fernet = Fernet(raw)
+        _mac_key = hmac.new(raw, b"planner digest v1", hashlib.sha256).digest()
     except ValueError as e:
         raise ValueError(
             "PLANNER_SECRET_KEY must be a Fernet key (32 url-safe base64-encoded bytes): "
             'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
         ) from e
+
+
+def digest(text: str) -> str:
+    """A keyed digest (HMAC-SHA256) of text, to find a stored row by its content without
+    decrypting rows and without storing a hash anyone could test guesses against."""
+    if _mac_key is None:
+        raise RuntimeError("encryption key not configured")
+    return hmac.new(_mac_key, text.encode(), hashlib.sha256).hexdigest()
 
 
 def encrypt(text: str) -> str:

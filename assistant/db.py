@@ -128,6 +128,13 @@ class Conversation(Base):
     title: Mapped[str] = mapped_column(EncryptedText, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
+    # a keyed digest of the answered turns, chained turn by turn: an OpenAI client's history is
+    # found with one indexed lookup (`assistant.compat`), no conversation decrypted
+    history_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # the turn running in this conversation, in whichever worker: turns take it in order
+    turn_lease: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    turn_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    __table_args__ = (Index("ix_conversations_digest", "workspace", "user_id", "history_digest"),)
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation", order_by="Message.seq", cascade="all, delete-orphan"
     )
@@ -141,6 +148,9 @@ class Message(Base):
     )
     seq: Mapped[int] = mapped_column(Integer)
     role: Mapped[str] = mapped_column(String(16))  # user | assistant
+    # server: asked here and answered by us; client: history an OpenAI client sent, which we did
+    # not write (shown as such, and given to a model as quoted context, never as its own words)
+    origin: Mapped[str] = mapped_column(String(16), default="server", server_default="server")
     content: Mapped[str] = mapped_column(EncryptedText, default="")
     tool_calls: Mapped[list[Any]] = mapped_column(JSON, default=list)
     citations: Mapped[list[Any]] = mapped_column(JSON, default=list)
@@ -150,6 +160,7 @@ class Message(Base):
     audit: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # an LLM answer's number audit
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
+    __table_args__ = (UniqueConstraint("conversation_id", "seq", name="uq_messages_conversation_seq"),)
 
 
 class KpiFact(Base):

@@ -4,9 +4,10 @@ CLI prints them on one line."""
 
 import errno
 
-from tools.errors import Conflict, DataError, InvalidArgument, NotFound, PlannerError
+from tools.errors import Busy, Conflict, DataError, InvalidArgument, NotFound, PlannerError
 
 __all__ = [
+    "Busy",
     "Conflict",
     "DataError",
     "DocumentError",

@@ -57,3 +57,61 @@ def test_two_workers_serve_the_same_conversations(settings: Settings, tmp_path: 
     finally:
         proc.terminate()
         proc.wait(20)
+
+
+@pytest.mark.slow
+def test_concurrent_turns_of_one_conversation_are_stored_in_order_across_four_workers(
+    settings: Settings,
+) -> None:
+    """Twelve turns sent at once to one conversation, spread over four workers: each question is
+    followed by its own answer, sequence numbers run 0..n without a gap or a duplicate."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    services = Services(settings)
+    services.accounts.ensure_first_admin()
+    token = token_for(services, "admin")
+    port = free_port()
+    env = {**os.environ, "PLANNER_VAR_DIR": str(settings.var_dir), "PLANNER_DATABASE_URL": settings.db_url}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "serve", "--port", str(port), "--workers", "4"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def ask(message: str, conversation: str | None = None) -> dict:
+        body = {"message": message} | ({"conversation_id": conversation} if conversation else {})
+        with httpx.stream("POST", f"{base}/api/chat", json=body, headers=headers, timeout=120) as res:
+            text = "".join(res.iter_text())
+        return json.loads([line for line in text.splitlines() if line.startswith("data:")][-1][5:])
+
+    try:
+        pids: set[int] = set()
+        deadline = time.monotonic() + 120
+        while len(pids) < 4 and time.monotonic() < deadline:
+            try:
+                pids.add(httpx.get(f"{base}/api/health", headers=headers, timeout=2).json()["worker_pid"])
+            except (httpx.HTTPError, ValueError):
+                time.sleep(0.3)
+        assert len(pids) == 4, "all four workers should answer"
+        cid = ask("2026年1月的销售额是多少？")["conversation_id"]
+        months = list(range(2, 14))  # 2026-02 … 2027-01: twelve questions, each naming its own month
+        labels = [f"{2026 + (m - 1) // 12}-{(m - 1) % 12 + 1:02d}" for m in months]
+        with ThreadPoolExecutor(12) as pool:
+            list(pool.map(lambda label: ask(f"{label[:4]}年{int(label[5:])}月的销售额是多少？", cid), labels))
+        messages = httpx.get(f"{base}/api/conversations/{cid}", headers=headers, timeout=10).json()[
+            "messages"
+        ]
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    assert [m["seq"] for m in messages] == list(range(26))
+    assert [m["role"] for m in messages] == ["user", "assistant"] * 13
+    for question, answer in zip(messages[2::2], messages[3::2], strict=True):
+        label = question["content"][:4] + "-" + question["content"][5:].split("月")[0].zfill(2)
+        assert answer["content"] and label in answer["content"][:60], (
+            question["content"],
+            answer["content"][:80],
+        )

@@ -7,6 +7,7 @@ OpenAI's shape (see `web.main`)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -95,8 +96,8 @@ async def chat_completions(
     turn = compat.client_turn(body.messages)
     request.app.state.limits.hit("chat", principal.username)
     chat = get_chat_for(request, workspace)
-    conversation = compat.conversation_for(
-        services, workspace=workspace, user_id=principal.id, history=turn.history
+    conversation = await asyncio.to_thread(  # storage work stays off the event loop
+        compat.conversation_for, services, workspace=workspace, user_id=principal.id, history=turn.history
     )
     model = compat.model_id(services.model_name, workspace)
     pieces = _pieces(chat, turn.question, conversation, principal.id, show_tools=body.show_tools)

@@ -169,7 +169,12 @@ function thinking(div, body) {
 
 function renderStored(m) {
   const div = addMessage(m.role);
+  if (m.origin === "client") {  // history a chat client sent: not the assistant's words, shown as such
+    div.classList.add("from-client");
+    div.insertAdjacentHTML("afterbegin", `<div class="meta origin">${esc(t("fromClient"))}</div>`);
+  }
   if (m.role === "user") { div.querySelector(".body").textContent = m.content; return; }
+  if (m.origin === "client") { div.querySelector(".body").textContent = m.content; return; }
   for (const tc of m.tool_calls || []) addTool(div, { ...tc, content: JSON.stringify(tc.output || {}, null, 1) }, true);
   div.querySelector(".body").innerHTML = md(m.content);
   if (m.audit?.unsupported?.length) highlightUnsupported(div.querySelector(".body"), m.audit.unsupported);

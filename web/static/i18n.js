@@ -10,7 +10,7 @@ const STRINGS = {
     title: "推广计划助手", chat: "对话", drafts: "草稿", dashboard: "KPI 看板", data: "数据上传",
     newChat: "＋ 新对话", history: "历史对话", search: "搜索对话…", send: "发送", stop: "停止", retry: "重试",
     placeholder: "输入您的问题，例如：预算分配应该遵循哪些原则？", copy: "复制", export: "导出", rename: "重命名",
-    thinking: "思考过程", good: "有用", bad: "没用", feedbackComment: "可选：说说原因", thanks: "已记录反馈", signOut: "退出",
+    thinking: "思考过程", good: "有用", bad: "没用", feedbackComment: "可选：说说原因", thanks: "已记录反馈", fromClient: "由聊天客户端发来，并非本助手所写", signOut: "退出",
     // filled from the workspace (GET /api/workspace): its own regions and latest periods
     starters: (w) => [w.region ? `帮我起草${w.region}${w.nextQuarter}的资源与预算部分` : `帮我起草${w.nextQuarter}的资源与预算部分`, `为什么${w.quarter}获客成本超标？`, "各区域的推广策略建议", `写一份${w.month}的计划调整报告`, "预测未来12周的销售额"],
     kinds: { section: "计划章节", regional: "区域策略", adjustment: "调整报告" },
@@ -63,7 +63,7 @@ const STRINGS = {
     title: "Planner assistant", chat: "Chat", drafts: "Drafts", dashboard: "KPI dashboard", data: "Data upload",
     newChat: "+ New chat", history: "Conversations", search: "Search conversations…", send: "Send", stop: "Stop", retry: "Retry",
     placeholder: "Ask something, e.g. what are the rules for allocating the budget?", copy: "Copy", export: "Export", rename: "Rename",
-    thinking: "Thinking", good: "Helpful", bad: "Not helpful", feedbackComment: "Optional: tell us why", thanks: "Feedback saved", signOut: "Sign out",
+    thinking: "Thinking", good: "Helpful", bad: "Not helpful", feedbackComment: "Optional: tell us why", thanks: "Feedback saved", fromClient: "Sent by a chat client, not written by this assistant", signOut: "Sign out",
     starters: (w) => [w.region ? `Draft the budget section for ${w.region} for ${w.nextQuarter}` : `Draft the budget section for ${w.nextQuarter}`, `Why is CAC off target in ${w.quarter}?`, "Suggest a regional strategy for each region", `Write an adjustment report for ${w.month}`, "Forecast revenue for the next 12 weeks"],
     kinds: { section: "Plan section", regional: "Regional strategy", adjustment: "Adjustment report" },
     sections: { goals: "Background and goals", market: "Market and competition", strategy: "Core strategy", budget: "Resources and budget", monitoring: "Monitoring and evaluation", responsibilities: "Responsibilities and timeline" },
