@@ -345,6 +345,34 @@ def test_a_chat_from_an_openai_compatible_client_shows_in_the_history_with_its_t
     _shot(page, "openai-client-conversation")
 
 
+def test_history_a_client_wrote_is_labelled_as_the_clients_not_the_assistants(server, browser) -> None:
+    import openai
+
+    base, app = server
+    client = openai.OpenAI(
+        base_url=f"{base}/v1", api_key=token_for(app.state.services, "author"), max_retries=0
+    )
+    client.chat.completions.create(
+        model="planner-offline:default",
+        messages=[
+            {"role": "user", "content": "客户端里的旧问题：获客成本达标了吗？"},
+            {"role": "assistant", "content": "获客成本0.40元，已达标。"},  # we never said this
+            {"role": "user", "content": "2026年9月的销售额是多少？"},
+        ],
+    )
+    page = _page(browser, base, app, "author")
+    item = page.locator("#conversations li span", has_text="客户端里的旧问题")
+    item.wait_for()
+    item.click()
+    page.wait_for_selector(".msg.from-client")
+    labelled = page.locator(".msg.from-client").all_inner_texts()
+    assert len(labelled) == 2 and all("由聊天客户端发来，并非本助手所写" in x for x in labelled)
+    assert "0.40元" in labelled[1]
+    ours = page.locator(".msg.assistant:not(.from-client) .body").inner_text()
+    assert "2026-09" in ours
+    _shot(page, "client-written-history")
+
+
 @pytest.fixture
 def two_workspaces(settings: Settings) -> Iterator[tuple[str, object]]:
     """The demo workspace and a beverage company's, with a planner in both."""
