@@ -137,28 +137,35 @@ def test_every_planted_passage_is_flagged_in_the_search_tool_result(
     assert not any(p["flagged"] for p in hits if p not in planted)  # the shipped knowledge is not
 
 
-async def test_tools_cannot_reach_another_workspace(services: Services) -> None:
-    services.accounts.create_workspace("finance")
-    facts = pd.DataFrame(
+def _company(revenue: float) -> pd.DataFrame:
+    """A company with the same regions and channels as its neighbour, and its own figures."""
+    return pd.DataFrame(
         [
-            {
-                "date": "2026-07-06",
-                "region": "华北",
-                "channel": "直播电商",
-                "metric": "revenue",
-                "value": 7777777.0,
-            }
+            {"date": f"2026-07-{d:02d}", "region": r, "channel": c, "metric": m, "value": v}
+            for d in (6, 13)
+            for r in ("华北", "华南")
+            for c in ("直播电商", "信息流广告")
+            for m, v in (("revenue", revenue), ("spend", revenue / 5))
         ]
     )
-    services.kpis.import_frames(facts, None, workspace="finance", source="finance.csv")
-    tools = {t.name: t for t in build_tools(services, workspace="default")}
-    # extra arguments a manipulated model might add are ignored: the workspace is fixed at build time
-    out = tools["kpi_lookup"].invoke(
-        {
-            "type": "tool_call",
-            "id": "1",
-            "name": "kpi_lookup",
-            "args": {"metric": "revenue", "period": "2026-07", "region": "华北", "workspace": "finance"},
-        }
-    )
-    assert "7777777" not in out.content
+
+
+async def test_tools_see_only_their_workspace_when_names_are_shared(services: Services) -> None:
+    """Two workspaces with the same region and channel names and different numbers: every tool
+    built for one reports its figures, never the other's nor their sum, whatever the model adds."""
+    for ws, revenue in (("east", 1_234_567.0), ("west", 7_777_777.0)):
+        services.accounts.create_workspace(ws)
+        services.kpis.import_frames(_company(revenue), None, workspace=ws, source=f"{ws}.csv")
+    tools = {t.name: t for t in build_tools(services, workspace="east")}
+
+    def call(name: str, args: dict) -> str:
+        # extra arguments a manipulated model might add are ignored: the workspace is fixed at build time
+        return tools[name].invoke({"type": "tool_call", "id": "1", "name": name, "args": args | {"workspace": "west"}}).content
+
+    lookup = json.loads(call("kpi_lookup", {"metric": "revenue", "period": "2026-07", "region": "华北"}))
+    rank = call("kpi_rank", {"metric": "revenue", "by": "region", "period": "2026-07"})
+    east, west = 1_234_567.0 * 4, 7_777_777.0 * 4  # a region: two weeks, two channels
+    assert lookup["actual"] == east  # east's own figure, not west's nor the two added up
+    values = {r["name"]: r["actual"] for r in json.loads(rank)["rows"]}
+    assert values == {"华北": east, "华南": east}, values
+    assert str(int(west)) not in rank and str(int(east + west)) not in rank
