@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from assistant.engine.compose import fmt_num
+from assistant.presentation import fmt_num
 from assistant.services import Services
 from assistant.usecases import WorkspaceContext, workspace_context
 from tools.metrics import METRICS

@@ -24,9 +24,9 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import BaseTool, ToolException, tool
 from pydantic import Field, ValidationError
 
-from assistant.engine.compose import excerpt
 from assistant.errors import PlannerError
 from assistant.kb.quoting import flag_passages, passages_text
+from assistant.presentation import excerpt
 from assistant.services import Services
 from assistant.usecases import WorkspaceContext, budgets, diagnosis, forecasts, kpis, workspace_context
 
@@ -105,6 +105,17 @@ def _invalid(error: ValidationError) -> str:
             + (f"; use one of {allowed}" if allowed else f" ({e['msg']})")
         )
     return "Error: " + "; ".join(parts) + ". Call the tool again with valid arguments."
+
+
+TOOL_NAMES = (
+    "search_knowledge",
+    "kpi_lookup",
+    "kpi_rank",
+    "kpi_diagnose",
+    "forecast",
+    "budget_allocate",
+    "create_draft",
+)
 
 
 def build_tools(services: Services, *, workspace: str) -> list[BaseTool]:
@@ -267,16 +278,21 @@ def build_tools(services: Services, *, workspace: str) -> list[BaseTool]:
             channel: restrict to one of the workspace's channels.
         """
         ctx = context()
-        if horizon and not period:
-            horizon = max(1, min(int(horizon), forecasts.MAX_HORIZON))
-            result = forecasts.forecast(ctx, metric=metric, horizon=horizon, region=region, channel=channel)
+        query = forecasts.ForecastQuery(
+            metric=metric,
+            period=period,
+            horizon=max(1, min(int(horizon), forecasts.MAX_HORIZON)) if horizon else None,
+            region=region,
+            channel=channel,
+        )
+        result = forecasts.run(ctx, query)
+        if isinstance(result, forecasts.Forecast):
             out = result.model_dump()
             slim = out | {"points": out["points"][:3] + out["points"][-1:]}
-            inputs = {"metric": metric, "horizon": horizon, "region": region, "channel": channel}
+            inputs = {"metric": metric, "horizon": query.horizon, "region": region, "channel": channel}
             return _dump(slim), {"result": out, "provenance": provenance(ctx, "forecast", inputs)}
-        summary = forecasts.forecast_period(ctx, metric=metric, period=period, region=region, channel=channel)
-        out = summary.model_dump() | {"region": region, "channel": channel}
-        inputs = {"metric": metric, "period": summary.period, "region": region, "channel": channel}
+        out = result.model_dump() | {"region": region, "channel": channel}
+        inputs = {"metric": metric, "period": result.period, "region": region, "channel": channel}
         return _dump(out), {"result": out, "provenance": provenance(ctx, "forecast", inputs)}
 
     @tool(response_format="content_and_artifact", parse_docstring=True)
@@ -395,6 +411,7 @@ def build_tools(services: Services, *, workspace: str) -> list[BaseTool]:
         }
 
     tools = [search_knowledge, kpi_lookup, kpi_rank, kpi_diagnose, forecast, budget_allocate, create_draft]
+    assert tuple(t.name for t in tools) == TOOL_NAMES
     for t in tools:
         # Bad arguments (unknown metric, bad period, no data) go back to the model as an error
         # result it can correct, instead of ending the turn.

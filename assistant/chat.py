@@ -45,7 +45,6 @@ from assistant.agent_tools import TurnContext, build_tools
 from assistant.compat import client_history, history_digest
 from assistant.conversations import visible
 from assistant.db import Conversation, Message
-from assistant.engine.intents import Vocabulary
 from assistant.errors import Busy, NotFound, storage_fault
 from assistant.kb.tokens import count_tokens, tokens_at_most
 from assistant.services import Services
@@ -204,22 +203,12 @@ def friendly_error(exc: BaseException) -> str:
 
 def workspace_model(services: Services, workspace: str) -> BaseChatModel:
     """The chat model for one workspace. The offline engine names regions and channels in the
-    workspace's own vocabulary (an LLM reads them from its tools' results)."""
+    workspace's own vocabulary, read at each turn (an LLM reads them from its tools' results)."""
     model = services.chat_model
     bind = getattr(model, "for_workspace", None)
     if bind is None:
         return model  # type: ignore[return-value]
-
-    def vocabulary() -> Vocabulary:
-        ctx = workspace_context(services, workspace)
-        return Vocabulary.of(
-            ctx.regions,
-            ctx.channels,
-            covered_until=ctx.window.covered_until.date() if ctx.window else None,
-            today=services.settings.today_date(),
-        )
-
-    return bind(vocabulary)
+    return bind(lambda: workspace_context(services, workspace), services.settings.today_date)  # type: ignore[no-any-return]
 
 
 @dynamic_prompt

@@ -276,22 +276,12 @@ JsonOut = Annotated[bool, typer.Option("--json", help="print JSON")]
 
 def _context(workspace: str, facts: Path | None = None, targets: Path | None = None):
     """The workspace's context, or one over ad-hoc files (the same use cases run on both)."""
-    from assistant.usecases import from_frames, workspace_context
-    from tools.kpi_data import load_facts, load_targets
+    from assistant.usecases.context import from_files, with_targets_file, workspace_context
 
     if facts is not None:
-        return from_frames(
-            load_facts(facts),
-            load_targets(targets) if targets else None,
-            name=facts.name,
-            threshold=get_settings().deviation_threshold,
-        )
+        return from_files(facts, targets, threshold=get_settings().deviation_threshold)
     ctx = workspace_context(_services(), workspace)
-    if targets is not None:
-        from dataclasses import replace
-
-        ctx = replace(ctx, data=replace(ctx.data, targets=load_targets(targets)))
-    return ctx
+    return with_targets_file(ctx, targets) if targets is not None else ctx
 
 
 @kpi_app.command("import")
@@ -619,36 +609,26 @@ def forecast(
     """Forecast a metric with intervals, backtest and base/stretch targets."""
     from assistant.usecases import forecasts
 
-    if period:
-        total = forecasts.forecast_period(
-            _context(workspace, data),
-            metric=metric,
-            period=period,
-            region=region,
-            channel=channel,
-            model=model,  # type: ignore[arg-type]
-        )
-        if json_out:
-            _print_json(total.model_dump())
-            return
+    query = forecasts.ForecastQuery(
+        metric=metric,
+        period=period,
+        horizon=horizon,
+        region=region,
+        channel=channel,
+        model=model,  # type: ignore[arg-type]
+    )
+    result = forecasts.run(_context(workspace, data), query)
+    if json_out:
+        _print_json(result.model_dump())
+        return
+    if isinstance(result, forecasts.PeriodForecast):
+        total = result
         typer.echo(
             f"{total.metric} {total.period} ({total.aggregate}): {total.value:,.2f} "
             f"[{total.lower:,.2f}, {total.upper:,.2f}] at {total.level:.0%}; "
             f"base {total.base_target:,.2f} (50% chance), stretch {total.stretch_target:,.2f} "
             f"({1 - max(total.stretch_quantile, 1 - total.stretch_quantile):.0%} chance); {total.model}"
         )
-        return
-
-    result = forecasts.forecast(
-        _context(workspace, data),
-        metric=metric,
-        horizon=horizon,
-        region=region,
-        channel=channel,
-        model=model,  # type: ignore[arg-type]
-    )
-    if json_out:
-        _print_json(result.model_dump())
         return
     typer.echo(
         f"{result.model}; backtest sMAPE {result.backtest.smape} vs seasonal naive {result.backtest.baseline_smape}"

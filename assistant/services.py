@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from assistant import crypto
 from assistant.factory import build_chat_model
-from assistant.settings import DEMO_WORKSPACE, Settings
+from assistant.settings import DEMO_WORKSPACE, OFFLINE_MODEL, Settings
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -83,4 +83,4 @@ class Services:
 
     @property
     def model_name(self) -> str:
-        return "offline-rules-v2" if self.engine == "offline" else self.settings.llm_model
+        return OFFLINE_MODEL if self.engine == "offline" else self.settings.llm_model

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 
 
+OFFLINE_MODEL = "offline-rules-v2"  # the offline engine's name, in answers, drafts and /v1/models
 DEMO_WORKSPACE = "default"  # where the demo company is loaded on first run, and the CLI's default workspace
 
 
@@ -88,6 +89,7 @@ class Settings(BaseSettings):
     rate_limit_storage: str = "memory://"  # e.g. redis://127.0.0.1:6379 to share limits across workers
     max_request_bytes: int = 25 * 1024 * 1024
     max_upload_bytes: int = 64 * 1024 * 1024  # KPI files: a 500,000-row wide CSV is about 45 MB
+    max_document_bytes: int = 20 * 1024 * 1024  # one knowledge document (PDF, DOCX, …)
     # an OpenAI client sends the whole conversation each time; 2 MB is about a million characters
     max_history_bytes: int = 2 * 1024 * 1024
     # Uploads: parsed in worker threads (this many at once, one per user), within these limits.

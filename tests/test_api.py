@@ -167,3 +167,37 @@ def test_page_is_served(settings: Settings) -> None:
         page = client.get("/")
         assert page.status_code == 200 and "推广计划助手" in page.text
         assert client.get("/static/app.js").status_code == 200
+
+
+def test_period_or_horizon_is_decided_once_for_the_api_the_cli_and_the_agent(
+    services, monkeypatch, settings
+) -> None:
+    """A period wins over a horizon; a horizon alone is steps ahead; the same query gives the same
+    numbers through the route, `planner forecast --json` and the agent's tool."""
+    from typer.testing import CliRunner
+
+    from assistant.agent_tools import build_tools
+    from assistant.cli import app as cli
+    from assistant.usecases import forecasts, workspace_context
+    from tests.utils import point_cli_at
+
+    ctx = workspace_context(services, "default")
+    both = forecasts.run(ctx, forecasts.ForecastQuery(metric="revenue", period="2027-Q1", horizon=8))
+    steps = forecasts.run(ctx, forecasts.ForecastQuery(metric="revenue", horizon=8))
+    neither = forecasts.run(ctx, forecasts.ForecastQuery(metric="revenue"))
+    assert isinstance(both, forecasts.PeriodForecast) and both.period == "2027-Q1"
+    assert isinstance(steps, forecasts.Forecast) and len(steps.points) == 8
+    assert isinstance(neither, forecasts.PeriodForecast)
+
+    app = create_app(settings)
+    with signed_in(app) as client:
+        api = client.post(
+            "/api/forecast", json={"metric": "revenue", "period": "2027-Q1", "horizon": 8}
+        ).json()
+    point_cli_at(monkeypatch, settings)
+    out = CliRunner().invoke(
+        cli, ["forecast", "--metric", "revenue", "--period", "2027-Q1", "--horizon", "8", "--json"]
+    )
+    tool = next(t for t in build_tools(services, workspace="default") if t.name == "forecast")
+    agent = json.loads(tool.invoke({"metric": "revenue", "period": "2027-Q1", "horizon": 8}))
+    assert api["value"] == json.loads(out.stdout)["value"] == agent["value"] == both.value

@@ -58,3 +58,70 @@ def test_no_product_module_names_the_demo_company() -> None:
         if name in p.read_text(encoding="utf-8")
     ]
     assert hits == []
+
+
+def test_the_offline_engine_is_reached_only_through_its_adapter() -> None:
+    """assistant/engine/ is one engine behind the chat-model factory: the LLM path, the use cases,
+    the drafts and the edges never import it (shared formatting is assistant/presentation.py)."""
+    wrong = [
+        f"{p.relative_to(ROOT)}: {m}"
+        for folder in ("assistant", "web")
+        for p, m in _imports(folder)
+        if m.startswith("assistant.engine")
+        and "engine" not in p.relative_to(ROOT).parts
+        and p != ROOT / "assistant" / "factory.py"
+    ]
+    assert wrong == []
+
+
+ADAPTERS = ["web", "assistant/cli.py", "assistant/mcp_server.py", "assistant/agent_tools.py"]
+# what an adapter may take from the domain: its errors, the metric catalogue and policy types
+DOMAIN_FOR_ADAPTERS = {"tools.errors", "tools.metrics", "tools.policy"}
+
+
+def test_adapters_compute_no_domain_figure() -> None:
+    """The edges (routes, CLI, MCP, agent tools) reach the domain through the use cases only."""
+    found = []
+    for target in ADAPTERS:
+        paths = [ROOT / target] if target.endswith(".py") else list((ROOT / target).rglob("*.py"))
+        for path in paths:
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    names = [node.module]
+                elif isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                else:
+                    continue
+                found += [
+                    f"{path.relative_to(ROOT)}: {n}"
+                    for n in names
+                    if n.split(".")[0] == "tools" and n not in DOMAIN_FOR_ADAPTERS
+                ]
+    assert found == []
+
+
+def _is_tool(decorator: ast.expr) -> bool:
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    return isinstance(target, ast.Name) and target.id == "tool"
+
+
+def test_every_tool_is_defined_once() -> None:
+    """The agent's tools are defined in one module (a `@tool` function each); MCP and every other
+    host adapt that list, none declares a tool of its own by name."""
+    from assistant.agent_tools import TOOL_NAMES
+
+    defined, declared = [], []
+    for folder in ("assistant", "web"):
+        for p in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and any(
+                    map(_is_tool, node.decorator_list)
+                ):
+                    defined.append(f"{p.relative_to(ROOT)}: {node.name}")
+                if isinstance(node, ast.Call) and any(
+                    k.arg == "name" and isinstance(k.value, ast.Constant) and k.value.value in TOOL_NAMES
+                    for k in node.keywords
+                ):
+                    declared.append(f"{p.relative_to(ROOT)}: {ast.unparse(node)[:60]}")
+    assert sorted(defined) == sorted(f"assistant/agent_tools.py: {n}" for n in TOOL_NAMES)
+    assert declared == []

@@ -160,7 +160,11 @@ async def test_tools_see_only_their_workspace_when_names_are_shared(services: Se
 
     def call(name: str, args: dict) -> str:
         # extra arguments a manipulated model might add are ignored: the workspace is fixed at build time
-        return tools[name].invoke({"type": "tool_call", "id": "1", "name": name, "args": args | {"workspace": "west"}}).content
+        return (
+            tools[name]
+            .invoke({"type": "tool_call", "id": "1", "name": name, "args": args | {"workspace": "west"}})
+            .content
+        )
 
     lookup = json.loads(call("kpi_lookup", {"metric": "revenue", "period": "2026-07", "region": "华北"}))
     rank = call("kpi_rank", {"metric": "revenue", "by": "region", "period": "2026-07"})

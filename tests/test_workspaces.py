@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from assistant import cli
 from assistant.agent_tools import build_tools
 from assistant.chat import ChatService
-from assistant.engine.compose import fmt_num
+from assistant.presentation import fmt_num
 from assistant.services import Services
 from assistant.settings import Settings
 from testkit.companies import Company, other_company

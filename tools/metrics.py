@@ -84,6 +84,8 @@ _METRICS = [
 
 METRICS: dict[str, Metric] = {m.key: m for m in _METRICS}
 BASE_METRICS = tuple(m.key for m in _METRICS if not m.derived)
+# the KPIs a planner watches: the dashboard's cards and the check of which KPIs are past the line
+HEADLINE_METRICS = ("revenue", "cac", "roi", "conversions", "cvr", "repurchase_rate")
 
 
 def get_metric(key: str) -> Metric:

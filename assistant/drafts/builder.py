@@ -19,6 +19,7 @@ from assistant.drafts.document import Block, DraftDoc, Section
 from assistant.drafts.numbers import audit_text
 from assistant.drafts.sections import adjustment, budget, plan, regional
 from assistant.services import Services
+from assistant.settings import OFFLINE_MODEL
 from assistant.usecases import WorkspaceContext, workspace_context
 from tools.errors import DataError, PlannerError
 from tools.periods import parse_period
@@ -114,7 +115,7 @@ def build_draft(
         citations=ctx.citations,
         numbers=ctx.numbers,
         engine="offline",
-        model="offline-rules-v2",
+        model=OFFLINE_MODEL,
     )  # type: ignore[arg-type]
     return audit(doc)
 

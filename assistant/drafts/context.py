@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from assistant.drafts.document import Block, Citation
 from assistant.drafts.numbers import NumberRef, NumberSource
-from assistant.engine.compose import STATUS_EN, excerpt, fmt_num, fmt_pct
+from assistant.presentation import STATUS_EN, excerpt, fmt_num, fmt_pct
 from assistant.services import Services
 from assistant.usecases import WorkspaceContext, kpis
 from tools.kpi import STATUS_ZH, KpiResult

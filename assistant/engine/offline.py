@@ -27,8 +27,9 @@ from pydantic import ConfigDict
 from assistant.engine.compose import composer_for
 from assistant.engine.intents import Intent, Vocabulary, dialogue
 from assistant.engine.planner import next_calls
+from assistant.settings import OFFLINE_MODEL
 
-MODEL_NAME = "offline-rules-v2"
+MODEL_NAME = OFFLINE_MODEL
 
 
 def _turn(messages: Sequence[BaseMessage]) -> tuple[list[str], list[ToolMessage], list[AIMessage]]:
@@ -57,8 +58,19 @@ class OfflineChatModel(BaseChatModel):
     # the workspace's regions and channels, read at each turn (an import can change them)
     vocabulary: Callable[[], Vocabulary] | None = None
 
-    def for_workspace(self, vocabulary: Callable[[], Vocabulary]) -> OfflineChatModel:
-        """This engine speaking one workspace's vocabulary."""
+    def for_workspace(self, context: Callable[[], Any], today: Callable[[], date]) -> OfflineChatModel:
+        """This engine speaking one workspace's vocabulary: `context` gives its WorkspaceContext
+        (regions, channels, data window) at each turn, as an import can change them."""
+
+        def vocabulary() -> Vocabulary:
+            ctx = context()
+            return Vocabulary.of(
+                ctx.regions,
+                ctx.channels,
+                covered_until=ctx.window.covered_until.date() if ctx.window else None,
+                today=today(),
+            )
+
         return self.model_copy(update={"vocabulary": vocabulary})
 
     @property

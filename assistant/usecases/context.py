@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -153,3 +154,21 @@ def from_frames(
         profile=profile or WorkspaceProfile(name=name),
         threshold=threshold,
     )
+
+
+def from_files(facts: Path, targets: Path | None = None, *, threshold: float = 0.10) -> WorkspaceContext:
+    """A context over a facts file and a targets file (CSV/XLSX, long layout)."""
+    from tools.kpi_data import load_facts, load_targets
+
+    return from_frames(
+        load_facts(facts), load_targets(targets) if targets else None, name=facts.name, threshold=threshold
+    )
+
+
+def with_targets_file(ctx: WorkspaceContext, targets: Path) -> WorkspaceContext:
+    """The workspace's data with the targets of a file instead of its own (a what-if on targets)."""
+    from dataclasses import replace
+
+    from tools.kpi_data import load_targets
+
+    return replace(ctx, data=replace(ctx.data, targets=load_targets(targets)))

@@ -15,10 +15,10 @@ from tools.alerts import detect_anomalies
 from tools.errors import PlannerError
 from tools.forecasting import series_from_facts
 from tools.kpi import find_target
-from tools.metrics import get_metric
+from tools.metrics import HEADLINE_METRICS, get_metric
 from tools.periods import month_of
 
-CARDS = ("revenue", "cac", "roi", "conversions", "cvr", "repurchase_rate")
+CARDS = HEADLINE_METRICS
 TREND_WEEKS = 52
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import BaseModel
+
 from assistant.usecases.context import WorkspaceContext
 from tools.errors import InvalidArgument
 from tools.forecasting import Forecast, PeriodForecast, forecast_series, series_from_facts
@@ -12,6 +14,31 @@ from tools.metrics import get_metric
 from tools.periods import parse_period, quarter_of
 
 MAX_HORIZON = 104
+
+
+class ForecastQuery(BaseModel):
+    """What a planner asks of a forecast, from any adapter. The one rule for period against
+    horizon: a period, when given, is forecast as a whole (its total and interval); otherwise a
+    horizon gives that many steps ahead; with neither, the next quarter as a whole."""
+
+    metric: str
+    period: str | None = None
+    horizon: int | None = None
+    region: str | None = None
+    channel: str | None = None
+    model: Literal["combination", "ets"] = "combination"
+
+    @property
+    def whole_period(self) -> bool:
+        return bool(self.period) or not self.horizon
+
+
+def run(ctx: WorkspaceContext, query: ForecastQuery) -> Forecast | PeriodForecast:
+    """The forecast the query asks for (see `ForecastQuery` for which)."""
+    scope = {"metric": query.metric, "region": query.region, "channel": query.channel, "model": query.model}
+    if query.whole_period:
+        return forecast_period(ctx, period=query.period, **scope)
+    return forecast(ctx, horizon=int(query.horizon or 12), **scope)
 
 
 def forecast(

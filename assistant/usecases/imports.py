@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from assistant.errors import DataError, InvalidArgument
 from assistant.kpi_store import ImportPlan, ImportResult
+from assistant.presentation import templates
 from assistant.settings import get_settings
 from assistant.usecases.context import WorkspaceContext
 from tools.changes import MODES, Mode
@@ -308,13 +309,12 @@ def run_import(
 
 def describe(result: ImportResult | ImportPlan, lang: str = "zh", *, weekly: bool = True) -> str:
     """One sentence a planner reads after an import: "新增 25 行、更新 175 行，覆盖 2026-11-23 这一周"
-    (the wording is `prompts/offline/import_summary.md.j2`)."""
-    from assistant.engine.compose import composer_for
+    (the wording is `prompts/messages/import_summary.md.j2`)."""
 
     f, t = result.changes["facts"], result.changes["targets"]
     return (
-        composer_for(get_settings().prompts_dir)
-        .env.get_template("import_summary.md.j2")
+        templates(get_settings().prompts_dir / "messages")
+        .get_template("import_summary.md.j2")
         .render(
             zh=lang == "zh",
             weekly=weekly,

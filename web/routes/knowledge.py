@@ -12,11 +12,10 @@ from assistant.accounts import Forbidden
 from assistant.errors import DocumentError, NotFound
 from assistant.kb.ingest import COMPANY, remove_files, store_upload, stored_uploads
 from assistant.kb.loaders import SUPPORTED, load_file
-from tools.rules import find_red_lines
+from assistant.usecases.rules import document_red_lines
 from web.deps import ContextDep, PlannerDep, PrincipalDep, ServicesDep, WorkspaceDep
 
 router = APIRouter(tags=["knowledge"])
-MAX_UPLOAD = 20 * 1024 * 1024
 
 
 @router.get("/search")
@@ -92,17 +91,7 @@ def get_document_rules(
     path = _upload_path(services, name, "" if scope == "company" else ctx.name)
     if not path.is_file():
         raise NotFound(f"no document {name!r} in this workspace")
-    doc = load_file(path)
-    adopted = {(r.metric, r.region, r.channel, r.value) for r in ctx.policy.red_lines}
-    return [
-        {
-            **c.line.model_dump(),
-            "label": c.line.label(lang),
-            "sentence": c.sentence,
-            "adopted": (c.line.metric, c.line.region, c.line.channel, c.line.value) in adopted,
-        }
-        for c in find_red_lines(doc.body, regions=ctx.regions, channels=ctx.channels)
-    ]
+    return document_red_lines(ctx, path, lang)
 
 
 @router.post(
@@ -127,9 +116,10 @@ async def upload_document(
     path = _upload_path(services, file.filename or "", owner)
     if path.suffix.lower() not in SUPPORTED:
         raise DocumentError(f"{file.filename}: unsupported file type; use {', '.join(sorted(SUPPORTED))}")
-    data = await file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise DocumentError(f"{file.filename}: larger than {MAX_UPLOAD // (1024 * 1024)} MB")
+    limit = services.settings.max_document_bytes
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise DocumentError(f"{file.filename}: larger than {limit // (1024 * 1024)} MB")
     report = await request.app.state.heavy.run(
         principal.username, _store_and_index, services, path, data, type, owner
     )

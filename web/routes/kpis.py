@@ -327,9 +327,7 @@ class ForecastRequest(BaseModel):
 
 @router.post("/forecast")
 def post_forecast(body: ForecastRequest, ctx: ContextDep) -> dict[str, Any]:
-    if body.period:
-        return forecasts.forecast_period(ctx, **body.model_dump(exclude={"horizon"})).model_dump()
-    return forecasts.forecast(ctx, **body.model_dump(exclude={"period"})).model_dump()
+    return forecasts.run(ctx, forecasts.ForecastQuery(**body.model_dump())).model_dump()
 
 
 class BudgetRequest(BaseModel):
