@@ -277,11 +277,11 @@ def get_kpi(
         None, max_length=32, description="target, previous, year_earlier or a number"
     ),
     lang: Literal["zh", "en"] = "zh",
-) -> dict[str, Any]:
+) -> kpis.KpiResult:
     base = kpis.parse_compare(compare)
     return kpis.lookup(
         ctx, metric=metric, period=period, region=region, channel=channel, compare=base, lang=lang
-    ).model_dump()
+    )
 
 
 @router.get("/kpis/rank")
@@ -294,10 +294,10 @@ def get_ranking(
     channel: str | None = Query(None, max_length=64),
     order: Literal["desc", "asc"] | None = None,
     lang: Literal["zh", "en"] = "zh",
-) -> dict[str, Any]:
+) -> kpis.Ranking:
     return kpis.rank(
         ctx, metric=metric, by=by, period=period, region=region, channel=channel, order=order, lang=lang
-    ).model_dump()
+    )
 
 
 @router.get("/kpis/diagnose")
@@ -309,10 +309,10 @@ def get_diagnosis(
     channel: str | None = Query(None, max_length=64),
     top: int = Query(5, ge=1, le=20),
     lang: Literal["zh", "en"] = "zh",
-) -> dict[str, Any]:
+) -> diagnosis.Diagnosis:
     return diagnosis.diagnose(
         ctx, metric=metric, period=period, region=region, channel=channel, top=top, lang=lang
-    ).model_dump()
+    )
 
 
 class ForecastRequest(BaseModel):
@@ -326,8 +326,8 @@ class ForecastRequest(BaseModel):
 
 
 @router.post("/forecast")
-def post_forecast(body: ForecastRequest, ctx: ContextDep) -> dict[str, Any]:
-    return forecasts.run(ctx, forecasts.ForecastQuery(**body.model_dump())).model_dump()
+def post_forecast(body: ForecastRequest, ctx: ContextDep) -> forecasts.Forecast | forecasts.PeriodForecast:
+    return forecasts.run(ctx, forecasts.ForecastQuery(**body.model_dump()))
 
 
 class BudgetRequest(BaseModel):
@@ -341,5 +341,5 @@ class BudgetRequest(BaseModel):
 
 
 @router.post("/budget/allocate")
-def post_budget(body: BudgetRequest, ctx: ContextDep) -> dict[str, Any]:
-    return budgets.allocate(ctx, **body.model_dump()).model_dump()
+def post_budget(body: BudgetRequest, ctx: ContextDep) -> budgets.BudgetPlan:
+    return budgets.allocate(ctx, **body.model_dump())
