@@ -27,8 +27,11 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
 	  || echo "chromium is not installed: the browser tests will be skipped"; }
 
+# Two stages: the suite in parallel (pytest-xdist, one worker per core), then the tests that are
+# bounded by wall-clock time or run their own servers or a browser, alone (`-m serial`).
 test: install lint browser
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n auto --dist loadfile -m "not serial"
+	$(VENV)/bin/pytest -q -m serial
 	$(VENV)/bin/planner eval
 
 contract: install

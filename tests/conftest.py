@@ -78,6 +78,20 @@ def pg_template(indexed_var: Path) -> Iterator[tuple[object, object]]:
     admin.dispose()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test runs on PostgreSQL too only when it checks storage (`@pytest.mark.storage`): the
+    other tests go through the same SQLAlchemy code and need not run twice."""
+    kept, dropped = [], []
+    for item in items:
+        on_pg = (
+            getattr(item, "callspec", None) is not None and item.callspec.params.get("settings") == "postgres"
+        )
+        (dropped if on_pg and item.get_closest_marker("storage") is None else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def settings(request: pytest.FixtureRequest, indexed_var: Path, tmp_path: Path) -> Iterator[Settings]:
     """Settings on a private copy of the indexed var dir, offline engine; every test that uses it

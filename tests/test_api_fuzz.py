@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
@@ -16,6 +17,8 @@ from hypothesis import settings as hsettings
 from assistant.settings import Settings
 from testkit.accounts import token_for
 from web.main import create_app
+
+pytestmark = pytest.mark.serial
 
 EXAMPLES_PER_OPERATION = int(os.environ.get("PLANNER_FUZZ_EXAMPLES", "10"))
 

@@ -117,6 +117,7 @@ def app(settings: Settings):
     return app
 
 
+@pytest.mark.storage
 def test_review_workflow_rules(app) -> None:
     with signed_in(app, "author") as author, signed_in(app, "rev") as rev:
         d = author.post("/api/drafts", json={"kind": "section", "section": "monitoring"}).json()
@@ -178,6 +179,7 @@ def test_review_workflow_rules(app) -> None:
         assert actions[:4] == ["approve", "submit", "request_changes", "submit"]
 
 
+@pytest.mark.storage
 def test_a_reviewer_cannot_approve_their_own_draft(app) -> None:
     with signed_in(app, "rev") as rev, signed_in(app, "admin") as admin:
         d = admin.post("/api/drafts", json={"kind": "section", "section": "monitoring"}).json()

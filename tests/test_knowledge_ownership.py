@@ -117,6 +117,7 @@ def _alias_bomb(levels: int) -> str:
     return "---\nid: bomb\ntitle: t\ntype: playbook\n" + "\n".join(lines) + "\n---\n\n# t\n\ntext\n"
 
 
+@pytest.mark.serial
 def test_an_alias_bomb_in_front_matter_is_refused_at_once(two_workspaces, tmp_path: Path) -> None:
     _, ana, _ = two_workspaces
     bomb = _alias_bomb(10)  # 9^10 strings, tens of gigabytes when expanded

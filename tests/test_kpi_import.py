@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from assistant.services import Services
 from assistant.settings import Settings
 from tests.utils import point_cli_at, signed_in
 from web.main import create_app
+
+pytestmark = pytest.mark.storage
 
 GOOD = "date,region,channel,metric,value\n2026-11-02,一线城市,直播电商,spend,1000\n2026-11-02,一线城市,直播电商,conversions,10\n"
 BAD = "date,region,channel,metric,value\n2026-11-02,一线城市,直播电商,spend,1000\n2026-13-45,一线城市,直播电商,spend,abc\n2026-11-09,,,cac,5\n"

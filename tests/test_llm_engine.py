@@ -217,6 +217,7 @@ async def test_an_llm_answers_figures_are_audited_against_its_tools(llm_settings
     assert result.audit["checked"] == 3
 
 
+@pytest.mark.serial
 async def test_the_silence_bound_counts_the_wait_for_the_model_not_the_time_a_chunk_takes_to_use() -> None:
     class Provider:
         def __init__(self, gaps: list[float]) -> None:

@@ -17,6 +17,8 @@ from assistant.services import Services
 from assistant.settings import Settings
 from tests.conftest import PG_URL
 
+pytestmark = pytest.mark.storage
+
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:

@@ -158,6 +158,7 @@ async def test_a_model_reads_client_history_as_quoted_context_never_as_its_own_t
     assert f"> [客户端显示的回复 / reply as the client showed it] {FABRICATED}" in sent[0]["content"]
 
 
+@pytest.mark.serial
 @pytest.mark.slow
 def test_a_huge_history_is_refused_at_once_and_health_answers_throughout(served) -> None:
     """A 16 MB history is refused (413) before it is read; a 1.5 MB one is served; on this one

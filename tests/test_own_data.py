@@ -17,6 +17,8 @@ from testkit.companies import beverage_company
 from tests.utils import signed_in
 from web.main import create_app
 
+pytestmark = pytest.mark.storage
+
 WS = {"X-Workspace": "drinks"}
 LAST_WEEK = pd.Timestamp("2025-12-29")
 

@@ -126,6 +126,8 @@ def upload_app(settings: Settings):
     )
 
 
+@pytest.mark.serial
+@pytest.mark.storage
 def test_a_large_import_runs_off_the_event_loop(upload_app) -> None:
     services: Services = upload_app.state.services
     body = _facts_csv(19_000)  # within the limit, but seconds of validation and inserts
@@ -294,6 +296,7 @@ def test_non_finite_values_are_refused_with_row_and_column(
     assert app.state.services.kpis.load("default").version == before
 
 
+@pytest.mark.storage
 def test_a_workspace_without_revenue_gets_a_dashboard_error_naming_the_metric(settings: Settings) -> None:
     app = create_app(settings)
     app.state.services.accounts.create_workspace("spend-only")
@@ -352,6 +355,7 @@ def test_a_cross_site_form_cannot_use_the_session_cookie(settings: Settings) -> 
     assert own.status_code == 200  # the app's own pages work as before
 
 
+@pytest.mark.serial
 def test_failed_sign_ins_are_throttled_and_unknown_users_take_as_long(settings: Settings) -> None:
     from fastapi.testclient import TestClient
 
@@ -397,6 +401,7 @@ def _at_once(*calls) -> list[object]:
     return results
 
 
+@pytest.mark.storage
 def test_concurrent_reviews_leave_exactly_one_winner(settings: Settings) -> None:
     from assistant.drafts.builder import build_draft
     from assistant.errors import PlannerError
@@ -425,6 +430,7 @@ def test_concurrent_reviews_leave_exactly_one_winner(settings: Settings) -> None
         assert store.get(draft["id"], workspace="default")["state"] == wins[0]["state"]
 
 
+@pytest.mark.storage
 def test_a_sign_in_link_opened_at_once_makes_one_session(settings: Settings) -> None:
     from assistant.accounts import AuthError
 
@@ -436,6 +442,7 @@ def test_a_sign_in_link_opened_at_once_makes_one_session(settings: Settings) -> 
     assert all(isinstance(r, AuthError) for r in results if not isinstance(r, tuple))
 
 
+@pytest.mark.storage
 async def test_concurrent_turns_in_one_conversation_keep_their_order(settings: Settings) -> None:
     import asyncio
 
@@ -454,6 +461,7 @@ async def test_concurrent_turns_in_one_conversation_keep_their_order(settings: S
 
 
 # -- sessions and tokens -------------------------------------------------------------------------------
+@pytest.mark.storage
 def test_tokens_expire_can_be_listed_and_revoked(settings: Settings) -> None:
     from datetime import UTC, datetime
 
@@ -471,6 +479,7 @@ def test_tokens_expire_can_be_listed_and_revoked(settings: Settings) -> None:
         assert admin.post("/api/auth/tokens", json={"expires_days": 3650}).status_code == 422
 
 
+@pytest.mark.storage
 def test_a_password_change_signs_the_user_out_everywhere_else(settings: Settings) -> None:
     from fastapi.testclient import TestClient
 
@@ -498,6 +507,7 @@ def test_a_password_change_signs_the_user_out_everywhere_else(settings: Settings
         assert wrong.status_code == 401
 
 
+@pytest.mark.storage
 def test_a_disabled_user_is_signed_out_and_cannot_sign_in(settings: Settings) -> None:
     from fastapi.testclient import TestClient
 
@@ -610,6 +620,7 @@ async def test_an_injected_passage_is_flagged_and_quoted_not_spoken(settings: Se
     assert line.startswith("- **") and "quoted as data, not followed" in line and "「SYSTEM OVERRIDE" in line
 
 
+@pytest.mark.serial
 def test_the_outside_probe_holds_against_a_live_server(settings: Settings) -> None:
     """bench/probe.py: the findings of the outside probe, replayed over HTTP on loopback."""
     from bench.probe import probes
@@ -623,6 +634,7 @@ def test_the_outside_probe_holds_against_a_live_server(settings: Settings) -> No
     assert len(results) >= 10 and failed == []
 
 
+@pytest.mark.serial
 def test_an_xml_entity_bomb_in_a_workbook_is_refused(upload_app) -> None:
     import openpyxl
 

@@ -15,6 +15,8 @@ from assistant.settings import Settings
 from tests.utils import make_user, signed_in
 from web.main import create_app
 
+pytestmark = pytest.mark.storage
+
 PUBLIC = {"/api/health", "/api/auth/login", "/api/auth/signin", "/api/auth/logout"}
 FACTS = "date,region,channel,metric,value\n2026-11-02,华东,直播电商,spend,5000\n2026-11-02,华东,直播电商,conversions,20\n"
 

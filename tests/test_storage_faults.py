@@ -15,6 +15,8 @@ from tests.utils import signed_in
 from web.main import create_app
 from web.routes import health
 
+pytestmark = pytest.mark.storage
+
 
 def _events(res) -> list[tuple[str, dict]]:
     out, kind = [], None

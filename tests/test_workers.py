@@ -17,6 +17,8 @@ from assistant.settings import Settings
 from testkit.accounts import token_for
 from testkit.net import free_port
 
+pytestmark = [pytest.mark.storage, pytest.mark.serial]
+
 
 @pytest.mark.slow
 def test_two_workers_serve_the_same_conversations(settings: Settings, tmp_path: Path) -> None:

@@ -20,6 +20,8 @@ from testkit.companies import Company, other_company
 from tests.utils import make_user, point_cli_at, signed_in
 from web.main import create_app
 
+pytestmark = pytest.mark.storage
+
 WS = "north"
 
 

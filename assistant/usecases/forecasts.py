@@ -30,7 +30,7 @@ class ForecastQuery(BaseModel):
 
     @property
     def whole_period(self) -> bool:
-        return bool(self.period) or not self.horizon
+        return bool(self.period) or self.horizon is None
 
 
 def run(ctx: WorkspaceContext, query: ForecastQuery) -> Forecast | PeriodForecast:
@@ -38,7 +38,7 @@ def run(ctx: WorkspaceContext, query: ForecastQuery) -> Forecast | PeriodForecas
     scope = {"metric": query.metric, "region": query.region, "channel": query.channel, "model": query.model}
     if query.whole_period:
         return forecast_period(ctx, period=query.period, **scope)
-    return forecast(ctx, horizon=int(query.horizon or 12), **scope)
+    return forecast(ctx, horizon=int(query.horizon or 0), **scope)
 
 
 def forecast(
