@@ -140,3 +140,22 @@ def test_a_knowledge_answer_states_the_list_its_first_sentence_announces() -> No
         "第三是动态调整：每季度重新校准比例。",
     ]
     assert "其他说明。" not in texts  # the list ends where its items end
+
+
+def test_the_engines_words_are_data_checked_at_load(tmp_path, monkeypatch) -> None:
+    """Metric and section words live in lexicon.yaml; an unknown metric or a word-less entry is
+    refused with its name, and every skill's kind is one of the Intent kinds."""
+    import pydantic
+
+    from assistant.engine import lexicon
+    from assistant.engine.skills import registry
+    from assistant.engine.understand import KINDS
+
+    assert lexicon.METRICS["cac"][0] == "获客成本" and "budget" in lexicon.SECTIONS
+    for bad, named in (
+        ({"metrics": {"nps": ["净推荐值"]}, "sections": {}}, "nps"),
+        ({"metrics": {"cac": []}, "sections": {}}, "cac"),
+    ):
+        with pytest.raises(pydantic.ValidationError, match=named):
+            lexicon._Lexicon.model_validate(bad)
+    assert set(registry()) <= set(KINDS)

@@ -229,3 +229,17 @@ def test_a_combined_quarter_forecast_gives_base_and_stretch_targets() -> None:
     )
     assert f.steps_forecast == 3 and f.lower < f.base_target < f.stretch_target < f.upper
     assert f.stretch_quantile == 0.8  # a one-in-five chance of reaching the stretch target
+
+
+def test_a_diagnosis_whose_reference_period_has_no_data_still_answers() -> None:
+    """Data that starts inside the period: the quarter before is empty, and every driver is new."""
+    facts = pd.DataFrame(
+        [
+            {"date": d, "region": r, "channel": c, "metric": m, "value": v}
+            for d, r, c, k in (("2026-07-06", "华北", "c1", 1.0), ("2026-07-13", "华南", "c2", 0.5))
+            for m, v in (("revenue", 100.0 * k), ("spend", 20.0 * k))
+        ]
+    )
+    facts["date"] = pd.to_datetime(facts["date"])
+    d = kpi_diagnose(facts, None, metric="revenue", period="2026-Q3")
+    assert d.actual == 150.0 and d.reference_period == "2026-Q2" and d.drivers

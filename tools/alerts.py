@@ -8,6 +8,8 @@ moves too; the alert says how far from normal a week is, the planner judges whet
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel
@@ -66,9 +68,11 @@ def detect_anomalies(
                 date = series.index[i]
                 big = med and abs(values[i] - med) / abs(med) >= min_change
                 if abs(z) >= threshold and big and (since is None or date >= since):
-                    labels = dict(
-                        zip(groups, group_key if isinstance(group_key, tuple) else (group_key,), strict=False)
+                    # the group keys are region and channel names (the stubs say Hashable)
+                    names = cast(
+                        "tuple[str, ...]", group_key if isinstance(group_key, tuple) else (group_key,)
                     )
+                    labels = dict(zip(groups, names, strict=False))
                     out.append(
                         Alert(
                             date=pd.Timestamp(date).date().isoformat(),

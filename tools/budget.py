@@ -43,10 +43,12 @@ class Curve(BaseModel):
 
     def revenue(self, spend: float, weeks: float = 1.0) -> float:
         """Revenue from `spend` spread evenly over `weeks` weeks."""
-        return weeks * self.a * (max(spend, 0.0) / weeks) ** self.b
+        revenue: float = weeks * self.a * (max(spend, 0.0) / weeks) ** self.b  # float ** float is typed Any
+        return revenue
 
     def marginal_roi(self, spend: float, weeks: float = 1.0) -> float:
-        return self.a * self.b * max(spend / weeks, 1.0) ** (self.b - 1)
+        marginal: float = self.a * self.b * max(spend / weeks, 1.0) ** (self.b - 1)
+        return marginal
 
 
 class CategoryLine(BaseModel):
@@ -352,7 +354,8 @@ def period_share(targets: pd.DataFrame | None, period: Period) -> tuple[float, s
             quarters = [
                 find_target(targets, revenue, parse_period(f"{year.label}-Q{i}")) for i in (1, 2, 3, 4)
             ]
-            whole = sum(quarters) if all(q is not None for q in quarters) else None  # type: ignore[misc]
+            known = [q for q in quarters if q is not None]
+            whole = sum(known) if len(known) == len(quarters) else None
         part = find_target(targets, revenue, p)
         if whole and part:
             return part / whole, year.label

@@ -21,6 +21,7 @@ the broader segment is the better explanation.
 from __future__ import annotations
 
 import math
+from typing import TypedDict, cast
 
 import numpy as np
 import pandas as pd
@@ -76,6 +77,22 @@ class Diagnosis(BaseModel):
     coverage: Coverage | None = None  # the asked period lies outside the data (`tools.kpi.coverage`)
 
 
+class _Candidate(TypedDict):
+    """A segment of one dimension with its share of the gap, before ranking."""
+
+    dimension: str
+    key: tuple[str, ...]  # (region,), (channel,) or (region, channel)
+    label: str
+    share: float
+    contribution: float
+    rate: float | None
+    mix: float | None
+    actual: float | None
+    expected: float | None
+    reference: float | None
+    surprise: float
+
+
 def _sums(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     if df.empty:
         return pd.DataFrame()
@@ -107,7 +124,14 @@ def _fmt(v: float | None, unit: str, lang: str = "zh") -> str:
 def _pct_change(new: float | None, old: float | None) -> float | None:
     if new is None or old in (None, 0):
         return None
-    return round((new - old) / abs(old) * 100, 2)  # type: ignore[operator]
+    return round((new - old) / abs(old) * 100, 2)
+
+
+def _column(sums: pd.DataFrame, key: str | None) -> pd.Series[float]:
+    """A metric's column of `_sums`; zeros where the sums lack it (an empty reference period)."""
+    if key is None or key not in sums.columns:
+        return pd.Series(0.0, index=sums.index, dtype=float)
+    return cast("pd.Series[float]", sums[key])
 
 
 def _segment_frame(
@@ -119,7 +143,7 @@ def _segment_frame(
     c, r = c.reindex(idx, fill_value=0.0), r.reindex(idx, fill_value=0.0)
     out = pd.DataFrame(index=idx)
     if not m.derived:
-        a1, a0 = c.get(m.key, 0.0), r.get(m.key, 0.0)
+        a1, a0 = _column(c, m.key), _column(r, m.key)
         total1, total0 = float(a1.sum()), float(a0.sum())
         t = target if target is not None else total0
         expected = a0 * (t / total0) if total0 else a0
@@ -128,8 +152,8 @@ def _segment_frame(
         out["p"] = expected / expected.sum() if expected.sum() else 0.0
         out["q"] = a1 / total1 if total1 else 0.0
         return out, total1, t
-    num1, den1 = c.get(m.numerator, 0.0), c.get(m.denominator, 0.0)
-    num0, den0 = r.get(m.numerator, 0.0), r.get(m.denominator, 0.0)
+    num1, den1 = _column(c, m.numerator), _column(c, m.denominator)
+    num0, den0 = _column(r, m.numerator), _column(r, m.denominator)
     R1 = float(num1.sum()) / float(den1.sum()) * m.scale if float(den1.sum()) else float("nan")
     R0 = float(num0.sum()) / float(den0.sum()) * m.scale if float(den0.sum()) else R1
     t = target if target is not None else R0
@@ -153,8 +177,8 @@ def _components(
     out: dict[str, dict[str, float | None]] = {}
     for key in m.components:
         comp = METRICS[key]
-        cs = slice_facts(cur, **where, metrics=comp.base_inputs).groupby("metric")["value"].sum()  # type: ignore[arg-type]
-        rs = slice_facts(ref, **where, metrics=comp.base_inputs).groupby("metric")["value"].sum()  # type: ignore[arg-type]
+        cs = slice_facts(cur, **where, metrics=comp.base_inputs).groupby("metric")["value"].sum()
+        rs = slice_facts(ref, **where, metrics=comp.base_inputs).groupby("metric")["value"].sum()
         now, before = metric_value(cs, comp), metric_value(rs, comp)
         out[key] = {
             "actual": None if now is None else round(now, 4),
@@ -164,7 +188,7 @@ def _components(
     return out
 
 
-def _detail(m: Metric, d: dict, comps: dict[str, dict[str, float | None]], lang: str) -> str:
+def _detail(m: Metric, d: _Candidate, comps: dict[str, dict[str, float | None]], lang: str) -> str:
     zh = lang == "zh"
     parts = [
         f"{d['label']}: {m.name(lang)} {_fmt(d['reference'], m.unit, lang)} → {_fmt(d['actual'], m.unit, lang)}"
@@ -209,7 +233,7 @@ def kpi_diagnose(
     m, p = get_metric(metric), parse_period(period)
     ref_p = reference_period(facts, p)
     where = {k: v for k, v in (("region", region), ("channel", channel)) if v}
-    facts = slice_facts(facts, **where) if where else facts
+    facts = slice_facts(facts, region=region, channel=channel) if where else facts
     rows = slice_facts(facts, metrics=m.base_inputs)
     rows = (
         rows[(rows["region"] != "") & (rows["channel"] != "")]
@@ -218,7 +242,7 @@ def kpi_diagnose(
     )
     cur, ref = in_period(rows, p), in_period(rows, ref_p)
     target = find_target(targets, m, p, region=region, channel=channel, days=covered_days(facts, p))
-    candidates: list[dict] = []
+    candidates: list[_Candidate] = []
     actual_total, t_used = None, target
     for dim in DIMENSIONS:
         keys = ["region", "channel"] if dim == "region×channel" else [dim]
@@ -227,7 +251,8 @@ def kpi_diagnose(
         frame, actual_total, t_used = _segment_frame(m, cur, ref, keys, target)
         gap = actual_total - t_used
         for idx, row in frame.iterrows():
-            key = idx if isinstance(idx, tuple) else (idx,)
+            # the index holds region and channel names (the stubs say Hashable)
+            key = cast("tuple[str, ...]", idx if isinstance(idx, tuple) else (idx,))
             share = float(row["contribution"]) / gap if gap else 0.0
             candidates.append(
                 {
@@ -299,7 +324,7 @@ def reference_period(facts: pd.DataFrame, p: Period) -> Period:
     return p.previous()
 
 
-def _adverse_change(c: dict, direction: str) -> float:
+def _adverse_change(c: _Candidate, direction: str) -> float:
     """A segment's own relative change against its expectation, positive when it got worse."""
     if c["actual"] is None or not c["expected"]:
         return 0.0
@@ -307,7 +332,7 @@ def _adverse_change(c: dict, direction: str) -> float:
     return rel if direction == "lower" else -rel
 
 
-def _rank(candidates: list[dict], direction: str) -> list[dict]:
+def _rank(candidates: list[_Candidate], direction: str) -> list[_Candidate]:
     """Adverse drivers by explanatory power; a region × channel cell goes above its parents only
     when it is the concentrated cause.
 

@@ -12,7 +12,7 @@ import csv
 import io
 import zipfile
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, SupportsInt, cast
 
 from tools.errors import DataError
 
@@ -46,10 +46,14 @@ def check_zip(data: bytes, name: str, limits: Limits = Limits()) -> None:
         raise DataError(
             f"{name}: expands to {total / 1e6:,.0f} MB; the limit is {limits.max_unzipped_bytes / 1e6:,.0f} MB"
         )
-    for e in entries:
-        if e.compress_size and e.file_size / e.compress_size > limits.max_ratio and e.file_size > 1_000_000:
+    for entry in entries:
+        if (
+            entry.compress_size
+            and entry.file_size / entry.compress_size > limits.max_ratio
+            and entry.file_size > 1_000_000
+        ):
             raise DataError(
-                f"{name}: part {e.filename} expands {e.file_size // max(e.compress_size, 1)}-fold; "
+                f"{name}: part {entry.filename} expands {entry.file_size // max(entry.compress_size, 1)}-fold; "
                 "this looks like a decompression bomb"
             )
 
@@ -127,7 +131,8 @@ def read_sheets_bytes(
                 raise DataError(f"{where}: a column name is longer than {limits.max_cell_chars} characters")
             lengths = df[column].astype(str).str.len()
             if len(lengths) and int(lengths.max()) > limits.max_cell_chars:
-                row = int(lengths.idxmax()) + 2  # 1-based, after the header
+                # idxmax is typed Hashable (any label); these tables have a RangeIndex
+                row = int(cast(SupportsInt, lengths.idxmax())) + 2  # 1-based, after the header
                 raise DataError(
                     f"{where}: row {row}, column {column}: a value longer than {limits.max_cell_chars} characters"
                 )

@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
+from typing import Required, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -134,7 +135,17 @@ class Fitted:
     aicc: float = np.inf
 
 
-def _fit_ets(y: np.ndarray, spec: dict) -> Fitted:
+class _EtsSpec(TypedDict, total=False):
+    """The keyword arguments of one statsmodels ETS candidate; `m` is its season length."""
+
+    error: Required[str]
+    trend: str | None
+    damped_trend: bool
+    seasonal: str
+    m: int
+
+
+def _fit_ets(y: np.ndarray, spec: _EtsSpec) -> Fitted:
     kwargs = dict(spec)
     if "seasonal" in kwargs:
         kwargs["seasonal_periods"] = kwargs.pop("m")
@@ -197,14 +208,14 @@ def _fit_harmonic(y: np.ndarray, m: int, k: int) -> Fitted:
     return Fitted(f"Harmonic(K={k})+AR(1)", forecast, simulate)
 
 
-def _ets_name(spec: dict) -> str:
+def _ets_name(spec: _EtsSpec) -> str:
     t = "N" if not spec.get("trend") else ("Ad" if spec.get("damped_trend") else "A")
     s = {"add": "A", "mul": "M"}.get(spec.get("seasonal") or "", "N")
     return f"ETS({spec['error'][0].upper()},{t},{s})"
 
 
-def _ets_specs(n: int, m: int, positive: bool) -> list[dict]:
-    specs: list[dict] = [dict(error="add", trend=None), dict(error="add", trend="add", damped_trend=True)]
+def _ets_specs(n: int, m: int, positive: bool) -> list[_EtsSpec]:
+    specs: list[_EtsSpec] = [dict(error="add", trend=None), dict(error="add", trend="add", damped_trend=True)]
     if 1 < m <= 12 and n >= 2 * m + 2:
         specs += [
             dict(error="add", trend=None, seasonal="add", m=m),
@@ -342,7 +353,8 @@ def _combination(y: np.ndarray, m: int) -> Fitted:
         holt = members(h)[0]
         deviations = smoothing.innovations(holt.psi, holt.sigma, reps, rng)
         scale = np.divide(sd, holt.sd, out=np.ones(h), where=holt.sd > 0)
-        return (mean[:, None] + deviations * scale[:, None]) * season(h)[:, None]
+        paths: np.ndarray = (mean[:, None] + deviations * scale[:, None]) * season(h)[:, None]
+        return paths
 
     label = "ETS(A,Ad,N) + Theta + ARIMA(0,1,1)+drift"
     return Fitted(f"Combination({label}{', seasonally adjusted' if seasonal else ''})", forecast, simulate)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypedDict
 
 import pandas as pd
 from pydantic import BaseModel
@@ -47,6 +47,15 @@ class Coverage(BaseModel):
     future: bool = False  # the asked period has not ended yet by today's date: a forecast fits
 
 
+class _CoverageCommon(TypedDict):
+    """The fields both kinds of `Coverage` share."""
+
+    asked: str
+    data_first: str
+    data_last: str
+    last_week: str | None
+
+
 def coverage(
     window: DataWindow | None, period: Period, *, today: pd.Timestamp | None = None
 ) -> Coverage | None:
@@ -57,7 +66,7 @@ def coverage(
     if window is None or (period.start <= window.last and period.end >= window.first):
         return None
     iso = window.last.isocalendar()
-    common = {
+    common: _CoverageCommon = {
         "asked": period.label,
         "data_first": window.first.date().isoformat(),
         "data_last": window.last.date().isoformat(),
@@ -302,6 +311,7 @@ def compare_with(
     year-earlier figure is scaled to the actual's days when the two periods hold a different number
     of weeks (August's five weeks against July's four), so the change is never a calendar artefact.
     """
+    base: float | None
     if not isinstance(kind, str):
         base = float(kind)
         change, pct = _change(actual, base)

@@ -9,8 +9,10 @@ and column.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -60,7 +62,14 @@ class _Problems:
         self.cells = df["_raw"] if "_raw" in df.columns else None  # a value as the sheet wrote it
         self.items: list[dict[str, object]] = []
 
-    def add(self, mask: pd.Series, code: str, column: str, explain, values: pd.Series | None = None) -> None:
+    def add(
+        self,
+        mask: pd.Series,
+        code: str,
+        column: str,
+        explain: Callable[[object], str],
+        values: pd.Series | None = None,
+    ) -> None:
         for i in mask.index[mask.to_numpy()][:MAX_KEPT]:
             col = (
                 str(self.value_columns[i])
@@ -95,7 +104,9 @@ class _Problems:
                 continue
             seen.add(tuple(rows))
             shown = ", ".join(str(r) for r in rows[:5])
-            label = " / ".join(str(k)[:10] if isinstance(k, pd.Timestamp) else str(k) for k in key)
+            # grouped by a list of keys, each group's key is a tuple (the stubs say Hashable)
+            parts = cast("tuple[object, ...]", key)
+            label = " / ".join(str(k)[:10] if isinstance(k, pd.Timestamp) else str(k) for k in parts)
             self.items.append(
                 problem(
                     "duplicate",
@@ -135,7 +146,7 @@ def strip_labels(column: pd.Series) -> pd.Series:
 
 def _raise(problems: list[dict[str, object]], what: str) -> None:
     if problems:
-        problems = sorted(problems, key=lambda x: x["row"] or 0)
+        problems = sorted(problems, key=lambda x: cast("int | None", x["row"]) or 0)  # a row: int or None
         more = f" (and {len(problems) - MAX_REPORTED} more)" if len(problems) > MAX_REPORTED else ""
         message = (
             f"{what}: {len(problems)} problem(s), nothing imported: "

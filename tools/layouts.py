@@ -19,10 +19,11 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, SupportsInt, cast
 
 import pandas as pd
 import yaml
@@ -40,7 +41,10 @@ _TARGET_SUFFIX = re.compile(r"(目标值?|目标|target|goal)$", re.I)
 
 @lru_cache(maxsize=1)
 def _table() -> dict[str, Any]:
-    return yaml.safe_load((Path(__file__).parent / "headers.yaml").read_text(encoding="utf-8"))
+    table: dict[str, Any] = yaml.safe_load(
+        (Path(__file__).parent / "headers.yaml").read_text(encoding="utf-8")
+    )
+    return table
 
 
 def _norm(text: str) -> str:
@@ -287,16 +291,20 @@ def to_long(raw: pd.DataFrame, layout: Layout, *, sheet: str = "", weekly: bool 
     numbers, bad_number, own_unit = parse_numbers(long["_raw"], with_units=True)
     long[value] = numbers * long["_scale"].where(~own_unit, 1.0)  # "6.2万" in a (万) column is 6.2万
     for i in long.index[bad_number][:200]:
+        # a cell is typed as any scalar (bytes too); `_row` holds sheet rows, `_column` headers
+        sheet_row = cast(SupportsInt, long.at[i, "_row"])
+        header = cast(str, long.at[i, "_column"])
         reading.problems.append(
             problem(
                 "bad_number",
-                f"row {long.at[i, '_row']}, column {long.at[i, '_column']}: {long.at[i, '_raw']!r} is not a number",
-                row=int(long.at[i, "_row"]),
-                column=str(long.at[i, "_column"]),
+                f"row {sheet_row}, column {header}: {long.at[i, '_raw']!r} is not a number",
+                row=int(sheet_row),
+                column=str(header),
                 value=str(long.at[i, "_raw"])[:40],
             )
         )
-    when_header = ids[when].header if ids[when] else when
+    when_column = ids[when]
+    when_header = when_column.header if when_column else when
     if layout.kind == "facts":
         dates, bad_date = parse_dates(long["date"])
         dates, moved = _weekly_mondays(dates, weekly=weekly)
@@ -420,7 +428,7 @@ def period_label(text: str) -> str | None:
     """A target's period in the store's spelling: 2026, 2026-Q3, 2026-09 or 2026-W37. Reads
     "2026年第三季度", "Q3 2026", "2026年9月", "2026/9", "202609" and a month's first day."""
     s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).upper()
-    patterns = [
+    patterns: list[tuple[str, Callable[[re.Match[str]], str | None]]] = [
         (r"^(\d{4})年?$", lambda m: m[1]),
         (
             r"^(\d{4})[-年/.]?(?:Q|第)?([1-4一二三四])(?:季度|季|Q)?$",

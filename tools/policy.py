@@ -27,9 +27,9 @@ class RedLine(BaseModel):
 
     metric: str
     value: float = Field(gt=0, le=1e12)
-    region: str = Field("", max_length=64)
-    channel: str = Field("", max_length=64)
-    note: str = Field("", max_length=200)
+    region: str = Field(default="", max_length=64)
+    channel: str = Field(default="", max_length=64)
+    note: str = Field(default="", max_length=200)
 
     @model_validator(mode="after")
     def _ratio_only(self) -> RedLine:

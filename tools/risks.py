@@ -8,11 +8,14 @@ the spend range its response curve was fitted on; a forecast interval that cross
 from __future__ import annotations
 
 import itertools
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
 from tools.metrics import METRICS
+
+if TYPE_CHECKING:
+    from tools.budget import Reallocation
 
 RiskKind = Literal[
     "near_threshold",
@@ -31,7 +34,7 @@ class Risk(BaseModel):
     evidence: dict[str, float | str | None]  # the figures behind it, as the tools gave them
 
 
-def kpi_risks(lookups: list[dict], threshold_pct: float) -> list[Risk]:
+def kpi_risks(lookups: list[dict[str, Any]], threshold_pct: float) -> list[Risk]:
     """KPIs on watch (past half of the deviation line) or, for ratio metrics, deteriorating three
     periods running."""
     out = []
@@ -62,7 +65,7 @@ def kpi_risks(lookups: list[dict], threshold_pct: float) -> list[Risk]:
     return out
 
 
-def red_line_risks(lookups: list[dict], threshold_pct: float) -> list[Risk]:
+def red_line_risks(lookups: list[dict[str, Any]], threshold_pct: float) -> list[Risk]:
     """The workspace's red lines: each one crossed, and each one within half the deviation line
     of being crossed. `lookups` are lookups judged against a red line (target_basis "red_line")."""
     out = []
@@ -100,6 +103,7 @@ def concentration_risks(
     for channel, amount in sorted(spend.items(), key=lambda kv: -kv[1]):
         rise = cpc_change_pct.get(channel)
         if amount / total >= share_line and cpc_rising(rise, rise_line):
+            assert rise is not None  # cpc_rising is False for None
             out.append(
                 Risk(
                     kind="concentration",
@@ -110,7 +114,7 @@ def concentration_risks(
     return out
 
 
-def capacity_risks(moves: list) -> list[Risk]:
+def capacity_risks(moves: list[Reallocation]) -> list[Risk]:
     return [
         Risk(kind="capacity", subject=m.to_channel, evidence={"amount": m.amount})
         for m in moves

@@ -96,14 +96,14 @@ def generate_scenario(
             clicks = spend * e[0] / cpc
             conversions = clicks * cvr * e[1]
             revenue = conversions * aov * e[2]
-            for m, v in (
+            for name, v in (
                 ("spend", spend * e[0]),
                 ("clicks", clicks),
                 ("impressions", clicks * 60 * e[3]),
                 ("conversions", conversions),
                 ("revenue", revenue),
             ):
-                rows.append((d, r, c, m, float(v)))
+                rows.append((d, r, c, name, float(v)))
     facts = pd.DataFrame(rows, columns=["date", "region", "channel", "metric", "value"])
     from tools.kpi import actual_value, covered_days
     from tools.metrics import get_metric
@@ -111,6 +111,7 @@ def generate_scenario(
 
     m, q2, q3 = get_metric(metric), parse_period("2026-Q2"), parse_period("2026-Q3")
     target = actual_value(facts, m, q2)
+    assert target is not None  # every week of Q2 has generated rows
     if not m.derived:  # a calendar-quarter target: Q2's daily rate over Q3's 92 days
         target = target / (covered_days(facts, q2) or q2.days) * q3.days
     targets = pd.DataFrame(
@@ -124,7 +125,7 @@ def generate_scenario(
 
 def scenario_grid(n_seeds: int = 3) -> list[Scenario]:
     """The standard set: every cause × effect × metric that makes sense, several seeds each."""
-    out = []
+    out: list[Scenario] = []
     for seed in range(n_seeds):
         for cause in ("region", "channel", "region×channel"):
             for metric in ("cac", "roi", "revenue", "conversions"):

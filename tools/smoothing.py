@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 # The grid of smoothing parameters: α, β as a share of α (β ≤ α), and the damping φ (the usual
 # [0.8, 0.98] range, which stops a damped trend from acting as a straight line).
@@ -37,7 +38,9 @@ class Smoothed:
     psi: np.ndarray  # (h,) the weight of a step's innovation on each later step
 
 
-def _linear_errors(y: np.ndarray, alpha: np.ndarray, beta: np.ndarray, phi: np.ndarray) -> tuple:
+def _linear_errors(
+    y: np.ndarray, alpha: np.ndarray, beta: np.ndarray, phi: np.ndarray
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """One-step errors of additive damped-trend smoothing for every parameter set at once, with the
     initial level and trend solved by least squares. Returns (sse, level0, trend0) per set and the
     final level and trend."""
@@ -151,7 +154,8 @@ def arima_drift(y: np.ndarray, h: int) -> Smoothed:
 
 def _sd(sigma: float, psi: np.ndarray) -> np.ndarray:
     """The h-step standard deviations from the innovation weights ψ (ψ₀ = 1)."""
-    return sigma * np.sqrt(np.cumsum(psi**2))
+    sd: npt.NDArray[np.float64] = sigma * np.sqrt(np.cumsum(psi**2))
+    return sd
 
 
 def seasonal_adjustment(y: np.ndarray, m: int) -> tuple[np.ndarray | None, DampedFit]:
@@ -191,7 +195,8 @@ def seasonal_index(y: np.ndarray, m: int, decay: float = SEASON_DECAY) -> np.nda
     age = decay ** ((y.size - 1 - t) / m)
     positions = t % m
     index = np.bincount(positions, ratio * age, m) / np.bincount(positions, age, m)
-    return index / index.mean()
+    normalised: npt.NDArray[np.float64] = index / index.mean()
+    return normalised
 
 
 def innovations(psi: np.ndarray, sigma: float, reps: int, rng: np.random.Generator) -> np.ndarray:

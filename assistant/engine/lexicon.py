@@ -1,6 +1,6 @@
 """The words planners use: metrics, plan sections, the workspace's regions and channels, amounts.
 
-Metric and section words are data a planner can extend; regions and channels are the workspace's
+Metric and section words are data a planner can extend (`lexicon.yaml`, checked at load); regions and channels are the workspace's
 own (a `Vocabulary` built from its data) plus the trade glossary in `segment_aliases.yaml`.
 """
 
@@ -14,38 +14,52 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
+from pydantic import BaseModel, field_validator
 
-METRICS = {
-    "cac": ["获客成本", "获客单价", "拉新成本", "cac", "acquisition cost", "cost per acquisition", "cpa"],
-    "roi": ["roi", "roas", "投产比", "投资回报", "投入产出", "回报率", "return on"],
-    "cpc": ["cpc", "点击单价", "点击成本", "单次点击成本", "cost per click", "click cost"],
-    "cvr": ["转化率", "cvr", "conversion rate"],
-    "ctr": ["点击率", "ctr", "click-through"],
-    "repurchase_rate": ["复购率", "复购", "repurchase", "repeat purchase"],
-    "aov": ["客单价", "aov", "order value"],
-    "conversions": ["转化量", "转化数", "成交单数", "conversions", "订单量", "orders"],
-    "revenue": ["销售额", "销量", "营收", "收入", "成交额", "gmv", "revenue", "sales"],
-    "spend": ["花费", "花了多少", "花了", "消耗", "投放费用", "营销费用", "spend", "spent", "cost"],
-    "cpm": ["cpm", "千次曝光成本", "千次展示成本", "cost per mille", "cost per thousand"],
-    "clicks": ["点击量", "点击数", "clicks"],
-    "impressions": ["曝光量", "曝光", "impressions"],
-}
-SECTIONS = {
-    "responsibilities": [
-        "职责分工",
-        "职责",
-        "分工",
-        "时间表",
-        "responsibilities",
-        "who does what",
-        "timeline",
-    ],
-    "goals": ["背景与目标", "目标", "kpi 体系", "goals", "objectives", "background"],
-    "market": ["市场环境", "竞争", "swot", "竞品", "market", "competition", "competitor"],
-    "strategy": ["核心策略", "策略与举措", "strategy", "initiatives"],
-    "budget": ["资源与预算", "预算", "资源", "budget", "resources"],
-    "monitoring": ["监控", "评估", "复盘", "monitoring", "evaluation"],
-}
+
+class _Lexicon(BaseModel):
+    """`lexicon.yaml`, checked: known metrics and sections, each with at least one word."""
+
+    metrics: dict[str, list[str]]
+    sections: dict[str, list[str]]
+
+    @field_validator("metrics")
+    @classmethod
+    def _known_metrics(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        from tools.metrics import METRICS as CATALOGUE
+
+        unknown = sorted(set(v) - set(CATALOGUE))
+        if unknown:
+            raise ValueError(f"lexicon.yaml: unknown metrics {unknown}; they are {sorted(CATALOGUE)}")
+        return v
+
+    @field_validator("sections")
+    @classmethod
+    def _known_sections(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        from assistant.drafts.builder import SECTIONS as PLAN_SECTIONS
+
+        unknown = sorted(set(v) - set(PLAN_SECTIONS))
+        if unknown:
+            raise ValueError(f"lexicon.yaml: unknown sections {unknown}; they are {list(PLAN_SECTIONS)}")
+        return v
+
+    @field_validator("metrics", "sections")
+    @classmethod
+    def _words(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        empty = [k for k, words in v.items() if not [w for w in words if str(w).strip()]]
+        if empty:
+            raise ValueError(f"lexicon.yaml: no words for {empty}")
+        return {k: [str(w).strip().lower() for w in words if str(w).strip()] for k, words in v.items()}
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> _Lexicon:
+    raw = yaml.safe_load((Path(__file__).parent / "lexicon.yaml").read_text(encoding="utf-8"))
+    return _Lexicon.model_validate(raw)
+
+
+METRICS = _lexicon().metrics
+SECTIONS = _lexicon().sections
 
 _SUFFIXES = ("城市", "市场", "地区", "区域", "大区", "广告", "渠道")
 

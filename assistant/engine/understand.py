@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Literal, get_args
 
 from assistant.engine.lexicon import (
     METRICS,
@@ -50,9 +51,25 @@ def _cn_int(s: str) -> int:
     return _CN.get(s, 0)
 
 
+Kind = Literal[
+    "adjustment",
+    "budget",
+    "diagnose",
+    "draft",
+    "forecast",
+    "knowledge",
+    "out_of_scope",
+    "rank",
+    "refuse",
+    "regional",
+    "status",
+]
+KINDS: tuple[Kind, ...] = get_args(Kind)
+
+
 @dataclass
 class Intent:
-    kind: str
+    kind: Kind
     lang: str
     query: str
     metric: str | None = None

@@ -15,14 +15,14 @@ from functools import cache
 from typing import Any
 
 from assistant.engine.lexicon import Vocabulary
-from assistant.engine.understand import Intent
+from assistant.engine.understand import Intent, Kind
 
 Call = tuple[str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
 class Skill:
-    kind: str
+    kind: Kind
     priority: int
     detect: Callable[[Intent, Vocabulary], bool]
     calls: Callable[[Intent, list[dict[str, Any]], int, Vocabulary], list[Call]]
@@ -42,7 +42,7 @@ def registry() -> dict[str, Skill]:
     return {s.kind: s for s in sorted(skills, key=lambda s: s.priority)}
 
 
-def detect_kind(intent: Intent, vocabulary: Vocabulary) -> str:
+def detect_kind(intent: Intent, vocabulary: Vocabulary) -> Kind:
     for skill in registry().values():
         if skill.detect(intent, vocabulary):
             return skill.kind
