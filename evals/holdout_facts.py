@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from tools.demo_data import generate  # noqa: E402
 
-OUT = ROOT / "evals" / "data" / "requests_holdout.jsonl"
+OUT = ROOT / "evals" / "data" / "tuning" / "requests_h.jsonl"
 
 RATIOS = {  # metric: (numerator, denominator, scale)
     "cac": ("spend", "conversions", 1.0),

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 import evals.holdout_facts as hf  # noqa: E402
 from evals.holdout_facts import budget, change, forecast, knowledge, named, oos, rank, status, why  # noqa: E402
 
-OUT = ROOT / "evals" / "data" / "requests_holdout_b.jsonl"
+OUT = ROOT / "evals" / "data" / "tuning" / "requests_b.jsonl"
 
 # the helpers append to hf.CASES: drop the h-cases so only this set's cases are written
 hf.CASES.clear()

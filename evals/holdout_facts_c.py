@@ -36,7 +36,7 @@ from evals.holdout_facts import (  # noqa: E402
     why,
 )
 
-OUT = ROOT / "evals" / "data" / "requests_holdout_c.jsonl"
+OUT = ROOT / "evals" / "data" / "tuning" / "requests_c.jsonl"
 
 hf.CASES.clear()  # drop the cases the import generated; the helpers append to this same list
 CASES = hf.CASES

@@ -35,7 +35,7 @@ from evals.holdout_facts import (  # noqa: E402
     write_cases,
 )
 
-OUT = ROOT / "evals" / "data" / "requests_holdout_d.jsonl"
+OUT = ROOT / "evals" / "data" / "tuning" / "requests_d.jsonl"
 
 CASES.clear()  # drop set H's cases; the helpers append to this same list
 FOLLOW_UPS: set[int] = set()  # indexes into CASES of multi-turn cases

@@ -67,7 +67,7 @@ def _suites() -> dict[str, Callable[[Any], SuiteResult]]:
     return {
         "retrieval": _retrieval,
         "routing": _wrap("routing", suites.routing),
-        "requests_holdout": _wrap("requests_holdout", holdout.requests_holdout),
+        "requests": _wrap("requests", holdout.requests),
         "diagnosis": _wrap("diagnosis", suites.diagnosis),
         "forecast": _wrap("forecast", suites.forecast),
         "drafting": _wrap("drafting", suites.drafting),

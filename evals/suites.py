@@ -388,11 +388,11 @@ _SOURCES = re.compile(r"\n\s*\*\*(出处|Sources)\*\*")
 
 
 def answers(services: Services) -> tuple[dict[str, float], dict[str, Any]]:
-    """Knowledge questions written blind (`answers_holdout.jsonl`, never tuned on): does the answer
+    """Knowledge questions written blind (`tuning/answers.jsonl`; tuned on since, so a regression guard): does the answer
     itself (not its list of sources) state what the document says, its key phrases, and cite it?"""
     chat = ChatService(eval_services(services), workspace="default")
     recall, passed, cited, misses = [], [], [], []
-    for case in _jsonl("answers_holdout.jsonl"):
+    for case in _jsonl("tuning/answers.jsonl"):
         r = asyncio.run(chat.ask(case["question"]))
         body = _SOURCES.split(r.answer, maxsplit=1)[0]
         missing = [p for p in case["must"] if p not in body]
@@ -420,17 +420,17 @@ def answers(services: Services) -> tuple[dict[str, float], dict[str, Any]]:
 
 # -- imports ----------------------------------------------------------------------------------
 def imports(services: Services) -> tuple[dict[str, float], dict[str, Any]]:
-    """Planners' own files, written blind (`imports_holdout/`, never tuned on): does each file that
+    """Planners' own files, written blind (`tuning/imports/`; first run 0.917, tuned on since): does each file that
     should import store exactly the figures and targets it holds (counts, totals per metric, the
     weeks under their Mondays), and is each wrong file refused with its planted problem named?"""
     from assistant.errors import DataError
     from assistant.usecases import imports as use
     from assistant.usecases import workspace_context
 
-    folder = DATA / "imports_holdout"
+    folder = DATA / "tuning" / "imports"
     sandbox = eval_services(services)
     ok, refused, misses = [], [], []
-    for i, case in enumerate(_jsonl("imports_holdout/cases.jsonl")):
+    for i, case in enumerate(_jsonl("tuning/imports/cases.jsonl")):
         ws = f"imp-{i:03d}"
         sandbox.accounts.create_workspace(ws)
         ctx = workspace_context(sandbox, ws)

@@ -4,7 +4,7 @@ Deterministic: every random draw comes from random.Random seeded with the case
 id (string seeds are hashed with sha512, not affected by PYTHONHASHSEED), and
 XLSX files are re-zipped with fixed timestamps.
 
-Run:  /work/main/.venv/bin/python evals/data/imports_holdout/make_cases.py
+Run:  /work/main/.venv/bin/python evals/data/tuning/imports/make_cases.py
 """
 
 from __future__ import annotations
