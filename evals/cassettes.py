@@ -121,7 +121,8 @@ class _Dropped(httpx.AsyncByteStream):
 
 def provider_cassette(name: str) -> tuple[dict[str, Any], list[httpx.Response]]:
     """A provider's exchange in its own wire format (`evals/cassettes/providers/<name>.json`): the
-    settings that point at it and the responses, served in order through respx."""
+    settings that point at it and the responses, served in order through respx. Written from the
+    provider's API documentation (each file's `source` says which), not recorded from a live API."""
     tape = json.loads((PROVIDERS / f"{name}.json").read_text(encoding="utf-8"))
     responses = []
     for r in tape["responses"]:

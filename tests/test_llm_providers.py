@@ -1,5 +1,6 @@
 """The LLM path as real providers exercise it: what the model is told, what it remembers across
-turns, and each provider's wire format (replayed from `evals/cassettes/providers/`)."""
+turns, and each provider's wire format (`evals/cassettes/providers/`: exchanges written from the
+providers' API documentation, not recordings of live APIs)."""
 
 from __future__ import annotations
 
