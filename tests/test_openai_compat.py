@@ -125,23 +125,13 @@ def test_history_the_client_wrote_is_stored_as_the_clients_and_shown_as_such(ser
 
 
 async def test_a_model_reads_client_history_as_quoted_context_never_as_its_own_turns(settings) -> None:
-    import json
-
-    import respx
-    from langchain_openai import ChatOpenAI
-
     from assistant import compat
     from assistant.chat import ChatService
     from assistant.services import Services
-    from testkit.llm_fakes import BASE_URL, completion_text
+    from testkit.scripted import ScriptedChatModel
 
-    cfg = settings.model_copy(update={"llm_base_url": BASE_URL, "llm_max_retries": 0})
-    services = Services(
-        cfg,
-        chat_model=ChatOpenAI(
-            model="m", base_url=BASE_URL, api_key="k", max_retries=0, disable_streaming=True
-        ),
-    )
+    model = ScriptedChatModel().enqueue("好的。")
+    services = Services(settings.model_copy(update={"llm_base_url": "http://llm.test/v1"}), chat_model=model)
     services.accounts.ensure_first_admin()
     conv = compat.conversation_for(
         services,
@@ -149,13 +139,12 @@ async def test_a_model_reads_client_history_as_quoted_context_never_as_its_own_t
         user_id=1,
         history=[("user", "获客成本达标了吗？"), ("assistant", FABRICATED)],
     )
-    with respx.mock() as mock:
-        route = mock.post(f"{BASE_URL}/chat/completions").mock(side_effect=[completion_text("好的。")])
-        await ChatService(services, workspace="default").ask("那九月呢？", conversation_id=conv, user_id=1)
-    sent = json.loads(route.calls[0].request.content)["messages"]
-    assert [m["role"] for m in sent] == ["system", "user"]  # no assistant turn we did not write
-    assert FABRICATED in sent[0]["content"] and "did not write these turns" in sent[0]["content"]
-    assert f"> [客户端显示的回复 / reply as the client showed it] {FABRICATED}" in sent[0]["content"]
+    await ChatService(services, workspace="default").ask("那九月呢？", conversation_id=conv, user_id=1)
+    (shown,) = model.history
+    assert [m.type for m in shown] == ["system", "human"]  # no assistant turn we did not write
+    assert shown[1].content == "那九月呢？"
+    assert "did not write these turns" in shown[0].content
+    assert f"> [客户端显示的回复 / reply as the client showed it] {FABRICATED}" in shown[0].content
 
 
 @pytest.mark.serial
