@@ -20,6 +20,8 @@ run: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy tools --strict
+	$(VENV)/bin/mypy assistant web
 
 # Browser tests use Debian's chromium (never a downloaded browser) and CJK fonts.
 browser:

@@ -311,7 +311,7 @@ class Accounts:
         with self.sessions() as s:
             user = s.scalar(select(User).where(User.username == username))
             real = user is not None and user.active and bool(user.password_hash)
-            stored = user.password_hash if real else _dummy_hash()  # type: ignore[union-attr]
+            stored = user.password_hash if real else _dummy_hash()
             with _HASHING:
                 try:
                     ok = _hasher.verify(stored, password) and real
@@ -369,7 +369,7 @@ class Accounts:
                 .values(used_at=_now())
                 .execution_options(synchronize_session=False)
             )
-            if used.rowcount != 1:  # type: ignore[attr-defined]
+            if used.rowcount != 1:
                 raise AuthError(
                     "this sign-in link was just used; run `planner user signin-link NAME` for a new one"
                 )

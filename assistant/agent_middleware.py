@@ -10,7 +10,7 @@ from langgraph.runtime import Runtime
 
 
 @after_model(can_jump_to=["model"])
-def return_malformed_tool_calls(state: AgentState, runtime: Runtime) -> dict[str, Any] | None:
+def return_malformed_tool_calls(state: AgentState, runtime: Runtime[Any]) -> dict[str, Any] | None:
     """A tool call whose arguments are not valid JSON goes back to the model as an error result,
     so it can call again, instead of being dropped (which would end the turn silently)."""
     last = state["messages"][-1]

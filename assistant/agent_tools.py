@@ -17,7 +17,7 @@ import functools
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 from langchain.tools import ToolRuntime
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
@@ -29,6 +29,9 @@ from assistant.kb.quoting import flag_passages, passages_text
 from assistant.presentation import excerpt
 from assistant.services import Services
 from assistant.usecases import WorkspaceContext, budgets, diagnosis, forecasts, kpis, workspace_context
+
+if TYPE_CHECKING:
+    from pydantic.v1 import ValidationError as ValidationErrorV1
 
 
 def _dump(obj: Any) -> str:
@@ -44,7 +47,7 @@ def _drop_empty(obj: Any) -> Any:
     return obj
 
 
-def _citation_offset(runtime: ToolRuntime | None) -> int:
+def _citation_offset(runtime: ToolRuntime[Any] | None) -> int:
     """Where this call's citation numbers start, so that [n] is unique within a conversation.
 
     The turn starts after the numbers earlier turns used (`TurnContext.citation_base`); earlier
@@ -91,10 +94,10 @@ Period = Annotated[str, Field(pattern=PERIOD)]
 
 def _choice(values: tuple[str, ...]) -> Any:
     """An enum of the workspace's values (a plain string where it has none)."""
-    return Literal[values] if values else str  # type: ignore[valid-type]
+    return Literal[values] if values else str
 
 
-def _invalid(error: ValidationError) -> str:
+def _invalid(error: "ValidationError | ValidationErrorV1") -> str:
     """A schema violation as the model should read it: which argument, what was given, what is allowed."""
     parts = []
     for e in error.errors():
@@ -123,9 +126,14 @@ def build_tools(services: Services, *, workspace: str) -> list[BaseTool]:
         return workspace_context(services, workspace)
 
     shape = context()
-    Metric = _choice(shape.metrics)  # the types of this workspace
-    Region = _choice(shape.regions)
-    Channel = _choice(shape.channels)
+    if TYPE_CHECKING:  # the checker sees plain strings; the tools' schemas get the workspace's enums
+        Metric: TypeAlias = str
+        Region: TypeAlias = str
+        Channel: TypeAlias = str
+    else:
+        Metric = _choice(shape.metrics)  # the types of this workspace
+        Region = _choice(shape.regions)
+        Channel = _choice(shape.channels)
 
     def provenance(ctx: WorkspaceContext, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -141,7 +149,7 @@ def build_tools(services: Services, *, workspace: str) -> list[BaseTool]:
         k: Annotated[int, Field(ge=1, le=10)] = 5,
         type: Literal["playbook", "case", "policy"] | None = None,
         runtime: ToolRuntime[TurnContext] = None,  # type: ignore[assignment]
-    ) -> tuple[str, dict]:  # type: ignore[assignment]
+    ) -> tuple[str, dict]:
         """Search the planning knowledge base (playbooks, case studies, policies) for passages.
 
         Cite the passages you use as [n] with the numbers given here.
@@ -289,7 +297,12 @@ def build_tools(services: Services, *, workspace: str) -> list[BaseTool]:
         if isinstance(result, forecasts.Forecast):
             out = result.model_dump()
             slim = out | {"points": out["points"][:3] + out["points"][-1:]}
-            inputs = {"metric": metric, "horizon": query.horizon, "region": region, "channel": channel}
+            inputs: dict[str, Any] = {
+                "metric": metric,
+                "horizon": query.horizon,
+                "region": region,
+                "channel": channel,
+            }
             return _dump(slim), {"result": out, "provenance": provenance(ctx, "forecast", inputs)}
         out = result.model_dump() | {"region": region, "channel": channel}
         inputs = {"metric": metric, "period": result.period, "region": region, "channel": channel}

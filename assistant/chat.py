@@ -207,12 +207,12 @@ def workspace_model(services: Services, workspace: str) -> BaseChatModel:
     model = services.chat_model
     bind = getattr(model, "for_workspace", None)
     if bind is None:
-        return model  # type: ignore[return-value]
-    return bind(lambda: workspace_context(services, workspace), services.settings.today_date)  # type: ignore[no-any-return]
+        return model
+    return bind(lambda: workspace_context(services, workspace), services.settings.today_date)
 
 
 @dynamic_prompt
-def turn_prompt(request: ModelRequest) -> str:
+def turn_prompt(request: ModelRequest[TurnContext]) -> str:
     """The system prompt rendered for this turn (`assistant/agent_prompt.py`)."""
     return getattr(request.runtime.context, "system_prompt", "") or ""
 
@@ -457,6 +457,7 @@ class ChatService:
         conversation_id, messages, base, prompt, agent = await asyncio.to_thread(
             self._prepare, conversation_id, text, user_id
         )
+        assert conversation_id is not None  # `_prepare` returns the conversation's id
         messages = self.trim(messages, prompt)
         result = TurnResult(conversation_id=conversation_id)
         passages: dict[int, dict[str, Any]] = {}

@@ -17,15 +17,17 @@ import sys
 import threading
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
 from assistant.errors import InvalidArgument, NotFound, PlannerError
 from assistant.logs import configure_logging
 from assistant.settings import DEMO_WORKSPACE, get_settings
+
+if TYPE_CHECKING:  # the Context TyperGroup.invoke is typed with (typer vendors its click)
+    from typer._click.core import Context as ClickContext
 
 log = logging.getLogger("planner.cli")
 USAGE_ERROR = 2
@@ -34,7 +36,7 @@ USAGE_ERROR = 2
 class PlannerGroup(TyperGroup):
     """Turns a domain error raised anywhere under the command into `error: …` and exit status 2."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: ClickContext) -> Any:
         try:
             return super().invoke(ctx)
         except PlannerError as e:
@@ -387,10 +389,10 @@ class _Summary:
     """A history row read like an import result (`imports.describe`)."""
 
     def __init__(self, row: dict[str, Any]) -> None:
-        self.kind = row["kind"]
-        self.changes = row["changes"]
-        self.dates = row.get("dates") or {"new": [], "changed": []}
-        self.periods = row.get("periods") or {"new": [], "changed": []}
+        self.kind: str = row["kind"]
+        self.changes: dict[str, dict[str, int]] = row["changes"]
+        self.dates: dict[str, list[str]] = row.get("dates") or {"new": [], "changed": []}
+        self.periods: dict[str, list[str]] = row.get("periods") or {"new": [], "changed": []}
 
 
 @kpi_app.command("revert")
@@ -513,11 +515,15 @@ def kpi_lookup(
         channel=channel,
         compare=kpis.parse_compare(compare),
     )
-    c = r.comparison
-    _print_json(r.model_dump()) if json_out else typer.echo(
-        f"{r.metric_name} {r.period}{' (partial)' if r.partial else ''}: {r.actual} vs "
-        f"{c.kind} {c.period or ''} {c.value} ({c.change_pct}%) {r.status}"
-    )
+    if json_out:
+        _print_json(r.model_dump())
+    else:
+        c = r.comparison
+        assert c is not None  # a lookup always compares (with the target by default)
+        typer.echo(
+            f"{r.metric_name} {r.period}{' (partial)' if r.partial else ''}: {r.actual} vs "
+            f"{c.kind} {c.period or ''} {c.value} ({c.change_pct}%) {r.status}"
+        )
 
 
 @kpi_app.command("rank")

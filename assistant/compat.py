@@ -68,8 +68,8 @@ def _text(content: Any) -> str:
 def client_turn(messages: list[dict[str, Any]]) -> ClientTurn:
     """The client's messages as earlier turns and a new question. System messages are dropped:
     the assistant's own system prompt carries the workspace, its data and the grounding rules."""
-    turns = [(m.get("role"), _text(m.get("content"))) for m in messages]
-    turns = [(r, t) for r, t in turns if r in ("user", "assistant")]
+    sent = [(m.get("role"), _text(m.get("content"))) for m in messages]
+    turns = [(r, t) for r, t in sent if r in ("user", "assistant")]
     if not turns or turns[-1][0] != "user" or not turns[-1][1].strip():
         raise InvalidArgument("the last message must be the user's question")
     if len(turns[-1][1]) > MAX_QUESTION:

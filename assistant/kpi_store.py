@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from pydantic import BaseModel
-from sqlalchemy import Table, and_, bindparam, delete, func, select, text, update
+from sqlalchemy import CursorResult, Row, Table, and_, bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.db import Dataset, KpiChange, KpiFact, KpiTarget
@@ -192,7 +192,11 @@ class KpiStore:
         gone = validate_targets(removals.assign(target=0), what="targets") if removals is not None else None
         if t is None and (gone is None or gone.empty):
             raise NotFound("nothing to change: give targets to set or to delete")
-        incoming = t if t is not None else gone.iloc[0:0]
+        if t is not None:
+            incoming = t
+        else:
+            assert gone is not None  # refused above when both are missing
+            incoming = gone.iloc[0:0]
         with self.sessions.begin() as s:
             ds = self._open(s, workspace, kind="edit", source="targets edited", username=username)
             stored = self._stored(s, "target", workspace, _as_rows("target", pd.concat([incoming, gone])))
@@ -269,7 +273,8 @@ class KpiStore:
         mode: Mode,
     ) -> dict[Kind, ChangePlan]:
         plans: dict[Kind, ChangePlan] = {}
-        for kind, frame in (("fact", facts), ("target", targets)):
+        frames: tuple[tuple[Kind, pd.DataFrame | None], ...] = (("fact", facts), ("target", targets))
+        for kind, frame in frames:
             if frame is None:
                 continue
             rows = _as_rows(kind, frame)
@@ -290,10 +295,12 @@ class KpiStore:
             if rows.empty:
                 return pd.DataFrame(columns=["id", *KEYS[kind], "value", "dataset_id"])
             if kind == "fact":
+                assert model is KpiFact
                 query = query.where(model.date >= rows["date"].min().to_pydatetime()).where(
                     model.date <= rows["date"].max().to_pydatetime()
                 )
             else:
+                assert model is KpiTarget
                 query = query.where(model.period.in_(sorted(rows["period"].unique())))
         stored = _read(query, s.connection())
         if kind == "fact":
@@ -346,12 +353,14 @@ class KpiStore:
             )
 
     def _check_revertible(self, s: Session, workspace: str, dataset_id: int) -> None:
-        later = s.execute(
-            select(KpiChange.dataset_id, func.count())
-            .join(Dataset, Dataset.id == KpiChange.dataset_id)
-            .where(KpiChange.old_dataset == dataset_id, Dataset.reverted_by.is_(None))
-            .group_by(KpiChange.dataset_id)
-        ).all()
+        later: list[Row[int | None, int]] = list(
+            s.execute(
+                select(KpiChange.dataset_id, func.count())
+                .join(Dataset, Dataset.id == KpiChange.dataset_id)
+                .where(KpiChange.old_dataset == dataset_id, Dataset.reverted_by.is_(None))
+                .group_by(KpiChange.dataset_id)
+            ).all()
+        )
         for kind in ("fact", "target"):
             model = _MODELS[kind]
             keys = KEYS[kind]
@@ -377,6 +386,7 @@ class KpiStore:
 
     def _undo(self, s: Session, workspace: str, dataset_id: int, kind: Kind) -> dict[str, int]:
         model = _MODELS[kind]
+        table: Table = model.__table__  # type: ignore[assignment]
         value = _VALUE[kind]
         entries = (
             s.execute(select(KpiChange).where(KpiChange.dataset_id == dataset_id, KpiChange.kind == kind))
@@ -385,7 +395,7 @@ class KpiStore:
         )
         updated = [e for e in entries if e.action == "update"]
         removed = [e for e in entries if e.action == "remove"]
-        added = s.execute(
+        deleted = s.execute(
             delete(model).where(
                 model.workspace == workspace,
                 model.dataset_id == dataset_id,
@@ -397,11 +407,12 @@ class KpiStore:
                     )
                 ),
             )
-        ).rowcount
+        )
+        added = cast("CursorResult[Any]", deleted).rowcount  # a DML result; the stubs say Result
         if updated:
             s.execute(
-                update(model.__table__)
-                .where(model.__table__.c.id == bindparam("row"))
+                update(table)
+                .where(table.c.id == bindparam("row"))
                 .values({value: bindparam("old"), "dataset_id": bindparam("old_ds")}),
                 [{"row": e.row_id, "old": e.old_value, "old_ds": e.old_dataset} for e in updated],
             )
@@ -416,7 +427,7 @@ class KpiStore:
                 for e in removed
             ]
             for chunk in _chunks(rows):
-                s.execute(model.__table__.insert(), chunk)
+                s.execute(table.insert(), chunk)
         return {"added": len(removed), "updated": len(updated), "removed": int(added or 0), "unchanged": 0}
 
     def ensure_demo(self, workspace: str = DEMO_WORKSPACE) -> bool:

@@ -28,6 +28,7 @@ from langchain_core.outputs import ChatGenerationChunk
 from langchain_core.runnables import Runnable
 from langchain_deepseek import ChatDeepSeek
 from langchain_openai import ChatOpenAI
+from langchain_openai.chat_models.base import BaseChatOpenAI
 from openai import AsyncStream
 from pydantic import PrivateAttr
 
@@ -199,6 +200,7 @@ class _Bounded:
         assert task is not None
         waiting_since: float | None = None
         expired = False
+        watchdog: asyncio.TimerHandle  # set below, and again by each watch()
 
         def watch() -> None:
             nonlocal watchdog, expired
@@ -234,7 +236,7 @@ def build_llm(settings: Settings) -> BaseChatModel:
     return model
 
 
-def _provider_model(settings: Settings) -> ChatOpenAI:
+def _provider_model(settings: Settings) -> BaseChatOpenAI:
     provider = provider_of(settings)
     options: dict[str, Any] = dict(
         model=settings.llm_model,
@@ -246,6 +248,7 @@ def _provider_model(settings: Settings) -> ChatOpenAI:
         stream_chunk_timeout=None,  # `_Bounded` keeps the bound, for less
     )
     if provider == "deepseek":
-        return DeepSeekChat(api_base=settings.llm_base_url or "https://api.deepseek.com", **options)
+        # ChatDeepSeek populates `api_base` by name too; mypy knows only its alias, base_url
+        return DeepSeekChat(api_base=settings.llm_base_url or "https://api.deepseek.com", **options)  # type: ignore[call-arg]
     cls = OpenAIChat if provider == "openai" else CompatChat
     return cls(base_url=settings.llm_base_url, stream_usage=False, **options)

@@ -42,6 +42,7 @@ def bearer_caller(services: Services) -> Caller:
         header = request.headers.get("authorization", "") if request is not None else ""
         if not header.lower().startswith("bearer "):
             raise AuthError("send an API token as `Authorization: Bearer <token>`")
+        assert request is not None  # without a request there is no header: refused above
         return services.accounts.authenticate(header[7:].strip()), request.headers.get("x-workspace")
 
     return caller
@@ -87,7 +88,8 @@ def build_server(services: Services, caller: Caller) -> Server:
             return _error(f"unknown tool {params.name!r}")
         args = dict(params.arguments or {})
         call_id = f"mcp-{uuid.uuid4().hex[:12]}"
-        if "runtime" in inspect.signature(tool.func).parameters:  # who calls (role checks), citations
+        # who calls (role checks), citations; `@tool` makes a StructuredTool, typed as BaseTool
+        if "runtime" in inspect.signature(tool.func).parameters:  # type: ignore[attr-defined]
             args["runtime"] = ToolRuntime(
                 state={"messages": []},
                 context=TurnContext(user_id=principal.id, citation_base=0, system_prompt=""),

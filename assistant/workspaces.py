@@ -26,10 +26,11 @@ from tools.policy import Policy
 class WorkspaceProfile(BaseModel):
     name: str
     title: str = ""
-    annual_budget: float | None = Field(None, description="the year's total marketing budget")
+    annual_budget: float | None = Field(default=None, description="the year's total marketing budget")
     currency: str = "元"
     fiscal_notes: str = ""
     updated_at: datetime | None = None
+    # Policy's fields default positionally (`Field(None, …)`), which mypy does not read as defaults
     policy: Policy = Field(default_factory=Policy)
 
     def budget_for(self, year: int | str) -> float | None:

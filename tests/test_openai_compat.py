@@ -12,10 +12,28 @@ from tests.utils import make_user, token_for
 QUESTION = "预算分配应该遵循哪些原则？"
 
 
+_OPEN: list = []  # clients a test opened, closed after it (no socket left to the garbage collector)
+
+
+@pytest.fixture(autouse=True)
+def _close_clients():
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
+
+
 def _client(app, base: str, username: str = "admin") -> openai.OpenAI:
-    return openai.OpenAI(
+    client = openai.OpenAI(
         base_url=f"{base}/v1", api_key=token_for(app.state.services, username), max_retries=0
     )
+    _OPEN.append(client)
+    return client
+
+
+def _web(base: str, **kwargs) -> httpx.Client:
+    client = httpx.Client(base_url=base, **kwargs)
+    _OPEN.append(client)
+    return client
 
 
 def test_models_name_the_assistant_per_workspace_and_a_wrong_key_is_refused_in_openai_shape(served) -> None:
@@ -25,6 +43,7 @@ def test_models_name_the_assistant_per_workspace_and_a_wrong_key_is_refused_in_o
         ids and all(i.startswith("planner-offline") for i in ids) and any(i.endswith(":default") for i in ids)
     )
     bad = openai.OpenAI(base_url=f"{base}/v1", api_key="sk-not-a-planner-token", max_retries=0)
+    _OPEN.append(bad)
     with pytest.raises(openai.AuthenticationError) as err:
         bad.chat.completions.create(model=ids[0], messages=[{"role": "user", "content": QUESTION}])
     assert err.value.status_code == 401
@@ -52,9 +71,7 @@ def test_a_client_conversation_is_stored_continued_and_cited_like_any_other(serv
     follow_up = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert follow_up.strip() and chunks[-1].choices[0].finish_reason == "stop"
 
-    web = httpx.Client(
-        base_url=base, headers={"Authorization": f"Bearer {token_for(app.state.services, 'admin')}"}
-    )
+    web = _web(base, headers={"Authorization": f"Bearer {token_for(app.state.services, 'admin')}"})
     listed = web.get("/api/conversations").json()
     items = listed["items"] if isinstance(listed, dict) else listed
     mine = [c for c in items if c["title"].startswith("预算分配")]
@@ -104,9 +121,7 @@ def test_history_the_client_wrote_is_stored_as_the_clients_and_shown_as_such(ser
         {"role": "user", "content": "九月销售额是多少？"},
     ]
     client.chat.completions.create(model="planner-offline:default", messages=history)
-    web = httpx.Client(
-        base_url=base, headers={"Authorization": f"Bearer {token_for(app.state.services, 'admin')}"}
-    )
+    web = _web(base, headers={"Authorization": f"Bearer {token_for(app.state.services, 'admin')}"})
     conv_id = next(
         c["id"] for c in web.get("/api/conversations").json() if c["title"].startswith("获客成本达标")
     )

@@ -55,18 +55,26 @@ class RedLine(BaseModel):
 
 
 class Policy(BaseModel):
-    threshold: float | None = Field(None, gt=0, lt=1, description="the deviation rule; None: the server's")
-    categories: list[BudgetCategory] = Field(default_factory=list, max_length=8)
-    channel_category: str = Field("channels", description="the category whose money the channels split")
-    min_share: float = Field(0.05, ge=0, le=0.5)
-    max_share: float = Field(0.40, gt=0, le=1)
-    max_step: float = Field(
-        0.20, gt=0, le=1, description="the most of a channel's period budget one move takes"
+    threshold: float | None = Field(
+        default=None, gt=0, lt=1, description="the deviation rule; None: the server's"
     )
-    roi_floor: float | None = Field(None, gt=0, le=100, description="channels below it keep the minimum only")
-    roi_bonus: float | None = Field(None, gt=0, le=100, description="channels above it may take 25% more")
+    categories: list[BudgetCategory] = Field(default_factory=list, max_length=8)
+    channel_category: str = Field(
+        default="channels", description="the category whose money the channels split"
+    )
+    min_share: float = Field(default=0.05, ge=0, le=0.5)
+    max_share: float = Field(default=0.40, gt=0, le=1)
+    max_step: float = Field(
+        default=0.20, gt=0, le=1, description="the most of a channel's period budget one move takes"
+    )
+    roi_floor: float | None = Field(
+        default=None, gt=0, le=100, description="channels below it keep the minimum only"
+    )
+    roi_bonus: float | None = Field(
+        default=None, gt=0, le=100, description="channels above it may take 25% more"
+    )
     red_lines: list[RedLine] = Field(default_factory=list, max_length=50)
-    fiscal_year_start: int = Field(1, ge=1, le=12, description="the month the fiscal year starts")
+    fiscal_year_start: int = Field(default=1, ge=1, le=12, description="the month the fiscal year starts")
     budgets: dict[str, float] = Field(default_factory=dict, description="the marketing budget per year")
 
     @model_validator(mode="after")

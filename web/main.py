@@ -154,8 +154,7 @@ class RedactTokens(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.args:
             record.args = tuple(
-                _TOKEN.sub(r"\1=[redacted]", a) if isinstance(a, str) else a
-                for a in record.args  # type: ignore[union-attr]
+                _TOKEN.sub(r"\1=[redacted]", a) if isinstance(a, str) else a for a in record.args
             )
         record.msg = _TOKEN.sub(r"\1=[redacted]", str(record.msg))
         return True

@@ -15,7 +15,7 @@ from assistant.usecases import diagnosis, forecasts
 from tools.budget import Allocation, Reallocation
 from tools.kpi import KpiResult, actual_value, covered_days, find_target
 from tools.metrics import get_metric
-from tools.periods import parse_period
+from tools.periods import Period, parse_period
 from tools.risks import cpc_rising
 from tools.segments import pilot_regions
 
@@ -193,7 +193,8 @@ def chart_block(ctx: Ctx, metric: str, period: str) -> Block:
     m = get_metric(metric)
     actual = [actual_value(ctx.facts, m, mp) for mp in months]
     target = [find_target(ctx.targets, m, mp, days=covered_days(ctx.facts, mp)) for mp in months]
-    ahead, nxt = [], last.next()
+    ahead: list[tuple[Period, float, float | None]] = []
+    nxt = last.next()
     while len(ahead) < 2:
         if nxt.end > window.covered_until:
             f = forecasts.forecast_period(ctx.ws, metric=metric, period=nxt.label)

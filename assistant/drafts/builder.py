@@ -104,11 +104,11 @@ def build_draft(
     where = "、".join(f"{v}" for v in scope.values())
     title = f"{outline['title'][lang]}{'（' + where + '）' if where and lang == 'zh' else ' (' + where + ')' if where else ''}{' · ' + period if period else ''}"
     doc = DraftDoc(
-        kind=kind,
+        kind=kind,  # type: ignore[arg-type]  # a str, checked above and by pydantic
         workspace=ws.name,
         section=section,
         title=title,
-        lang=lang,
+        lang=lang,  # type: ignore[arg-type]  # a str, checked by pydantic
         scope=scope,
         period=period,
         sections=sections,
@@ -116,7 +116,7 @@ def build_draft(
         numbers=ctx.numbers,
         engine="offline",
         model=OFFLINE_MODEL,
-    )  # type: ignore[arg-type]
+    )
     return audit(doc)
 
 

@@ -83,7 +83,7 @@ def _llm(services: Services, doc: DraftDoc, ids: set[str], comments: list[str]) 
                 ),
                 comments="\n".join(f"- {c}" for c in comments) or "(none)",
             )
-            text = str(services.chat_model.invoke([HumanMessage(prompt)]).content).strip()  # type: ignore[union-attr]
+            text = str(services.chat_model.invoke([HumanMessage(prompt)]).content).strip()
             charts = [b for b in s.blocks if b.type == "chart"]
             s = s.model_copy(update={"blocks": [Block(type="paragraph", text=text), *charts]})
         sections.append(s)

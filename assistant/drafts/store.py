@@ -8,6 +8,7 @@ first.
 
 from __future__ import annotations
 
+import builtins
 import difflib
 from typing import Any
 
@@ -311,7 +312,8 @@ class DraftStore:
         )
         return self.get(draft_id, workspace=workspace)
 
-    def versions(self, draft_id: str, *, workspace: str) -> list[dict[str, Any]]:
+    # builtins.list: in this class `list` names the method above
+    def versions(self, draft_id: str, *, workspace: str) -> builtins.list[dict[str, Any]]:
         with self.sessions() as s:
             d = self._draft(s, draft_id, workspace)
             return [

@@ -144,10 +144,10 @@ class OfflineChatModel(BaseChatModel):
         text = str(msg.content)
         for i in range(0, len(text), self.chunk_chars):
             piece = text[i : i + self.chunk_chars]
-            chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
+            generation = ChatGenerationChunk(message=AIMessageChunk(content=piece))
             if run_manager:
-                run_manager.on_llm_new_token(piece, chunk=chunk)
-            yield chunk
+                run_manager.on_llm_new_token(piece, chunk=generation)
+            yield generation
         yield ChatGenerationChunk(
             message=AIMessageChunk(
                 content="", response_metadata={"model_name": MODEL_NAME, "finish_reason": "stop"}

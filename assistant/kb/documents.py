@@ -33,7 +33,7 @@ class DocMeta(BaseModel):
     key_points_en: dict[str, list[str]] = {}
     # a shipped document that is one workspace's own (the demo company's 2026 plan is the demo
     # workspace's): searched only there. Ignored on uploads, which belong to their uploader's.
-    workspace: str = Field("", max_length=64)
+    workspace: str = Field(default="", max_length=64)
     declared_id: str = ""  # the id an uploaded file's own front matter gave (kept, never used as its id)
 
     @field_validator("tags", "sources", mode="before")

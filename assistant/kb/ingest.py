@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assistant.errors import DocumentError
 from assistant.kb.documents import Document, chunk_document, parse_document
@@ -49,7 +49,7 @@ def _manifest_path(index: KnowledgeIndex) -> Path:
     return index.lexical_dir.parent / f"{index.settings.collection}.manifest.json"
 
 
-def _load_manifest(index: KnowledgeIndex, *, any_embedder: bool = False) -> dict[str, dict[str, object]]:
+def _load_manifest(index: KnowledgeIndex, *, any_embedder: bool = False) -> dict[str, dict[str, Any]]:
     path = _manifest_path(index)
     if not path.exists():
         return {}
@@ -59,7 +59,7 @@ def _load_manifest(index: KnowledgeIndex, *, any_embedder: bool = False) -> dict
     return data.get("files", {})
 
 
-def _save_manifest(index: KnowledgeIndex, files: dict[str, dict[str, object]]) -> None:
+def _save_manifest(index: KnowledgeIndex, files: dict[str, dict[str, Any]]) -> None:
     path = _manifest_path(index)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"embedder": index.signature, "files": files}
@@ -67,7 +67,7 @@ def _save_manifest(index: KnowledgeIndex, files: dict[str, dict[str, object]]) -
 
 
 def _current_total(
-    index: KnowledgeIndex, docs: list[Document], manifest: dict[str, dict[str, object]]
+    index: KnowledgeIndex, docs: list[Document], manifest: dict[str, dict[str, Any]]
 ) -> int | None:
     """The number of chunks indexed, when the manifest (written with the index, for this embedder)
     records exactly these shipped documents with this content; else None. Then nothing is opened:
@@ -82,11 +82,13 @@ def _current_total(
         for d in docs
     ):
         return None
-    return sum(len(e["chunks"]) for e in manifest.values())  # type: ignore[arg-type]
+    return sum(len(e["chunks"]) for e in manifest.values())
 
 
 def parse_all(paths: list[Path], root: Path) -> list[Document]:
-    docs, errors, seen = [], [], {}
+    docs: list[Document] = []
+    errors: list[str] = []
+    seen: dict[str, str] = {}
     for path in paths:
         try:
             doc = parse_document(path, root=root)
@@ -146,17 +148,17 @@ def ingest(
     current = {d.path: d for d in docs}
     shipped = {p for p, entry in manifest.items() if entry.get("origin", "shipped") == "shipped"}
     for path in sorted(shipped - set(current)):
-        index.delete(manifest.pop(path)["chunks"])  # type: ignore[arg-type]
+        index.delete(manifest.pop(path)["chunks"])
         report.deleted.append(path)
     _index_docs(index, docs, manifest, report, origin="shipped", progress=progress)
     if report.reindexed:  # the embedder changed or a rebuild: bring the uploaded files along
         from assistant.kb.loaders import load_file
 
-        for path, workspace in sorted(uploads.items()):
-            if path.is_file():
+        for upload, workspace in sorted(uploads.items()):
+            if upload.is_file():
                 _index_docs(
                     index,
-                    [load_file(path)],
+                    [load_file(upload)],
                     manifest,
                     report,
                     origin="upload",
@@ -170,7 +172,7 @@ def ingest(
 def _index_docs(
     index: KnowledgeIndex,
     docs: list[Document],
-    manifest: dict[str, dict[str, object]],
+    manifest: dict[str, dict[str, Any]],
     report: IngestReport,
     *,
     origin: str,
@@ -199,10 +201,10 @@ def _index_docs(
             except DocumentError:
                 raise  # refused before anything was written
             except Exception:
-                index.delete(set(new_ids) - set(old["chunks"] if old else []), owner=owner)  # type: ignore[arg-type]
+                index.delete(set(new_ids) - set(old["chunks"] if old else []), owner=owner)
                 raise
             if old:
-                index.delete(set(old["chunks"]) - set(new_ids), owner=owner)  # type: ignore[arg-type]
+                index.delete(set(old["chunks"]) - set(new_ids), owner=owner)
             manifest[doc.path] = {
                 "sha": doc.sha,
                 "doc_id": doc.meta.id,
@@ -216,7 +218,7 @@ def _index_docs(
             progress(n, len(docs), doc.path)
 
 
-def _finish(index: KnowledgeIndex, manifest: dict[str, dict[str, object]], report: IngestReport) -> None:
+def _finish(index: KnowledgeIndex, manifest: dict[str, dict[str, Any]], report: IngestReport) -> None:
     if report.changed or not index.lexical_dir.joinpath("chunks.json").exists():
         report.total_chunks = index.rebuild_lexical()
     else:
@@ -344,7 +346,7 @@ def remove_files(index: KnowledgeIndex, paths: list[Path]) -> IngestReport:
         if key not in manifest:
             raise DocumentError(f"{p}: not in the index")
         entry = manifest[key]
-        index.delete(entry["chunks"], owner=str(entry.get("workspace", "")))  # type: ignore[arg-type]
+        index.delete(entry["chunks"], owner=str(entry.get("workspace", "")))
         manifest.pop(key)
         report.deleted.append(key)
     _finish(index, manifest, report)

@@ -140,9 +140,9 @@ def load_file(path: Path, *, type: str = "playbook", tags: list[str] | None = No
         id=_doc_id(path),
         title=title,
         title_en=path.stem,
-        type=type,
+        type=type,  # type: ignore[arg-type]  # a str, checked against DocType by pydantic
         lang="zh",
         tags=[*(tags or []), "department", "部门资料"],
         sources=[str(path.name)],
-    )  # type: ignore[arg-type]
+    )
     return Document(meta=meta, body=body, path=str(path.resolve()), sha=hashlib.sha256(raw).hexdigest())

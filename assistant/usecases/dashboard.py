@@ -5,7 +5,7 @@ Every figure comes from the same use cases the chat, the API and the CLI call.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 import pandas as pd
 
@@ -20,6 +20,11 @@ from tools.periods import month_of
 
 CARDS = HEADLINE_METRICS
 TREND_WEEKS = 52
+
+
+class _Scope(TypedDict):
+    region: str | None
+    channel: str | None
 
 
 def dashboard(
@@ -44,7 +49,7 @@ def dashboard(
         }
     ctx.check_scope(region=region, channel=channel)
     p = ctx.period(period, "month")
-    scope = {"region": region, "channel": channel}
+    scope: _Scope = {"region": region, "channel": channel}
     cards = [
         kpis.lookup(ctx, metric=k, period=p.label, lang=lang, **scope).model_dump()
         for k in CARDS

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypedDict
 
 from pydantic import BaseModel
 
@@ -33,9 +33,21 @@ class ForecastQuery(BaseModel):
         return bool(self.period) or self.horizon is None
 
 
+class _Scope(TypedDict):
+    metric: str
+    region: str | None
+    channel: str | None
+    model: Literal["combination", "ets"]
+
+
 def run(ctx: WorkspaceContext, query: ForecastQuery) -> Forecast | PeriodForecast:
     """The forecast the query asks for (see `ForecastQuery` for which)."""
-    scope = {"metric": query.metric, "region": query.region, "channel": query.channel, "model": query.model}
+    scope: _Scope = {
+        "metric": query.metric,
+        "region": query.region,
+        "channel": query.channel,
+        "model": query.model,
+    }
     if query.whole_period:
         return forecast_period(ctx, period=query.period, **scope)
     return forecast(ctx, horizon=int(query.horizon or 0), **scope)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol, SupportsFloat, cast
 
 import pandas as pd
 from pydantic import BaseModel
@@ -154,7 +154,8 @@ def _check(reading: Reading, ctx: WorkspaceContext) -> None:
 
 
 def _sheet_preview(file: str, sheet: str, reading: Reading | None, raw: pd.DataFrame) -> SheetPreview:
-    head = raw.head(HEAD_ROWS).astype(str).to_dict("records")
+    # pandas-stubs key records by Hashable; a sheet's headers are its header row's strings
+    head = cast("list[dict[str, str]]", raw.head(HEAD_ROWS).astype(str).to_dict("records"))
     if reading is None:
         return SheetPreview(
             file=file,
@@ -199,7 +200,7 @@ def _sheet_preview(file: str, sheet: str, reading: Reading | None, raw: pd.DataF
 def _mode(mode: str) -> Mode:
     if mode not in MODES:
         raise InvalidArgument(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
-    return mode  # type: ignore[return-value]
+    return mode
 
 
 def preview(
@@ -307,7 +308,15 @@ def run_import(
     )
 
 
-def describe(result: ImportResult | ImportPlan, lang: str = "zh", *, weekly: bool = True) -> str:
+class ImportSummary(Protocol):
+    """What `describe` reads: an import's result or plan, or a history row read like one."""
+
+    changes: dict[str, dict[str, int]]
+    dates: dict[str, list[str]]
+    periods: dict[str, list[str]]
+
+
+def describe(result: ImportSummary, lang: str = "zh", *, weekly: bool = True) -> str:
     """One sentence a planner reads after an import: "新增 25 行、更新 175 行，覆盖 2026-11-23 这一周"
     (the wording is `prompts/messages/import_summary.md.j2`)."""
 
@@ -369,10 +378,10 @@ def list_targets(
         TargetRow(
             period=str(r.period),
             metric=str(r.metric),
-            metric_name=METRICS[r.metric].name(lang) if r.metric in METRICS else str(r.metric),
+            metric_name=METRICS[str(r.metric)].name(lang) if r.metric in METRICS else str(r.metric),
             region=str(r.region),
             channel=str(r.channel),
-            target=float(r.target),
+            target=float(cast(SupportsFloat, r.target)),  # itertuples types each field as any scalar
             basis=str(r.basis or ""),
         )
         for r in t.itertuples(index=False)

@@ -100,7 +100,7 @@ async def import_kpis(
         uploads,
         mode="replace_all" if replace else mode,
         mapping=_json_form(mapping, "mapping"),
-        kinds=_json_form(kinds, "kinds"),  # type: ignore[arg-type]
+        kinds=_json_form(kinds, "kinds"),
         username=principal.username,
     )
     services.accounts.audit(
@@ -150,7 +150,7 @@ async def preview_kpis(
         uploads,
         mode=mode,
         mapping=_json_form(mapping, "mapping"),
-        kinds=_json_form(kinds, "kinds"),  # type: ignore[arg-type]
+        kinds=_json_form(kinds, "kinds"),
     )
     out = result.model_dump()
     first = result.sheets[0] if result.sheets else None

@@ -109,7 +109,8 @@ async def chat_completions(
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache"},
         )
-    content, reasoning = [], []
+    content: list[str] = []
+    reasoning: list[str] = []
     async for kind, text in pieces:
         (reasoning if kind == "reasoning" else content).append(text)
     message: dict[str, Any] = {"role": "assistant", "content": "".join(content)}

@@ -119,7 +119,7 @@ def goals(ctx: Ctx, region: str | None, period: str | None) -> dict[str, list[Bl
     if g.peak:
         lines.append(ctx.say("plan", "seasonality", p=g.peak))
     lines.append(ctx.say("plan", "smart", n=ctx.cite(ctx.queries["smart"], 2)[0].n))
-    rows = []
+    rows: list[list[str]] = []
     q = quarter_of(ctx.ws.require_data().covered_until)  # milestones from the quarter now under way
     while len(rows) < 4:
         if q.end > ctx.ws.require_data().covered_until:
