@@ -9,21 +9,20 @@ stdio (`planner mcp`) from `PLANNER_MCP_TOKEN`. Resources are the company knowle
 
 from __future__ import annotations
 
-import inspect
-import json
-import uuid
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
 import mcp_types as types
-from langchain.tools import ToolRuntime
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from mcp.server.lowlevel import Server
+from pydantic import ValidationError
 
+from assistant import toolbox
 from assistant.accounts import AuthError, Principal
-from assistant.agent_tools import TurnContext, build_tools
-from assistant.errors import NotFound
+from assistant.agent_tools import build_tools, invalid_arguments
+from assistant.errors import NotFound, PlannerError
 from assistant.kb.documents import parse_document
 from assistant.kb.ingest import knowledge_files
 from assistant.services import Services
@@ -86,27 +85,18 @@ def build_server(services: Services, caller: Caller) -> Server:
         tool = tools_for(workspace).get(params.name)
         if tool is None:
             return _error(f"unknown tool {params.name!r}")
-        args = dict(params.arguments or {})
-        call_id = f"mcp-{uuid.uuid4().hex[:12]}"
-        # who calls (role checks), citations; `@tool` makes a StructuredTool, typed as BaseTool
-        if "runtime" in inspect.signature(tool.func).parameters:  # type: ignore[attr-defined]
-            args["runtime"] = ToolRuntime(
-                state={"messages": []},
-                context=TurnContext(user_id=principal.id, citation_base=0, system_prompt=""),
-                config={},
-                stream_writer=lambda _: None,
-                tool_call_id=call_id,
-                store=None,
-            )
-        message = await tool.ainvoke({"type": "tool_call", "id": call_id, "name": tool.name, "args": args})
-        text = (
-            message.content
-            if isinstance(message.content, str)
-            else json.dumps(message.content, ensure_ascii=False)
-        )
-        return types.CallToolResult(
-            content=[types.TextContent(type="text", text=text)], is_error=message.status == "error"
-        )
+        # the registry's function itself, with the arguments checked by the same schema the agent's
+        # model gets; who calls is the deps' user (the use case checks the role)
+        try:
+            args = tool.tool_call_schema.model_validate(dict(params.arguments or {})).model_dump()  # type: ignore[union-attr]
+        except ValidationError as e:
+            return _error(invalid_arguments(e))
+        deps = toolbox.TurnDeps(services, workspace, user_id=principal.id)
+        try:
+            text, _ = await asyncio.to_thread(REGISTRY[params.name], deps, **args)
+        except PlannerError as e:
+            return _error(str(e))
+        return types.CallToolResult(content=[types.TextContent(type="text", text=text)], is_error=False)
 
     def documents() -> dict[str, Any]:
         root = services.settings.knowledge_dir
@@ -149,6 +139,9 @@ def build_server(services: Services, caller: Caller) -> Server:
         on_list_resources=list_resources,
         on_read_resource=read_resource,
     )
+
+
+REGISTRY: dict[str, Callable[..., toolbox.Out]] = {fn.__name__: fn for fn in toolbox.TOOLS}
 
 
 def _error(message: str) -> types.CallToolResult:

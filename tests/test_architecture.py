@@ -106,22 +106,27 @@ def _is_tool(decorator: ast.expr) -> bool:
 
 
 def test_every_tool_is_defined_once() -> None:
-    """The agent's tools are defined in one module (a `@tool` function each); MCP and every other
-    host adapt that list, none declares a tool of its own by name."""
+    """The agent's tools are plain functions in one registry (`assistant/toolbox.py`); LangChain
+    and MCP adapt that list, and no module declares a tool of its own (no `@tool` function, no
+    tool built by name)."""
+    from assistant import toolbox
     from assistant.agent_tools import TOOL_NAMES
+    from assistant.mcp_server import REGISTRY
 
-    defined, declared = [], []
+    assert TOOL_NAMES == tuple(f.__name__ for f in toolbox.TOOLS)
+    assert {f.__module__ for f in toolbox.TOOLS} == {"assistant.toolbox"}
+    assert set(REGISTRY) == set(TOOL_NAMES)
+    decorated, declared = [], []
     for folder in ("assistant", "web"):
         for p in (ROOT / folder).rglob("*.py"):
             for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
                 if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and any(
                     map(_is_tool, node.decorator_list)
                 ):
-                    defined.append(f"{p.relative_to(ROOT)}: {node.name}")
+                    decorated.append(f"{p.relative_to(ROOT)}: {node.name}")
                 if isinstance(node, ast.Call) and any(
                     k.arg == "name" and isinstance(k.value, ast.Constant) and k.value.value in TOOL_NAMES
                     for k in node.keywords
                 ):
                     declared.append(f"{p.relative_to(ROOT)}: {ast.unparse(node)[:60]}")
-    assert sorted(defined) == sorted(f"assistant/agent_tools.py: {n}" for n in TOOL_NAMES)
-    assert declared == []
+    assert decorated == [] and declared == []

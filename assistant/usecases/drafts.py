@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.accounts import Principal
+from assistant.accounts import Forbidden, Principal
 from assistant.drafts.document import DraftDoc
 from assistant.drafts.revise import make_draft
 from assistant.drafts.store import DraftStore
@@ -27,7 +27,9 @@ def create_draft(
 ) -> tuple[DraftDoc, dict[str, Any]]:
     """Build the draft from the workspace's data and the knowledge base (the LLM writes the prose
     when one is configured), audit its figures and store it as a new draft. Returns the document
-    and the stored record."""
+    and the stored record. Only a planner (or an admin) creates drafts, from any edge."""
+    if author is not None and not author.can("planner"):
+        raise Forbidden(f"creating a draft needs the planner role; {author.username} is a {author.role}")
     doc = make_draft(
         services,
         kind=kind,
