@@ -10,6 +10,7 @@ Citation numbers run on across a conversation: this adapter counts where each ca
 built, so they can name the workspace's own values.)
 """
 
+import functools
 import inspect
 import types
 from collections.abc import Callable
@@ -109,6 +110,13 @@ def build_tools(services: Services, *, workspace: str) -> list[BaseTool]:
         t.handle_tool_error = True
         t.handle_validation_error = invalid_arguments
     return tools
+
+
+@functools.lru_cache(maxsize=32)
+def tools_for(services: Services, workspace: str, version: int) -> list[BaseTool]:
+    """The workspace's tools for one version of its data (their enums are its values): built once
+    per version, shared by the agent and MCP."""
+    return build_tools(services, workspace=workspace)
 
 
 def _langchain_tool(

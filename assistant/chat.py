@@ -41,7 +41,7 @@ from sqlalchemy import func, or_, select, update
 
 from assistant.agent_middleware import return_malformed_tool_calls
 from assistant.agent_prompt import system_prompt
-from assistant.agent_tools import TurnContext, build_tools
+from assistant.agent_tools import TurnContext, tools_for
 from assistant.compat import client_history, history_digest
 from assistant.conversations import visible
 from assistant.db import Conversation, Message
@@ -250,7 +250,7 @@ class ChatService:
     def _agent_for(self, version: int) -> Any:
         if self._agent is None or self._agent[0] != version:
             langsmith.set_runtime_overrides(aio_to_thread=_inline_when_untraced)
-            tools = build_tools(self.services, workspace=self.workspace)
+            tools = tools_for(self.services, self.workspace, version)
             agent = create_agent(
                 workspace_model(self.services, self.workspace),
                 tools,

@@ -1,8 +1,9 @@
 """The assistant's tools and knowledge over the Model Context Protocol (the official `mcp` SDK).
 
-The tools are the agent's own (`assistant.agent_tools.build_tools`): the same typed schemas, the
+The tools are the registry's (`assistant/toolbox.py`), called directly with the caller as their
+`TurnDeps`: the same typed schemas as the agent's (its LangChain adapter's, per data version), the
 workspace's own metrics, regions and channels as enums, the same validation messages and the same
-role checks (creating a draft needs the planner role). The caller is a product user: over HTTP
+role checks, which are the use cases' (creating a draft needs the planner role). The caller is a product user: over HTTP
 (`/mcp` on the web server) from an API token as the bearer key and the `X-Workspace` header; over
 stdio (`planner mcp`) from `PLANNER_MCP_TOKEN`. Resources are the company knowledge documents.
 """
@@ -21,7 +22,7 @@ from pydantic import ValidationError
 
 from assistant import toolbox
 from assistant.accounts import AuthError, Principal
-from assistant.agent_tools import build_tools, invalid_arguments
+from assistant.agent_tools import invalid_arguments, tools_for
 from assistant.errors import NotFound, PlannerError
 from assistant.kb.documents import parse_document
 from assistant.kb.ingest import knowledge_files
@@ -53,25 +54,17 @@ def fixed_caller(services: Services, token: str, workspace: str | None) -> Calle
 
 
 def build_server(services: Services, caller: Caller) -> Server:
-    tools_cache: dict[str, tuple[int, dict[str, BaseTool]]] = {}  # workspace -> (data version, tools)
-
     def who(ctx: Any) -> tuple[Principal, str]:
         principal, wanted = caller(ctx)
         return principal, principal.workspace(wanted)
 
-    def tools_for(workspace: str) -> dict[str, BaseTool]:
-        """The workspace's tools, rebuilt when its data changes (their enums are its values)."""
-        version = services.kpis.version(workspace)
-        cached = tools_cache.get(workspace)
-        if cached is None or cached[0] != version:
-            cached = (version, {t.name: t for t in build_tools(services, workspace=workspace)})
-            tools_cache[workspace] = cached
-        return cached[1]
+    def tools_by_name(workspace: str) -> dict[str, BaseTool]:
+        return {t.name: t for t in tools_for(services, workspace, services.kpis.version(workspace))}
 
     async def list_tools(ctx: Any, _params: Any) -> types.ListToolsResult:
         _, workspace = who(ctx)
         out = []
-        for t in tools_for(workspace).values():
+        for t in tools_by_name(workspace).values():
             spec = convert_to_openai_tool(t)["function"]  # the schema the agent's model reads
             out.append(
                 types.Tool(
@@ -82,7 +75,7 @@ def build_server(services: Services, caller: Caller) -> Server:
 
     async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
         principal, workspace = who(ctx)
-        tool = tools_for(workspace).get(params.name)
+        tool = tools_by_name(workspace).get(params.name)
         if tool is None:
             return _error(f"unknown tool {params.name!r}")
         # the registry's function itself, with the arguments checked by the same schema the agent's

@@ -113,7 +113,7 @@ def test_every_tool_is_defined_once() -> None:
     from assistant.agent_tools import TOOL_NAMES
     from assistant.mcp_server import REGISTRY
 
-    assert TOOL_NAMES == tuple(f.__name__ for f in toolbox.TOOLS)
+    assert tuple(f.__name__ for f in toolbox.TOOLS) == TOOL_NAMES
     assert {f.__module__ for f in toolbox.TOOLS} == {"assistant.toolbox"}
     assert set(REGISTRY) == set(TOOL_NAMES)
     decorated, declared = [], []
