@@ -159,3 +159,16 @@ def test_the_engines_words_are_data_checked_at_load(tmp_path, monkeypatch) -> No
         with pytest.raises(pydantic.ValidationError, match=named):
             lexicon._Lexicon.model_validate(bad)
     assert set(registry()) <= set(KINDS)
+
+
+def test_question_cues_are_data_and_a_broken_one_is_refused_by_name(tmp_path) -> None:
+    from assistant.engine.lexicon import CUES, load_cues
+
+    assert {"why", "forecast", "budget", "draft", "year_earlier"} <= set(CUES)
+    assert re.search(CUES["why"], "为什么三季度获客成本超标") and not re.search(
+        CUES["why"], "九月销售额是多少"
+    )
+    broken = tmp_path / "cues.yaml"
+    broken.write_text("why:\n  - 为什么\n  - (unclosed\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="why does not compile"):
+        load_cues(broken)

@@ -61,6 +61,25 @@ def _lexicon() -> _Lexicon:
 METRICS = _lexicon().metrics
 SECTIONS = _lexicon().sections
 
+
+def load_cues(path: Path) -> dict[str, str]:
+    """`cues.yaml` as one alternation per cue; a pattern that does not compile is refused by name."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    cues = {}
+    for name, parts in raw.items():
+        if not isinstance(parts, list) or not parts or not all(isinstance(p, str) and p for p in parts):
+            raise ValueError(f"{path.name}: {name} must be a list of patterns")
+        pattern = "|".join(parts)
+        try:
+            re.compile(pattern)
+        except re.error as e:
+            raise ValueError(f"{path.name}: {name} does not compile: {e}") from e
+        cues[str(name)] = pattern
+    return cues
+
+
+CUES = load_cues(Path(__file__).parent / "cues.yaml")
+
 _SUFFIXES = ("城市", "市场", "地区", "区域", "大区", "广告", "渠道")
 
 

@@ -16,6 +16,7 @@ from datetime import date
 from typing import Literal, get_args
 
 from assistant.engine.lexicon import (
+    CUES,
     METRICS,
     SECTIONS,
     Vocabulary,
@@ -189,10 +190,10 @@ def find_periods(text: str, clock: Clock) -> list[tuple[int, str]]:
 
 
 # -- comparison -----------------------------------------------------------------------------
-_YEAR_EARLIER = r"同比|去年同期|上年同期|year[- ]over[- ]year|yoy|same (period|quarter|month|time) (a year ago|last year)|vs\.? (the same .{0,12})?last year|compared? (with|to) last year"
-_PREVIOUS = r"环比|比上个?月|比上个?季度|比上期|较上月|较上季度|month[- ]over[- ]month|quarter[- ]over[- ]quarter|\bmom\b|\bqoq\b|vs\.? (the )?(previous|prior|last) (month|quarter)"
-_TARGET = r"目标|达标|完成|达成|计划|plan\b|target|goal|budgeted"
-_BENCH_WORDS = r"有没有|是不是|是否|过\d|红线|超过|超出|破|到|达到|做到|低于|高于|不到|控制在|以内|以下|以上|守住|above|below|under|over|exceed|beat|reach|hit|keep|within|goal|threshold|line|mark|at least|at most"
+_YEAR_EARLIER = CUES["year_earlier"]
+_PREVIOUS = CUES["previous_period"]
+_TARGET = CUES["target"]
+_BENCH_WORDS = CUES["benchmark"]
 _NUMBER = re.compile(
     r"(?<![\d.\-Qq年])(\d+(?:\.\d+)?)\s*(块钱|块|元|倍|%|个点|yuan|rmb|x\b|times)?",
 )

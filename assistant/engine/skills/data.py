@@ -7,15 +7,15 @@ import re
 from datetime import date
 from typing import Any
 
-from assistant.engine.lexicon import mentions
+from assistant.engine.lexicon import CUES, mentions
 from assistant.engine.skills import Skill, clean, search
 from tools.metrics import HEADLINE_METRICS, get_metric
 from tools.periods import parse_period
 
 HEALTH_METRICS = HEADLINE_METRICS[:3]  # a status overview leads with these
-_WHY = r"为什么|为何|为啥|原因|咋回事|怎么回事|诊断|拆解|分析下|归因|哪里出了?问题|出了什么问题|问题出在|差这么多|差那么多|怎么.{0,8}差(这么|那么)|what went wrong|是.{0,12}还是.{0,16}(掉|降|涨|变|低|高)|why|root cause|what'?s behind|what happened|diagnos|explain"
-_FORECAST = r"预测|预估|展望|能有多少|能到多少|会有多少|大概会|forecast|predict|projection|\bproject\b|will .{0,30}(be|look|reach)|expected to"
-_BUDGET = r"预算|怎么分|怎么配|怎么分配|分配|budget|allocat|split .{0,40}(across|between|by)"
+_WHY = CUES["why"]
+_FORECAST = CUES["forecast"]
+_BUDGET = CUES["budget"]
 
 
 def _future(intent, vocabulary) -> bool:

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import re
 
-from assistant.engine.lexicon import mentions
+from assistant.engine.lexicon import CUES, mentions
 from assistant.engine.skills import Skill, clean, search
 
-_ADJUST = r"调整报告|纠偏|adjustment report|deviation report|adjust(ment)? (the )?plan"
-_DRAFT = (
-    r"起草|草拟|撰写|写一[份段个]|写个|拟一[份段个]|初稿|补一版|出一版|生成.*(章节|部分|方案)|draft|write[- ]?up|"
-    r"write (the|a|our) .*(section|strategy|plan|doc)|outline"
-)
-_REGIONAL = (
-    r"区域策略|区域.*(策略|打法|主攻|侧重)|分区域.*(策略|打法)|各类市场|[几四三两]类市场|(区域|市场).{0,12}(侧重|重点|打法)|"
-    r"regional strateg|pilot|strategy (by|per|for each) region|(each|every) region.{0,24}(focus|strateg|prioriti)"
-)
+_ADJUST = CUES["adjustment"]
+_DRAFT = CUES["draft"]
+_REGIONAL = CUES["regional"]
 
 
 def wants_draft(text: str) -> bool:

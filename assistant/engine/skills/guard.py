@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.engine.lexicon import CUES
 from assistant.engine.skills import Skill
 
 INSTRUCTION_PATTERNS = [
@@ -12,10 +13,7 @@ INSTRUCTION_PATTERNS = [
     r"ignore (all |your |the )?(previous |prior )?(instructions|rules)|system prompt|you are now|\bdan\b",
     r"(切换|switch) ?(到|to)? ?.{0,12}(工作区|workspace)|(其他|别的|别人|他们的|其它|\w+)工作区的|(their|other|another) (team'?s? )?workspace|workspace's",
 ]
-_OUTSIDE = (
-    r"天气|下雨|下雪|气温|股票|股价|\w{0,3}股(?![东份权])\b|彩票|基金净值|诗|绝句|七言|五言|歌词|小说|菜谱|笑话|星座|"
-    r"weather|\brain\b|stocks?\b|shares to buy|lottery|poem|lyrics|novel|recipe|joke|horoscope|crypto|bitcoin"
-)
+_OUTSIDE = CUES["outside_planning"]
 
 refuse = Skill(
     kind="refuse",
