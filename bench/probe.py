@@ -4,7 +4,7 @@ Each probe sends what the outside probe sent and checks what must hold: a bad up
 stall `/api/health` and leaves nothing behind, limits count streamed bytes, no password comes
 back, a same-site page cannot use the cookie, health is minimal for strangers, headers are set,
 sign-ins are throttled, non-finite values are refused. Races need several accounts and are
-covered by tests/test_robustness.py. Bounded: a few dozen requests, each with a timeout.
+covered by tests/web/test_robustness.py. Bounded: a few dozen requests, each with a timeout.
 
 Run against a fresh server it starts itself:   .venv/bin/python bench/probe.py
 or against one you started (admin token needed): .venv/bin/python bench/probe.py --url http://127.0.0.1:8000 --token …

@@ -17,7 +17,7 @@ from assistant.kb.ingest import ingest
 from assistant.settings import Settings
 from testkit.net import free_port
 
-CHROMA = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "chroma"
+CHROMA = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "chroma"
 
 
 @pytest.fixture(scope="module")

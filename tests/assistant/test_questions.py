@@ -25,7 +25,7 @@ from tools import demo_data
 from tools.errors import InvalidArgument
 from tools.kpi import kpi_lookup
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 23)
 DEMO = Vocabulary.of(demo_data.REGIONS, demo_data.CHANNELS, covered_until=date(2026, 11, 1), today=TODAY)
 

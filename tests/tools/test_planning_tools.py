@@ -21,7 +21,7 @@ from tools.kpi import kpi_lookup
 from tools.kpi_data import validate_facts
 from tools.scenarios import Scenario, generate_scenario, scenario_grid
 
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "contract"
+SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "contract"
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import jieba
 
 from assistant.kb import tokens
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_trie_segmenter_cuts_the_knowledge_base_exactly_as_jieba_does(
