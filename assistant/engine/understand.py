@@ -326,8 +326,11 @@ def is_follow_up(text: str) -> bool:
 
 def follow(previous: Intent | None, text: str, vocabulary: Vocabulary, today: date) -> Intent:
     """The next dialogue state: a follow-up inherits the previous slots and overrides what it names."""
+    from assistant.engine.skills import registry
+
+    skills = registry()
     current = parse(text, vocabulary, today)
-    if previous is None or previous.kind in ("out_of_scope", "refuse", "knowledge"):
+    if previous is None or previous.kind not in skills or not skills[previous.kind].followed:
         return current
     # "有没有超过100块？" after a CAC question: no metric of its own, but a slot to apply
     bare = (
@@ -361,16 +364,12 @@ def follow(previous: Intent | None, text: str, vocabulary: Vocabulary, today: da
         merged.channel = None if previous.kind != "rank" else merged.channel
     if current.channel and not current.region and previous.region and not previous.channel:
         merged.region = None if previous.kind != "rank" else merged.region
-    if current.kind not in ("knowledge",) and current.kind != previous.kind and _asks_new_question(current):
+    # a follow-up that carries its own question word (为什么, 预测, 排名…) changes the question type
+    if current.kind != previous.kind and current.kind in skills and skills[current.kind].asks_anew:
         merged.kind = current.kind
     if isinstance(current.compare, float) and merged.kind not in ("status",):
         merged.kind = "status"
     return merged
-
-
-def _asks_new_question(intent: Intent) -> bool:
-    """A follow-up that carries its own question word (为什么, 预测, 排名…) changes the question type."""
-    return intent.kind in ("diagnose", "forecast", "budget", "rank", "draft", "adjustment", "regional")
 
 
 def dialogue(requests: list[str], vocabulary: Vocabulary, today: date) -> Intent:

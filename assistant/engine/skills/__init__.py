@@ -27,6 +27,10 @@ class Skill:
     detect: Callable[[Intent, Vocabulary], bool]
     calls: Callable[[Intent, list[dict[str, Any]], int, Vocabulary], list[Call]]
     template: str = ""
+    # the skill's follow-up behaviour: does a follow-up after it inherit its slots ("那华东呢"),
+    # and does a follow-up that asks its kind of question ("为什么", "预测一下") change the question
+    followed: bool = True
+    asks_anew: bool = True
 
     @property
     def template_name(self) -> str:

@@ -174,6 +174,7 @@ def _is_rank(intent, vocabulary) -> bool:
 rank = Skill(kind="rank", priority=65, detect=_is_rank, calls=_rank_calls)
 status = Skill(
     kind="status",
+    asks_anew=False,
     priority=70,
     detect=lambda i, v: (
         i.metric is not None

@@ -17,12 +17,16 @@ _OUTSIDE = CUES["outside_planning"]
 
 refuse = Skill(
     kind="refuse",
+    followed=False,
+    asks_anew=False,
     priority=10,
     detect=lambda i, v: any(re.search(p, i.query.lower()) for p in INSTRUCTION_PATTERNS),
     calls=lambda i, outputs, step, v: [],
 )
 out_of_scope = Skill(
     kind="out_of_scope",
+    followed=False,
+    asks_anew=False,
     priority=20,
     detect=lambda i, v: bool(re.search(_OUTSIDE, i.query.lower())) and i.metric is None,
     calls=lambda i, outputs, step, v: [],

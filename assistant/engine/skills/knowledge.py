@@ -27,6 +27,8 @@ def _is_method_question(intent, vocabulary) -> bool:
 
 knowledge = Skill(
     kind="knowledge",
+    followed=False,
+    asks_anew=False,
     priority=35,
     detect=_is_method_question,
     calls=lambda intent, outputs, step, v: [search(intent.query, k=4)] if step == 0 else [],
