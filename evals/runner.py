@@ -74,6 +74,7 @@ def _suites() -> dict[str, Callable[[Any], SuiteResult]]:
         "safety": _wrap("safety", suites.safety),
         "answers": _wrap("answers", suites.answers),
         "imports": _wrap("imports", suites.imports),
+        "budget": _wrap("budget", suites.budget),
         "judge": _wrap("judge", suites.judge),  # LLM-judged: only runs with an LLM, reported apart
     }
 

@@ -492,3 +492,16 @@ def _import_misses(services: Services, ws: str, case: dict[str, Any]) -> list[st
             if value is None or abs(value - row["target"]) > 1e-6 * max(1.0, abs(row["target"])):
                 out.append(f"targets: {key} = {value}, expected {row['target']}")
     return out
+
+
+# -- budget ---------------------------------------------------------------------------------------
+def budget(services: Services) -> tuple[dict[str, float], dict[str, Any]]:
+    """Budget splits judged on ground truth (`evals/budget_worlds.py`): the regret of our split for
+    the next quarter against the true optimum, beside last year's shares and an equal split, on
+    the tuning worlds and, apart, on the held-out worlds."""
+    from evals import budget_worlds
+
+    tuning, tuning_rows = budget_worlds.evaluate(budget_worlds.TUNING)
+    held, held_rows = budget_worlds.evaluate(budget_worlds.HELD_OUT)
+    metrics = {f"tuning.{k}": v for k, v in tuning.items()} | {f"held_out.{k}": v for k, v in held.items()}
+    return metrics, {"tuning": tuning_rows, "held_out": held_rows}

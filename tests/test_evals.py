@@ -107,3 +107,22 @@ def test_judge_is_skipped_without_an_llm(services) -> None:
     from evals.suites import judge
 
     assert judge(services) == ({}, {"skipped": "no LLM configured"})
+
+
+def test_the_budget_benchmark_knows_the_best_split() -> None:
+    """The ground-truth worlds are deterministic, their optimum is no worse than any split the
+    benchmark compares (regret is never negative), and more money buys more revenue."""
+    import numpy as np
+
+    from evals.budget_worlds import CHANNELS, evaluate, make_world
+
+    world = make_world(3)
+    assert world.facts.equals(make_world(3).facts) and len(CHANNELS) == 5
+    total = world.budget()
+    best = world.optimum(total)
+    assert abs(best.sum() - total) < 1e-6 * total and (best >= 0.05 * total - 1).all()
+    for split in (world.last_year_split(total), np.full(5, total / 5)):
+        assert world.regret(split, best) >= -1e-9
+    assert world.revenue_of(best * 1.2) > world.revenue_of(best)
+    metrics, rows = evaluate((3,))
+    assert rows[0]["ours"] >= -1e-9 and metrics["n"] == 1.0
