@@ -1,6 +1,6 @@
 """Synthetic companies whose true channel response is known, to judge a budget split on ground truth.
 
-Each world has 5 channels and 2 regions over 96 weeks. A channel's weekly revenue is its adstocked
+Each world has 5 channels of very different sizes (20x apart) and 2 regions over 96 weeks. A channel's weekly revenue is its adstocked
 spend (geometric carry-over, decay per channel) through a saturating curve (1 - exp(-A/k), its own
 half-saturation point), times the week's demand (a yearly season plus promotion peaks: 618 and
 双十一), plus organic revenue; planners spend more when demand is high (the classic confounder),
@@ -135,9 +135,9 @@ def make_world(seed: int) -> World:
             demand[week] += lift
             demand[max(week - 1, 0)] += lift / 3
     decay = rng.uniform(0.1, 0.7, n)
-    base = rng.uniform(0.6e6, 2.4e6, n)  # typical weekly spend per channel, both regions
-    half = base * rng.uniform(0.6, 3.0, n) / (1 - decay)  # some channels saturate early
-    roi_at_base = rng.uniform(1.5, 5.0, n)
+    base = rng.uniform(0.2e6, 4e6, n)  # typical weekly spend per channel: small and big channels, 20x apart
+    half = base * rng.uniform(0.2, 4.0, n) / (1 - decay)  # some channels saturate early, some late
+    roi_at_base = rng.uniform(1.0, 6.0, n)
     scale = roi_at_base * base / (1 - np.exp(-(base / (1 - decay)) / half))
     region_weight = rng.dirichlet([6, 6])
     spend = np.empty((WEEKS, n, r))
