@@ -93,6 +93,44 @@ class Allocation(BaseModel):
     reallocations: list[Reallocation] = []
 
 
+class BeyondHistory(BaseModel):
+    """A channel whose allocation asks for more a week than its history has ever seen: the
+    response curve there is extrapolated, so its expected return is not to be relied on."""
+
+    channel: str
+    weekly: float  # the allocation's weekly amount
+    largest_week: float  # the largest weekly spend in the data
+    ratio: float
+
+
+EXTRAPOLATION_LIMIT = 2.0  # a week above twice the largest observed week is flagged
+
+
+def beyond_history(
+    facts: pd.DataFrame, amounts: dict[str, float], *, weeks: float, limit: float = EXTRAPOLATION_LIMIT
+) -> list[BeyondHistory]:
+    """The channels whose weekly amount (`amounts` over `weeks`) passes `limit` times their largest
+    observed week of spend (summed over the regions in `facts`), largest ratio first."""
+    spend = facts[(facts["metric"] == "spend") & (facts["channel"] != "")]
+    if spend.empty or weeks <= 0:
+        return []
+    largest = spend.groupby(["channel", "date"])["value"].sum().groupby(level="channel").max()
+    out = []
+    for channel, amount in amounts.items():
+        top = float(largest.get(channel, 0.0))
+        weekly = float(amount) / weeks
+        if top > 0 and weekly > limit * top:
+            out.append(
+                BeyondHistory(
+                    channel=channel,
+                    weekly=round(weekly, 2),
+                    largest_week=round(top, 2),
+                    ratio=round(weekly / top, 2),
+                )
+            )
+    return sorted(out, key=lambda b: -b.ratio)
+
+
 def fit_curves(facts: pd.DataFrame, *, min_points: int = 8) -> list[Curve]:
     """Per-channel revenue = a * spend^b from weekly (or monthly) history."""
     rows = facts[facts["metric"].isin(["spend", "revenue"]) & (facts["channel"] != "")]

@@ -10,7 +10,9 @@ from pydantic import BaseModel, Field
 from assistant.usecases.context import WorkspaceContext
 from tools.budget import (
     Allocation,
+    BeyondHistory,
     Reallocation,
+    beyond_history,
     budget_allocate,
     channel_roi,
     fit_curves,
@@ -50,6 +52,8 @@ class BudgetPlan(Allocation):
     roi_bonus: float | None = None
     min_share: float = 0.05
     max_share: float = 0.4
+    # channels asked to spend more a week than twice their largest observed week: extrapolated
+    beyond_history: list[BeyondHistory] = Field(default_factory=list)
 
 
 def allocate(
@@ -168,6 +172,9 @@ def allocate(
         roi_bonus=policy.roi_bonus,
         min_share=min_share,
         max_share=max_share,
+        beyond_history=beyond_history(
+            facts, {c.channel: c.amount for c in allocation.channels}, weeks=asked.days / 7
+        ),
     )
 
 

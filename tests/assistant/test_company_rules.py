@@ -264,3 +264,22 @@ def test_a_workspaces_own_document_is_searched_first_there_and_nowhere_else(drin
     assert all(p["title"] != "2027 年饮料推广计划" for p in demo.json())
     rules = client.get("/api/knowledge/documents/2027计划.md/rules").json()
     assert rules == []  # no red line stated: nothing to adopt
+
+
+def test_an_allocation_far_beyond_a_channels_history_is_flagged_in_the_answer(settings: Settings) -> None:
+    """A channel asked to spend more than twice its largest week so far is named, with both
+    figures, in the plan and in the offline answer (its return there is extrapolated)."""
+    from evals.budget_worlds import make_world
+
+    world = make_world(1)  # its small KOC channel is pushed to the cap
+    app = create_app(settings.model_copy(update={"today": date(2026, 10, 5)}))
+    app.state.services.accounts.create_workspace("world")
+    app.state.services.kpis.import_frames(world.facts, None, workspace="world", source="world.csv")
+    with signed_in(app, headers={"X-Workspace": "world"}) as client:
+        plan = client.post(
+            "/api/budget/allocate", json={"total": world.budget(), "period": world.next_quarter}
+        ).json()
+        answer = _ask(client, f"{world.next_quarter}的{world.budget() / 1e4:.0f}万预算按渠道怎么分")["answer"]
+    flagged = {b["channel"]: b for b in plan["beyond_history"]}
+    assert set(flagged) == {"KOC种草"} and flagged["KOC种草"]["ratio"] > 2
+    assert "超出历史范围" in answer and "KOC种草" in answer.split("超出历史范围")[1][:20]
