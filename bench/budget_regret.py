@@ -29,7 +29,7 @@ def main() -> None:
         print(f"## {name} worlds ({time.perf_counter() - started:.1f} s)")
         print("| world | ours | last year's shares | equal split |\n|---|---|---|---|")
         for r in rows:
-            print(f"| {r['world']} | {r['ours']:.1%} | {r['last_year']:.1%} | {r['equal']:.1%} |")
+            print(f"| {r['world']:.0f} | {r['ours']:.1%} | {r['last_year']:.1%} | {r['equal']:.1%} |")
         print(
             f"| mean | {metrics['regret.ours']:.1%} | {metrics['regret.last_year']:.1%} | {metrics['regret.equal']:.1%} |"
         )

@@ -184,9 +184,9 @@ def ours(world: World, total: float) -> np.ndarray:
     return np.array([amounts.get(c, 0.0) for c in CHANNELS])
 
 
-def evaluate(seeds: tuple[int, ...]) -> tuple[dict[str, float], list[dict[str, object]]]:
+def evaluate(seeds: tuple[int, ...]) -> tuple[dict[str, float], list[dict[str, float]]]:
     """Regret of our split, last year's shares and an equal split, per world and on average."""
-    rows = []
+    rows: list[dict[str, float]] = []
     for seed in seeds:
         world = make_world(seed)
         total = world.budget()
@@ -196,11 +196,11 @@ def evaluate(seeds: tuple[int, ...]) -> tuple[dict[str, float], list[dict[str, o
             "last_year": world.last_year_split(total),
             "equal": np.full(len(CHANNELS), total / len(CHANNELS)),
         }
-        rows.append({"world": seed, **{k: round(world.regret(v, best), 4) for k, v in splits.items()}})
+        rows.append({"world": float(seed), **{k: round(world.regret(v, best), 4) for k, v in splits.items()}})
     metrics = {f"regret.{k}": float(np.mean([r[k] for r in rows])) for k in ("ours", "last_year", "equal")}
     metrics |= {
-        "worst.ours": float(max(r["ours"] for r in rows)),  # type: ignore[type-var]
-        "beats_last_year": float(np.mean([r["ours"] <= r["last_year"] for r in rows])),  # type: ignore[operator]
+        "worst.ours": max(r["ours"] for r in rows),
+        "beats_last_year": float(np.mean([r["ours"] <= r["last_year"] for r in rows])),
         "n": float(len(rows)),
     }
     return metrics, rows

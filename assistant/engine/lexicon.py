@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, ValidationInfo, field_validator
 
 
 class _Lexicon(BaseModel):
@@ -23,24 +23,16 @@ class _Lexicon(BaseModel):
     metrics: dict[str, list[str]]
     sections: dict[str, list[str]]
 
-    @field_validator("metrics")
+    @field_validator("metrics", "sections")
     @classmethod
-    def _known_metrics(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+    def _known(cls, v: dict[str, list[str]], info: ValidationInfo) -> dict[str, list[str]]:
+        from assistant.drafts.builder import SECTIONS as PLAN_SECTIONS
         from tools.metrics import METRICS as CATALOGUE
 
-        unknown = sorted(set(v) - set(CATALOGUE))
+        known = sorted(CATALOGUE) if info.field_name == "metrics" else list(PLAN_SECTIONS)
+        unknown = sorted(set(v) - set(known))
         if unknown:
-            raise ValueError(f"lexicon.yaml: unknown metrics {unknown}; they are {sorted(CATALOGUE)}")
-        return v
-
-    @field_validator("sections")
-    @classmethod
-    def _known_sections(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
-        from assistant.drafts.builder import SECTIONS as PLAN_SECTIONS
-
-        unknown = sorted(set(v) - set(PLAN_SECTIONS))
-        if unknown:
-            raise ValueError(f"lexicon.yaml: unknown sections {unknown}; they are {list(PLAN_SECTIONS)}")
+            raise ValueError(f"lexicon.yaml: unknown {info.field_name} {unknown}; they are {known}")
         return v
 
     @field_validator("metrics", "sections")
