@@ -293,6 +293,32 @@ class KpiChange(Base):
     )
 
 
+class MixFit(Base):
+    """A marketing-mix model fitted to one state of a workspace's facts (their digest: a target
+    edit needs no refit), with its progress while it runs in the background. One row per facts
+    digest, so concurrent workers claim a fit once; a running row whose lease lapsed (its worker
+    died) is taken over."""
+
+    __tablename__ = "mix_fits"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace: Mapped[str] = mapped_column(String(64))
+    facts_digest: Mapped[str] = mapped_column(String(32))
+    data_version: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running | ready | failed
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    message: Mapped[str] = mapped_column(String(200), default="")
+    model: Mapped[str | None] = mapped_column(Text, nullable=True)  # the fitted models, JSON
+    error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    lease_until: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    __table_args__ = (
+        UniqueConstraint("workspace", "facts_digest", name="uq_mix_fits_digest"),
+        Index("ix_mix_fits_workspace", "workspace", "id"),
+    )
+
+
 @lru_cache(maxsize=8)
 def get_engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):

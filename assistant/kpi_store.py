@@ -46,6 +46,13 @@ class KpiData:
         return facts_shape(self.facts)
 
     @cached_property
+    def facts_digest(self) -> str:
+        """The facts' content digest: what a fitted mix model is cached by."""
+        from assistant.mix_store import facts_digest
+
+        return facts_digest(self.facts)
+
+    @cached_property
     def resolved_targets(self) -> pd.DataFrame:
         """The stored targets plus those their parts add up to (see `tools.targets.roll_up`):
         what every reader of a target sees."""

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from assistant.accounts import Accounts
     from assistant.kb.index import KnowledgeIndex
     from assistant.kpi_store import KpiStore
+    from assistant.mix_store import MixStore
     from assistant.workspaces import Profiles
 
 
@@ -76,6 +77,12 @@ class Services:
 
             self.profiles.update(DEMO_WORKSPACE, {**PROFILE, "policy": POLICY})
         return store
+
+    @cached_property
+    def mixes(self) -> MixStore:
+        from assistant.mix_store import MixStore
+
+        return MixStore(self.sessions)
 
     @property
     def engine(self) -> str:

@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     def today_date(self) -> date:
         return self.today or date.today()
 
+    # Marketing-mix model: fitted in a background process after the facts change (off: only
+    # `planner model fit` and the CLI's budget commands fit), with this many bootstrap draws.
+    mix_background: bool = True
+    mix_draws: int = 40
+
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str | None = None  # how users reach the server, for sign-in links

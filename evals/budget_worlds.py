@@ -1,6 +1,6 @@
 """Synthetic companies whose true channel response is known, to judge a budget split on ground truth.
 
-Each world has 5 channels of very different sizes (20x apart) and 2 regions over 96 weeks. A channel's weekly revenue is its adstocked
+Each world has 5 channels of very different sizes (20x apart) and 2 regions over 91 weeks (to the end of 2026-Q3). A channel's weekly revenue is its adstocked
 spend (geometric carry-over, decay per channel) through a saturating curve (1 - exp(-A/k), its own
 half-saturation point), times the week's demand (a yearly season plus promotion peaks: 618 and
 双十一), plus organic revenue; planners spend more when demand is high (the classic confounder),
@@ -22,7 +22,7 @@ from scipy.optimize import minimize
 
 CHANNELS = ("信息流广告", "短视频", "直播电商", "搜索广告", "KOC种草")
 REGIONS = ("华东", "华南")
-WEEKS = 96
+WEEKS = 91  # to the end of 2026-Q3: the next quarter is a whole one, 13 weeks
 START = pd.Timestamp("2025-01-06")  # a Monday
 QUARTER_WEEKS = 13
 TUNING = tuple(range(5))
@@ -174,33 +174,115 @@ def make_world(seed: int) -> World:
     return World(seed, decay, scale, half, region_weight, spend, demand, facts)
 
 
-def ours(world: World, total: float) -> np.ndarray:
-    """The product's split: its budget use case on a workspace over the world's data."""
-    from assistant.usecases import budgets, from_frames
+def workspace(world: World):  # -> WorkspaceContext, with its mix model fitted
+    """A workspace over the world's data with its mix model fitted, as after an import."""
+    from dataclasses import replace
+
+    from assistant.usecases import from_frames, mixmodel
 
     ctx = from_frames(world.facts, None, name=f"world-{world.seed}")
+    return replace(ctx, mix=mixmodel.fit_facts(world.facts))
+
+
+def ours(ctx, world: World, total: float) -> np.ndarray:
+    """The product's split: its budget use case on the workspace."""
+    from assistant.usecases import budgets
+
     plan = budgets.allocate(ctx, total=total, period=world.next_quarter)
     amounts = {c.channel: c.amount for c in plan.channels}
-    return np.array([amounts.get(c, 0.0) for c in CHANNELS])
+    return np.array([amounts.get(c, 0.0) for c in _channels(world)])
 
 
-def evaluate(seeds: tuple[int, ...]) -> tuple[dict[str, float], list[dict[str, float]]]:
-    """Regret of our split, last year's shares and an equal split, per world and on average."""
+def _channels(world: World) -> tuple[str, ...]:
+    return tuple(getattr(world, "channels", CHANNELS))
+
+
+def what_ifs(ctx, world: World) -> list[dict[str, float]]:
+    """The product's predicted revenue change against the true change, for what-ifs planners ask:
+    cut the biggest channel by 20%, move a fifth of it to the second biggest, add 20% to the
+    total, and an extreme one the answer flags as beyond the data (a tenth of the budget into the
+    smallest channel, several times its usual spend). The base is the product's own (last year's
+    same weeks)."""
+    from assistant.usecases import budgets
+
+    channels = _channels(world)
+    base = world.last_year_split(world.budget())
+    order = [channels[i] for i in np.argsort(-base)]
+    asks = {
+        "cut": [budgets.Change(action="cut", channel=order[0], share=0.2)],
+        "move": [budgets.Change(action="move", channel=order[0], to_channel=order[1], share=0.2)],
+        "add": [budgets.Change(action="add", amount=0.2 * world.budget())],
+        "extreme": [
+            budgets.Change(action="move", channel=order[0], to_channel=order[-1], amount=0.1 * world.budget())
+        ],
+    }
+    rows = []
+    for name, changes in asks.items():
+        s = budgets.scenario(ctx, changes, period=world.next_quarter)
+        by = {line.channel: line for line in s.lines}
+        before = np.array([by[c].base for c in channels])
+        after = np.array([by[c].new for c in channels])
+        truth = world.revenue_of(after) - world.revenue_of(before)
+        # a move's net effect can be near zero while each leg is large: its error is measured
+        # against the size of the legs' effects (for a one-way change that is the change itself)
+        legs = sum(
+            abs(
+                world.revenue_of(np.where(np.arange(len(channels)) == i, after, before))
+                - world.revenue_of(before)
+            )
+            for i in np.flatnonzero(np.abs(after - before) > 0.5)
+        )
+        predicted = s.revenue_change.mean if s.revenue_change else 0.0
+        rows.append(
+            {
+                "world": float(world.seed),
+                "what_if": name,  # type: ignore[dict-item]
+                "true": round(truth, 2),
+                "predicted": round(predicted, 2),
+                "error": round(abs(predicted - truth) / max(legs, abs(truth), 1.0), 4),
+                "flagged": float(bool(s.beyond)),
+            }
+        )
+    return rows
+
+
+def evaluate(seeds: tuple[int, ...], make=None) -> tuple[dict[str, float], list[dict[str, float]]]:
+    """Regret of our split, last year's shares and an equal split, per world and on average, and
+    the error of our what-if predictions against the true change. `make` builds a world from a
+    seed (default this module's; `evals.budget_worlds_blind.make_world` for the blind worlds)."""
+    make = make or make_world
     rows: list[dict[str, float]] = []
+    errors: list[float] = []
+    extreme: list[dict[str, float]] = []
     for seed in seeds:
-        world = make_world(seed)
+        world = make(seed)
+        ctx = workspace(world)
         total = world.budget()
         best = world.optimum(total)
         splits = {
-            "ours": ours(world, total),
+            "ours": ours(ctx, world, total),
             "last_year": world.last_year_split(total),
-            "equal": np.full(len(CHANNELS), total / len(CHANNELS)),
+            "equal": np.full(len(_channels(world)), total / len(_channels(world))),
         }
-        rows.append({"world": float(seed), **{k: round(world.regret(v, best), 4) for k, v in splits.items()}})
+        checks = what_ifs(ctx, world)
+        errors += [c["error"] for c in checks if c["what_if"] != "extreme"]
+        extreme += [c for c in checks if c["what_if"] == "extreme"]
+        rows.append(
+            {
+                "world": float(seed),
+                **{k: round(world.regret(v, best), 4) for k, v in splits.items()},
+                "what_if_error": round(
+                    float(np.mean([c["error"] for c in checks if c["what_if"] != "extreme"])), 4
+                ),
+            }
+        )
     metrics = {f"regret.{k}": float(np.mean([r[k] for r in rows])) for k in ("ours", "last_year", "equal")}
     metrics |= {
         "worst.ours": max(r["ours"] for r in rows),
         "beats_last_year": float(np.mean([r["ours"] <= r["last_year"] for r in rows])),
+        "what_if.error": float(np.mean(errors)),
+        "what_if.extreme_error": float(np.mean([c["error"] for c in extreme])),
+        "what_if.extreme_flagged": float(np.mean([c["flagged"] for c in extreme])),
         "n": float(len(rows)),
     }
     return metrics, rows

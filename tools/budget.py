@@ -6,9 +6,11 @@ company's 2026 plan: 40% technology, 30% content, 30% channels), optional ROI fl
 whole amount goes to the channels; without a floor no channel is held back for its ROI. Money moves
 between channels each quarter when a channel's ROI misses plan by more than the deviation rule.
 
-Data: each channel's weekly revenue is fitted to a diminishing-returns response curve
-revenue = a * spend^b (0 < b < 1, a log-log least-squares fit), and the channel pool is split to
-maximise expected revenue under the total and per-line bounds (scipy's SLSQP).
+Data: the workspace's marketing-mix model (`tools.mmm`: adstock, saturation, demand by week)
+simulates the period week by week, and the channel pool is split where the channels' marginal
+returns meet, within the per-line bounds and within 1.5x each channel's largest observed week
+(beyond it the curve is extrapolation). Without a fitted model the pool follows last year's shares
+of the same period: what a planner would do without us, stated as such.
 """
 
 from __future__ import annotations
@@ -20,35 +22,11 @@ from pydantic import BaseModel
 from tools.errors import InvalidArgument
 from tools.kpi import actual_value, find_target
 from tools.metrics import get_metric
+from tools.mmm import EXTRAPOLATION, Range, Simulator, marginal, optimise, summarise
 from tools.periods import Period, parse_period
 
 CATEGORY_ZH = {"technology": "技术类", "content": "内容类", "channels": "渠道类"}
 DEPARTMENT_WEIGHTS = {"business": 0.40, "technology": 0.20, "finance": 0.20, "marketing": 0.20}
-
-
-class Curve(BaseModel):
-    """A channel's weekly response curve, revenue = a * spend^b, and the range it was fitted on."""
-
-    channel: str
-    a: float
-    b: float
-    hist_spend: float
-    hist_revenue: float
-    max_weekly_spend: float = 0.0
-    sigma: float = 0.0  # residual spread of log revenue: the curve's own uncertainty
-
-    @property
-    def roi(self) -> float:
-        return self.hist_revenue / self.hist_spend if self.hist_spend else 0.0
-
-    def revenue(self, spend: float, weeks: float = 1.0) -> float:
-        """Revenue from `spend` spread evenly over `weeks` weeks."""
-        revenue: float = weeks * self.a * (max(spend, 0.0) / weeks) ** self.b  # float ** float is typed Any
-        return revenue
-
-    def marginal_roi(self, spend: float, weeks: float = 1.0) -> float:
-        marginal: float = self.a * self.b * max(spend / weeks, 1.0) ** (self.b - 1)
-        return marginal
 
 
 class CategoryLine(BaseModel):
@@ -79,9 +57,19 @@ class Reallocation(BaseModel):
     expected_revenue_change: float | None
     status: str = "move"  # move | no_change (the best move gains less than the threshold)
     share_of_source: float | None = None  # the amount as a share of the source's period budget
-    expected_low: float | None = None  # an 80% range for the change, from the curves' residual spread
+    expected_low: float | None = None  # the model's 80% range for the change
     expected_high: float | None = None
-    beyond_fitted_range: bool = False  # the receiving channel would spend more than it ever has
+    beyond_fitted_range: bool = False  # the receiving channel would spend more than the model has seen
+
+
+class Comparison(BaseModel):
+    """Another split of the same money, by the same model: what ours gains over it."""
+
+    basis: str  # last_year_shares | current_plan
+    label: str  # the period whose shares it is, or the plan
+    amounts: dict[str, float]
+    expected_revenue: Range
+    gain: Range  # ours minus this split, per draw
 
 
 class Allocation(BaseModel):
@@ -90,12 +78,14 @@ class Allocation(BaseModel):
     categories: list[CategoryLine]
     channels: list[ChannelLine]
     expected_revenue: float | None
+    expected_range: Range | None = None  # 80% range of the channels' revenue in the period
     reallocations: list[Reallocation] = []
+    comparisons: list[Comparison] = []
 
 
 class BeyondHistory(BaseModel):
-    """A channel whose allocation asks for more a week than its history has ever seen: the
-    response curve there is extrapolated, so its expected return is not to be relied on."""
+    """A channel whose allocation asks for more a week than its history has seen: the response
+    curve there is extrapolated, so its expected return is not to be relied on."""
 
     channel: str
     weekly: float  # the allocation's weekly amount
@@ -103,11 +93,8 @@ class BeyondHistory(BaseModel):
     ratio: float
 
 
-EXTRAPOLATION_LIMIT = 2.0  # a week above twice the largest observed week is flagged
-
-
 def beyond_history(
-    facts: pd.DataFrame, amounts: dict[str, float], *, weeks: float, limit: float = EXTRAPOLATION_LIMIT
+    facts: pd.DataFrame, amounts: dict[str, float], *, weeks: float, limit: float = EXTRAPOLATION
 ) -> list[BeyondHistory]:
     """The channels whose weekly amount (`amounts` over `weeks`) passes `limit` times their largest
     observed week of spend (summed over the regions in `facts`), largest ratio first."""
@@ -131,37 +118,37 @@ def beyond_history(
     return sorted(out, key=lambda b: -b.ratio)
 
 
-def fit_curves(facts: pd.DataFrame, *, min_points: int = 8) -> list[Curve]:
-    """Per-channel revenue = a * spend^b from weekly (or monthly) history."""
+def historical_roi(facts: pd.DataFrame) -> dict[str, float]:
+    """Each channel's revenue over its spend, over the whole history."""
     rows = facts[facts["metric"].isin(["spend", "revenue"]) & (facts["channel"] != "")]
-    wide = rows.pivot_table(
-        index=["date", "channel"], columns="metric", values="value", aggfunc="sum"
-    ).dropna()
-    curves = []
-    for channel, g in wide.groupby(level="channel"):
-        g = g[(g["spend"] > 0) & (g["revenue"] > 0)]
-        if len(g) < min_points:
-            continue
-        x, y = np.log(g["spend"].to_numpy()), np.log(g["revenue"].to_numpy())
-        b = float(np.polyfit(x, y, 1)[0]) if np.ptp(x) > 1e-9 else 0.7
-        b = float(np.clip(b, 0.2, 0.95))  # diminishing returns, and no degenerate flat curve
-        a = float(np.exp(np.mean(y - b * x)))
-        curves.append(
-            Curve(
-                channel=str(channel),
-                a=a,
-                b=b,
-                hist_spend=float(g["spend"].sum()),
-                hist_revenue=float(g["revenue"].sum()),
-                max_weekly_spend=float(g["spend"].max()),
-                sigma=float(np.std(y - (np.log(a) + b * x))),
-            )
-        )
-    return curves
+    sums = rows.groupby(["channel", "metric"])["value"].sum().unstack(fill_value=0.0)
+    if "spend" not in sums or "revenue" not in sums:
+        return {}
+    return {str(c): float(r["revenue"] / r["spend"]) for c, r in sums.iterrows() if r["spend"] > 0}
+
+
+def spend_shares(facts: pd.DataFrame, period: Period | None = None) -> tuple[dict[str, float], str]:
+    """Each channel's share of spend in `period` (last year's same period, for a plan), else in the
+    latest 13 weeks of the data; and the label of what it rests on."""
+    spend = facts[(facts["metric"] == "spend") & (facts["channel"] != "")]
+    if spend.empty:
+        return {}, ""
+    label = ""
+    if period is not None:
+        chosen = spend[(spend["date"] >= period.start) & (spend["date"] <= period.end)]
+        label = period.label
+    if period is None or chosen.empty or chosen["value"].sum() <= 0:
+        dates = sorted(spend["date"].unique())[-13:]
+        chosen = spend[spend["date"].isin(dates)]
+        label = f"{pd.Timestamp(dates[0]).date()}..{pd.Timestamp(dates[-1]).date()}"
+    by = chosen.groupby("channel")["value"].sum()
+    whole = float(by.sum()) or 1.0
+    return {str(c): float(v) / whole for c, v in by.items()}, label
 
 
 def _bounds(
-    curves: list[Curve],
+    channels: list[str],
+    roi: dict[str, float],
     pool: float,
     min_share: float,
     max_share: float,
@@ -171,14 +158,28 @@ def _bounds(
     """Per-line bounds: channels below the ROI floor (when the workspace has one) are held at the
     minimum, those above the bonus threshold may take more than the usual cap."""
     out = []
-    for c in curves:
+    for c in channels:
         lo = pool * min_share
-        if roi_floor is not None and c.roi < roi_floor:
+        r = roi.get(c, 0.0)
+        if roi_floor is not None and r < roi_floor:
             hi = lo
         else:
-            hi = pool * min(1.0, max_share * (1.25 if roi_bonus is not None and c.roi > roi_bonus else 1.0))
+            hi = pool * min(1.0, max_share * (1.25 if roi_bonus is not None and r > roi_bonus else 1.0))
         out.append((lo, max(lo, hi)))
     return out
+
+
+def _within_history(
+    sim: Simulator, bounds: list[tuple[float, float]], pool: float
+) -> list[tuple[float, float]]:
+    """The bounds with each channel's cap lowered to 1.5x its largest observed week, where the
+    caps can still hold the pool (else the policy's caps stand and the excess is flagged)."""
+    weeks = len(sim.weeks)
+    capped = [
+        (lo, max(lo, min(hi, EXTRAPOLATION * float(sim.largest[i]) * weeks)))
+        for i, (lo, hi) in enumerate(bounds)
+    ]
+    return capped if sum(hi for _, hi in capped) >= pool else bounds
 
 
 def _exact_sum(amounts: np.ndarray, total: float, bounds: list[tuple[float, float]]) -> np.ndarray:
@@ -201,50 +202,33 @@ def _exact_sum(amounts: np.ndarray, total: float, bounds: list[tuple[float, floa
     return out
 
 
-def optimise_channels(
-    curves: list[Curve],
-    pool: float,
-    *,
-    min_share: float = 0.05,
-    max_share: float = 0.4,
-    weeks: float = 13.0,
-    roi_floor: float | None = None,
-    roi_bonus: float | None = None,
+def _fit_shares(
+    shares: dict[str, float], channels: list[str], pool: float, bounds: list[tuple[float, float]]
 ) -> np.ndarray:
-    """Split `pool`, spent over `weeks` weeks, over channels to maximise the sum of their revenue
-    curves within bounds."""
-    n = len(curves)
-    if n == 0:
-        return np.array([])
-    min_share = min(min_share, 1.0 / n)
-    max_share = max(max_share, 1.0 / n)
-    bounds = _bounds(curves, pool, min_share, max_share, roi_floor, roi_bonus)
-    if sum(hi for _, hi in bounds) < pool:  # caps cannot absorb the pool: relax the caps evenly
-        bounds = [(lo, pool) for lo, _ in bounds]
-    scale = pool / n
-    x0 = np.clip(np.full(n, scale), [lo for lo, _ in bounds], [hi for _, hi in bounds])
-
-    def neg(x: np.ndarray) -> float:
-        return -sum(c.revenue(v * scale, weeks) for c, v in zip(curves, x, strict=True)) / max(pool, 1.0)
-
-    from scipy.optimize import minimize  # here: importing scipy.optimize costs 0.5 s of a cold start
-
-    res = minimize(
-        neg,
-        x0 / scale,
-        method="SLSQP",
-        bounds=[(lo / scale, hi / scale) for lo, hi in bounds],
-        constraints=[{"type": "eq", "fun": lambda x: x.sum() * scale - pool}],
-        options={"maxiter": 300, "ftol": 1e-10},
-    )
-    x = np.clip(res.x * scale, [lo for lo, _ in bounds], [hi for _, hi in bounds])
-    return _exact_sum(x * (pool / x.sum()) if x.sum() else x0, pool, bounds)
+    """`pool` split in `shares` (even where a channel has none), moved inside the bounds."""
+    raw = np.array([shares.get(c, 0.0) for c in channels])
+    raw = raw / raw.sum() if raw.sum() > 0 else np.full(len(channels), 1 / len(channels))
+    x = raw * pool
+    lo, hi = np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])
+    for _ in range(50):  # clip and spread the difference over the lines with room, until it holds
+        x = np.clip(x, lo, hi)
+        gap = pool - x.sum()
+        if abs(gap) < 0.01:
+            break
+        room = (hi - x) if gap > 0 else (x - lo)
+        if room.sum() <= 0:
+            break
+        x = x + gap * room / room.sum()
+    return _exact_sum(x, pool, bounds)
 
 
 def budget_allocate(
     total: float,
     *,
+    sim: Simulator | None = None,
     facts: pd.DataFrame | None = None,
+    last_year: Period | None = None,
+    current_plan: dict[str, float] | None = None,
     split: dict[str, float] | None = None,
     names: dict[str, str] | None = None,
     channel_category: str = "channels",
@@ -255,14 +239,17 @@ def budget_allocate(
     max_step: float = 0.20,
     plan_roi: dict[str, float] | None = None,
     actual_roi: dict[str, float] | None = None,
-    weeks: float = 13.0,
 ) -> Allocation:
     """Allocate `total` (元) over the budget structure's categories (if any) and the channel pool
     over channels.
 
     Args:
         total: the budget to allocate, in 元.
+        sim: the workspace's mix model made ready for the period and scope; None: no model yet,
+            the pool follows last year's shares.
         facts: KPI history with spend and revenue per channel; without it, channels are not split.
+        last_year: the period whose spend shares are the baseline (last year's same period).
+        current_plan: the plan's amounts per channel, when the workspace has one, to compare with.
         split: category shares (the demo plan's 40% technology / 30% content / 30% channels);
             None: no structure, the whole amount is the channel pool.
         names: the categories' names as the workspace writes them.
@@ -274,7 +261,6 @@ def budget_allocate(
         max_step: the largest share of a channel's budget one reallocation moves.
         plan_roi: planned ROI per channel, for the >10% miss reallocation rule.
         actual_roi: the channels' ROI in the period under review (default: over the whole history).
-        weeks: how many weeks the budget is spent over (the curves are weekly: 13 for a quarter).
     """
     if not total or total <= 0 or not np.isfinite(total):
         raise InvalidArgument("the budget total must be a positive amount")
@@ -292,8 +278,13 @@ def budget_allocate(
         ]
         pool = float(amounts[keys.index(channel_category)]) if channel_category in keys else 0.0
     structure = "/".join(f"{v * 100:g}" for v in split.values()) if split else None
-    curves = fit_curves(facts) if facts is not None and not facts.empty else []
-    if not curves or pool <= 0:
+    roi = historical_roi(facts) if facts is not None and not facts.empty else {}
+    shares, shares_label = (
+        spend_shares(facts, last_year) if facts is not None and not facts.empty else ({}, "")
+    )
+    channels = list(sim.names) if sim is not None else [c for c in shares if c in roi]
+    head = f"rules {structure} + " if structure else "all to channels: "
+    if not channels or pool <= 0:
         return Allocation(
             total=total,
             method=f"rules: {structure} by category" if structure else "no budget structure: all to channels",
@@ -301,47 +292,114 @@ def budget_allocate(
             channels=[],
             expected_revenue=None,
         )
-    floor = dict(roi_floor=roi_floor, roi_bonus=roi_bonus)
-    amounts = optimise_channels(curves, pool, min_share=min_share, max_share=max_share, weeks=weeks, **floor)
-    bounds = _bounds(curves, pool, min(min_share, 1 / len(curves)), max(max_share, 1 / len(curves)), **floor)
-    lines = []
-    for c, amt, (lo, hi) in zip(curves, amounts, bounds, strict=True):
-        rev = c.revenue(float(amt), weeks)
-        if roi_floor is not None and c.roi < roi_floor:
-            note = f"历史 ROI {c.roi:.2f} 低于门槛 {roi_floor:g}，仅保留最低投入"
-        elif roi_bonus is not None and c.roi > roi_bonus:
-            note = f"历史 ROI {c.roi:.2f} 高于 {roi_bonus:g}，上限上调"
-        else:
-            note = f"历史 ROI {c.roi:.2f}，按边际回报分配"
-        lines.append(
-            ChannelLine(
-                channel=c.channel,
-                amount=float(amt),
-                share_of_channels=round(float(amt) / pool, 4),
-                historical_roi=round(c.roi, 3),
-                expected_revenue=round(rev, 2),
-                expected_roi=round(rev / amt, 3) if amt else None,
-                marginal_roi=round(c.marginal_roi(float(amt), weeks), 3),
-                lower_bound=round(lo, 2),
-                upper_bound=round(hi, 2),
-                note=note,
-            )
+    n = len(channels)
+    bounds = _bounds(channels, roi, pool, min(min_share, 1 / n), max(max_share, 1 / n), roi_floor, roi_bonus)
+    if sum(hi for _, hi in bounds) < pool:  # caps cannot absorb the pool: relax the caps evenly
+        bounds = [(lo, pool) for lo, _ in bounds]
+    baseline = _fit_shares(shares, channels, pool, bounds)
+    if sim is None:
+        return Allocation(
+            total=total,
+            method=head + f"last year's shares ({shares_label}): no mix model fitted yet",
+            categories=categories,
+            channels=[
+                _line(
+                    c,
+                    float(a),
+                    pool,
+                    roi.get(c),
+                    None,
+                    (lo, hi),
+                    f"按 {shares_label} 的投放占比（模型尚未拟合）",
+                )
+                for c, a, (lo, hi) in zip(channels, baseline, bounds, strict=True)
+            ],
+            expected_revenue=None,
         )
-    curve_method = "response-curve optimisation (revenue = a·spend^b, SLSQP)"
+    bounds = _within_history(sim, bounds, pool)
+    amounts = _exact_sum(optimise(sim, pool, bounds, start=baseline), pool, bounds)
+    per_channel = _per_channel(sim, amounts)
+    slopes = marginal(sim, amounts)
+    lines = []
+    for i, (c, amt, (lo, hi)) in enumerate(zip(channels, amounts, bounds, strict=True)):
+        r = roi.get(c)
+        if roi_floor is not None and r is not None and r < roi_floor:
+            note = f"历史 ROI {r:.2f} 低于门槛 {roi_floor:g}，仅保留最低投入"
+        elif roi_bonus is not None and r is not None and r > roi_bonus:
+            note = f"历史 ROI {r:.2f} 高于 {roi_bonus:g}，上限上调；按边际回报分配"
+        else:
+            note = f"边际回报 {slopes[i]:.2f}，按边际回报分配"
+        lines.append(_line(c, float(amt), pool, r, float(per_channel[i]), (lo, hi), note, float(slopes[i])))
+    ours = sim.outcome(amounts)
+    comparisons = [_compare(sim, ours, "last_year_shares", shares_label, channels, baseline)]
+    if current_plan and any(current_plan.get(c) for c in channels):
+        plan = _fit_shares(current_plan, channels, pool, [(0.0, pool)] * n)
+        comparisons.append(_compare(sim, ours, "current_plan", "plan", channels, plan))
     return Allocation(
         total=total,
-        method=f"rules {structure} + {curve_method}" if structure else f"all to channels: {curve_method}",
+        method=head + "marketing-mix model (adstock, saturation, demand by week): split by marginal return",
         categories=categories,
         channels=lines,
-        expected_revenue=round(sum(line.expected_revenue or 0 for line in lines), 2),
+        expected_revenue=round(float(ours.mean()), 2),
+        expected_range=summarise(ours),
         reallocations=propose_reallocations(
-            curves,
-            dict(zip([c.channel for c in curves], amounts, strict=True)),
+            sim,
+            dict(zip(channels, amounts, strict=True)),
             plan_roi or {},
-            actual_roi=actual_roi,
-            weeks=weeks,
+            actual_roi={**roi, **(actual_roi or {})},
             cap=max_step,
+            bounds=dict(zip(channels, bounds, strict=True)),
         ),
+        comparisons=comparisons,
+    )
+
+
+def _line(
+    channel: str,
+    amount: float,
+    pool: float,
+    roi: float | None,
+    revenue: float | None,
+    bounds: tuple[float, float],
+    note: str,
+    slope: float | None = None,
+) -> ChannelLine:
+    return ChannelLine(
+        channel=channel,
+        amount=amount,
+        share_of_channels=round(amount / pool, 4),
+        historical_roi=None if roi is None else round(roi, 3),
+        expected_revenue=None if revenue is None else round(revenue, 2),
+        expected_roi=round(revenue / amount, 3) if revenue is not None and amount else None,
+        marginal_roi=None if slope is None else round(slope, 3),
+        lower_bound=round(bounds[0], 2),
+        upper_bound=round(bounds[1], 2),
+        note=note,
+    )
+
+
+def _per_channel(sim: Simulator, amounts: np.ndarray) -> np.ndarray:
+    """Each channel's own expected revenue at `amounts` (its cells' outcome, mean over draws)."""
+    out = np.zeros(len(amounts))
+    for i in range(len(amounts)):
+        without = np.array(amounts, dtype=float)
+        without[i] = 0.0
+        out[i] = float((sim.outcome(amounts) - sim.outcome(without)).mean())
+    base = sim.outcome(np.zeros(len(amounts))).mean()  # what the channels earn with no spend at all
+    shares = np.array([float(sim.base[:, sim.cell_channel == i].sum(1).mean()) for i in range(len(amounts))])
+    return out + base * shares / max(float(shares.sum()), 1e-12)
+
+
+def _compare(
+    sim: Simulator, ours: np.ndarray, basis: str, label: str, channels: list[str], amounts: np.ndarray
+) -> Comparison:
+    theirs = sim.outcome(amounts)
+    return Comparison(
+        basis=basis,
+        label=label,
+        amounts={c: round(float(a), 2) for c, a in zip(channels, amounts, strict=True)},
+        expected_revenue=summarise(theirs),
+        gain=summarise(ours - theirs),
     )
 
 
@@ -407,103 +465,91 @@ MIN_GAIN = 0.005  # a move must gain at least 0.5% of the source channel's perio
 
 
 def size_move(
-    source: Curve,
-    target: Curve,
-    source_spend: float,
-    target_spend: float,
-    *,
-    weeks: float,
-    cap: float = MOVE_CAP,
-) -> tuple[float, float]:
-    """The amount to move from `source` to `target` (spent over `weeks`) that gains the most revenue
-    on their response curves: where their marginal returns meet, or the policy cap. Returns
-    (amount, expected revenue change)."""
-    from scipy.optimize import minimize_scalar
-
-    def gain(x: float) -> float:
-        return (target.revenue(target_spend + x, weeks) - target.revenue(target_spend, weeks)) - (
-            source.revenue(source_spend, weeks) - source.revenue(source_spend - x, weeks)
-        )
-
-    top = cap * source_spend
+    sim: Simulator, amounts: np.ndarray, source: int, target: int, top: float
+) -> tuple[float, np.ndarray]:
+    """The amount (up to `top`) to move from channel `source` to `target` that gains the most
+    revenue by the model, and the gain per draw."""
     if top <= 0:
-        return 0.0, 0.0
-    best = minimize_scalar(
-        lambda x: -gain(x), bounds=(0.0, top), method="bounded", options={"xatol": top * 1e-4}
-    )
-    x = float(best.x) if gain(float(best.x)) > gain(top) else top
-    return x, gain(x)
+        return 0.0, np.zeros(sim.model.draws)
+    grid = np.linspace(0.0, top, 21)
+    plans = np.tile(amounts, (len(grid), 1))
+    plans[:, source] -= grid
+    plans[:, target] += grid
+    outcome = sim.outcome(plans)  # plans × draws
+    gains = outcome - outcome[0]
+    best = int(np.argmax(gains.mean(1)))
+    return float(grid[best]), gains[best]
 
 
 def propose_reallocations(
-    curves: list[Curve],
+    sim: Simulator,
     budget: dict[str, float],
     plan_roi: dict[str, float],
     *,
     actual_roi: dict[str, float] | None = None,
     threshold: float = 0.10,
-    weeks: float = 13.0,
     cap: float = MOVE_CAP,
     min_gain: float = MIN_GAIN,
+    bounds: dict[str, tuple[float, float]] | None = None,
 ) -> list[Reallocation]:
     """When a channel's ROI misses plan by more than `threshold`, move money to the channel with
-    the highest marginal return among those not missing their own plan, sized on both channels' curves (until their marginal returns
-    meet, at most `cap` of the source's period budget). A move that would gain less than
-    `min_gain` of the source's period revenue is reported as "no change", not proposed as noise.
+    the highest marginal return (by the model) among those not missing their own plan, sized by the
+    model: where the gain is largest, at most `cap` of the source's period budget and never past
+    either line's `bounds`. A move that would gain less than `min_gain` of the source's period
+    revenue is reported as "no change", not proposed as noise.
 
-    `budget` is each channel's budget (or spend) for the period, spent over `weeks` weeks.
-    """
-    by = {c.channel: c for c in curves}
-    budget = dict(budget)  # moves are applied in turn: a second move sees the first
+    `budget` is each channel's budget (or spend) for the simulator's period."""
+    names = list(sim.names)
+    amounts = np.array([float(budget.get(c, 0.0)) for c in names])
+    roi = actual_roi or {}
 
     def missing(ch: str) -> bool:
-        plan, c = plan_roi.get(ch), by.get(ch)
-        roi = (actual_roi or {}).get(ch, c.roi if c else None)
-        return bool(plan) and roi is not None and (plan - roi) / plan > threshold  # type: ignore[operator]
+        plan, r = plan_roi.get(ch), roi.get(ch)
+        return bool(plan) and r is not None and (plan - r) / plan > threshold  # type: ignore[operator]
 
     out = []
     for ch, plan in sorted(plan_roi.items(), key=lambda kv: -budget.get(kv[0], 0.0)):
-        c = by.get(ch)
-        if c is None or not plan or not budget.get(ch) or not missing(ch):
+        if ch not in names or not plan or not budget.get(ch) or not missing(ch):
             continue
-        roi = (actual_roi or {}).get(ch, c.roi)
-        # money goes to a channel that is meeting its plan, never to another one being cut
-        others = [o for o in curves if o.channel != ch and o.channel in budget and not missing(o.channel)]
+        i = names.index(ch)
+        others = [j for j, o in enumerate(names) if o != ch and budget.get(o) is not None and not missing(o)]
         if not others:
             continue
-        spend = budget[ch]
-        best = max(others, key=lambda o: o.marginal_roi(budget[o.channel], weeks))
-        amount, change = size_move(c, best, spend, budget[best.channel], weeks=weeks, cap=cap)
-        received = best.revenue(budget[best.channel] + amount, weeks) - best.revenue(
-            budget[best.channel], weeks
-        )
-        lost = c.revenue(spend, weeks) - c.revenue(spend - amount, weeks)
-        spread = 1.2816 * (best.sigma * abs(received) + c.sigma * abs(lost))
-        reason = f"{ch} ROI {roi:.2f} 低于计划 {plan:.2f} 超过 {threshold:.0%}"
-        if change < min_gain * c.revenue(spend, weeks):
+        slopes = marginal(sim, amounts)
+        j = max(others, key=lambda k: slopes[k])
+        lo_i = (bounds or {}).get(ch, (0.0, np.inf))[0]
+        hi_j = (bounds or {}).get(names[j], (0.0, np.inf))[1]
+        top = max(min(cap * amounts[i], amounts[i] - lo_i, hi_j - amounts[j]), 0.0)
+        amount, gains = size_move(sim, amounts, i, j, top)
+        change = float(gains.mean())
+        own = float(_per_channel(sim, amounts)[i])
+        reason = f"{ch} ROI {roi[ch]:.2f} 低于计划 {plan:.2f} 超过 {threshold:.0%}"
+        if amount <= 0 or change < min_gain * own:
             out.append(
                 Reallocation(
                     from_channel=ch,
-                    to_channel=best.channel,
+                    to_channel=names[j],
                     amount=0.0,
-                    reason=reason + "；最优调整的预期增益低于门槛，不调整",
-                    expected_revenue_change=round(change, 2),
+                    reason=reason + "；按模型最优调整的预期增益低于门槛，不调整",
+                    expected_revenue_change=round(max(change, 0.0), 2),
                     status="no_change",
                 )
             )
             continue
-        beyond = (budget[best.channel] + amount) / weeks > best.max_weekly_spend * 1.05
-        budget[ch], budget[best.channel] = spend - amount, budget[best.channel] + amount
+        spread = summarise(gains)
+        beyond = (amounts[j] + amount) / len(sim.weeks) > EXTRAPOLATION * float(sim.largest[j])
+        share = amount / amounts[i]
+        amounts[i], amounts[j] = amounts[i] - amount, amounts[j] + amount
         out.append(
             Reallocation(
                 from_channel=ch,
-                to_channel=best.channel,
+                to_channel=names[j],
                 amount=round(amount, -2) if amount >= 1e4 else round(amount, 2),
                 reason=reason,
                 expected_revenue_change=round(change, 2),
-                share_of_source=round(amount / spend, 4),
-                expected_low=round(change - spread, 2),
-                expected_high=round(change + spread, 2),
+                share_of_source=round(share, 4),
+                expected_low=spread.low,
+                expected_high=spread.high,
                 beyond_fitted_range=beyond,
             )
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
@@ -15,15 +16,16 @@ from tools.budget import (
     beyond_history,
     budget_allocate,
     channel_roi,
-    fit_curves,
+    historical_roi,
     period_share,
     propose_reallocations,
     region_share,
 )
-from tools.errors import InvalidArgument
+from tools.errors import DataError, InvalidArgument
 from tools.kpi import actual_value, covered_days
 from tools.metrics import get_metric
-from tools.periods import parse_period, quarter_of
+from tools.mmm import MixModel, Range, Simulator, plan_weeks, summarise
+from tools.periods import Period, parse_period, quarter_of
 from tools.seasons import MonthAmount, month_shares, split_by_month
 
 
@@ -52,8 +54,65 @@ class BudgetPlan(Allocation):
     roi_bonus: float | None = None
     min_share: float = 0.05
     max_share: float = 0.4
-    # channels asked to spend more a week than twice their largest observed week: extrapolated
+    # channels asked to spend more a week than 1.5x their largest observed week: extrapolated
     beyond_history: list[BeyondHistory] = Field(default_factory=list)
+    model: ModelBasis
+
+
+class ModelBasis(BaseModel):
+    """Which fitted model an answer rests on, so it can say so."""
+
+    state: str  # ready | stale (fitted on older facts) | none (not fitted yet: last year's shares)
+    data_version: int | None = None
+    fitted_at: str | None = None
+    fit_mape: float | None = None
+    weeks: int | None = None  # of the period the model simulated
+    first_week: str | None = None
+
+
+def model_basis(ctx: WorkspaceContext, sim: Simulator | None = None) -> ModelBasis:
+    mix = ctx.mix
+    return ModelBasis(
+        state=ctx.mix_state,
+        data_version=mix.data_version if mix else None,
+        fitted_at=mix.revenue.fitted_at if mix else None,
+        fit_mape=mix.revenue.fit_mape if mix else None,
+        weeks=len(sim.weeks) if sim else None,
+        first_week=sim.weeks[0].date().isoformat() if sim else None,
+    )
+
+
+def period_weeks(model: MixModel, period: Period) -> pd.DatetimeIndex:
+    """The weeks a period's money is simulated over: those after the data's end (a quarter that has
+    begun keeps its remaining weeks), or all of a period the data has already passed."""
+    after = model.end + pd.Timedelta(weeks=1)
+    if period.end >= after:
+        return plan_weeks(max(period.start, after), period.end)
+    return plan_weeks(period.start, period.end)
+
+
+def simulator(
+    ctx: WorkspaceContext,
+    period: Period,
+    *,
+    region: str | None = None,
+    channels: list[str] | None = None,
+    metric: str = "revenue",
+) -> Simulator | None:
+    """The workspace's model made ready for a period and scope, or None without a fitted model."""
+    if ctx.mix is None:
+        return None
+    model = ctx.mix.revenue if metric == "revenue" else ctx.mix.conversions
+    if model is None:
+        return None
+    known = set(model.names)
+    if channels and (unknown := [c for c in channels if c not in known]):
+        raise InvalidArgument(
+            f"the mix model has no channel {'、'.join(unknown)}: it knows {'、'.join(model.names)}"
+        )
+    if region and not any(c.region == region for c in model.cells):
+        return None  # a region the model was not fitted on (newer data): no model answer for it
+    return Simulator(model, period_weeks(model, period), region=region, channels=channels)
 
 
 def allocate(
@@ -66,6 +125,7 @@ def allocate(
     by: Literal["channel", "region"] = "channel",
     min_share: float | None = None,
     max_share: float | None = None,
+    channels: list[str] | None = None,
 ) -> BudgetPlan:
     """Split a budget by the workspace's budget structure (if it has one; the demo company's is
     40/30/30), the channel pool by the workspace's response curves within its bounds and ROI
@@ -85,11 +145,14 @@ def allocate(
             targets, else of the latest quarter's revenue).
         min_share: smallest share of the channel pool a channel keeps; default the workspace's.
         max_share: largest share of the channel pool a channel may take; default the workspace's.
+        channels: split among these channels only (the others keep what they have).
     """
     policy = ctx.policy
     min_share = policy.min_share if min_share is None else min_share
     max_share = policy.max_share if max_share is None else max_share
     ctx.check_scope(region=region, channel=channel)
+    for c in channels or []:
+        ctx.check_scope(channel=c)
     window = ctx.require_data()
     asked = ctx.period(period, "quarter")
     quarter = asked if asked.kind == "quarter" else quarter_of(asked.start)
@@ -129,13 +192,17 @@ def allocate(
             currency=ctx.currency,
             total_basis=basis,
             annual_budget=annual,
+            model=model_basis(ctx),
         )
     plan_roi, actual_roi = channel_roi(ctx.facts, ctx.targets, quarter.label)
     facts = ctx.facts[ctx.facts["region"] == region] if region else ctx.facts
+    sim = simulator(ctx, asked, region=region, channels=channels)
     allocation = budget_allocate(
         float(total),
-        weeks=asked.days / 7,
-        facts=facts,
+        sim=sim,
+        facts=facts if not channels else facts[facts["channel"].isin(channels)],
+        last_year=asked.year_earlier(),
+        current_plan=_spend_plan(ctx, asked, region),
         plan_roi=plan_roi,
         actual_roi=actual_roi,
         split=policy.split(),
@@ -173,8 +240,11 @@ def allocate(
         min_share=min_share,
         max_share=max_share,
         beyond_history=beyond_history(
-            facts, {c.channel: c.amount for c in allocation.channels}, weeks=asked.days / 7
+            facts,
+            {c.channel: c.amount for c in allocation.channels},
+            weeks=len(sim.weeks) if sim else asked.days / 7,
         ),
+        model=model_basis(ctx, sim),
     )
 
 
@@ -212,6 +282,7 @@ class Adjustment(BaseModel):
     spend: dict[str, float]  # each channel's spend in the period
     moves: list[Reallocation]
     effective_from: str  # the first day after the period: when the moves take effect
+    model: ModelBasis
 
 
 def adjustments(ctx: WorkspaceContext, *, period: str) -> Adjustment:
@@ -227,14 +298,23 @@ def adjustments(ctx: WorkspaceContext, *, period: str) -> Adjustment:
         raise InvalidArgument(f"no spend recorded for {p.label}: an adjustment needs the period's spend")
     weeks = (covered_days(ctx.facts, p) or p.days) / 7
     plan_roi, actual_roi = channel_roi(ctx.facts, ctx.targets, quarter.label)
-    moves = propose_reallocations(
-        fit_curves(ctx.facts),
-        spend,
-        plan_roi,
-        actual_roi=actual_roi,
-        threshold=ctx.threshold,
-        weeks=weeks,
-        cap=ctx.policy.max_step,
+    after = p.end + pd.Timedelta(days=1)
+    nxt = parse_period(f"{after.year}-{after.month:02d}") if p.kind == "month" else quarter_of(after)
+    sim = simulator(ctx, nxt)
+    moves = (
+        propose_reallocations(
+            sim,
+            {
+                c: v / weeks * len(sim.weeks) for c, v in spend.items()
+            },  # the period's run rate, over the next period
+            plan_roi,
+            actual_roi={**historical_roi(ctx.facts), **actual_roi},
+            threshold=ctx.threshold,
+            cap=ctx.policy.max_step,
+            bounds=_policy_bounds(ctx, sum(spend.values()) / weeks * len(sim.weeks), list(sim.names)),
+        )
+        if sim is not None
+        else []
     )
     return Adjustment(
         period=p.label,
@@ -243,4 +323,226 @@ def adjustments(ctx: WorkspaceContext, *, period: str) -> Adjustment:
         spend={k: round(v, 2) for k, v in spend.items()},
         moves=moves,
         effective_from=(p.end + pd.Timedelta(days=1)).date().isoformat(),
+        model=model_basis(ctx, sim),
     )
+
+
+def _policy_bounds(ctx: WorkspaceContext, pool: float, channels: list[str]) -> dict[str, tuple[float, float]]:
+    """The allocation's own bounds on each channel for a pool: moves never break them."""
+    policy, n = ctx.policy, max(len(channels), 1)
+    lo, hi = pool * min(policy.min_share, 1 / n), pool * max(policy.max_share, 1 / n)
+    return {c: (lo, hi) for c in channels}
+
+
+def _spend_plan(ctx: WorkspaceContext, period: Period, region: str | None) -> dict[str, float]:
+    """The workspace's planned spend per channel for the period, where its targets have one."""
+    t = ctx.targets
+    if t is None or t.empty:
+        return {}
+    rows = t[(t["metric"] == "spend") & (t["period"] == period.label) & (t["channel"] != "")]
+    rows = rows[rows["region"] == (region or "")]
+    return {str(c): float(v) for c, v in zip(rows["channel"], rows["target"], strict=True)}
+
+
+# -- what-ifs ------------------------------------------------------------------------------------
+
+
+class Change(BaseModel):
+    """One change to a period's budget: cut or raise a channel, move money between two, add an
+    amount (placed by marginal return unless a channel is named), or set the period's total (the
+    plan's mix kept)."""
+
+    action: Literal["cut", "raise", "move", "add", "set_total"]
+    channel: str | None = None  # cut, raise, add: the channel; move: where the money comes from
+    to_channel: str | None = None  # move: where it goes
+    amount: float | None = Field(default=None, gt=0)  # in the workspace's currency
+    share: float | None = Field(default=None, gt=0, le=1)  # of the channel's base (of the total for add)
+
+    def size(self, base: float) -> float:
+        if self.amount is not None:
+            return float(self.amount)
+        if self.share is not None:
+            return float(self.share) * base
+        raise InvalidArgument(f"{self.action}: give an amount or a share")
+
+
+class ScenarioLine(BaseModel):
+    channel: str
+    base: float
+    new: float
+    change: float
+
+
+class Scenario(BaseModel):
+    """A what-if: the period's base budget by channel, the changed one, and what the model expects
+    the change to do (80% ranges from the model's draws)."""
+
+    period: str
+    region: str | None = None
+    currency: str = "元"
+    base_basis: str  # plan (the targets' spend) | last_year (the same weeks a year earlier) | run_rate
+    base_label: str
+    weeks: int
+    changes: list[Change]
+    lines: list[ScenarioLine]
+    base_total: float
+    new_total: float
+    changed_base: float  # the base spend of what the changes touch
+    revenue_base: Range | None = None
+    revenue_new: Range | None = None
+    revenue_change: Range | None = None
+    conversions_change: Range | None = None
+    roi_base: float | None = None
+    roi_new: float | None = None
+    beyond: list[str] = Field(default_factory=list)  # channels taken outside the spend the model has seen
+    notes: list[str] = Field(default_factory=list)
+    model: ModelBasis
+
+
+def next_period(ctx: WorkspaceContext) -> Period:
+    """The quarter a what-if is about by default: the one the week after the data's end is in."""
+    window = ctx.require_data()
+    return quarter_of(window.covered_until + pd.Timedelta(days=1))
+
+
+def base_budget(
+    ctx: WorkspaceContext, sim: Simulator, period: Period, region: str | None
+) -> tuple[dict[str, float], str, str]:
+    """The budget a what-if changes, per channel over the simulated weeks: the plan's spend where
+    the targets have it, else the same weeks' spend a year earlier, else the latest run rate."""
+    plan = _spend_plan(ctx, period, region)
+    names = list(sim.names)
+    if plan and all(c in plan for c in names):
+        scale = len(sim.weeks) / max(len(plan_weeks(period.start, period.end)), 1)
+        return {c: plan[c] * scale for c in names}, "plan", period.label
+    spend = get_metric("spend")
+    earlier = period.year_earlier()
+    days = covered_days(ctx.facts, earlier)
+    if days:
+        last = {c: actual_value(ctx.facts, spend, earlier, region=region, channel=c) or 0.0 for c in names}
+        if sum(last.values()) > 0:
+            weekly = {c: v / (days / 7) for c, v in last.items()}
+            return {c: weekly[c] * len(sim.weeks) for c in names}, "last_year", earlier.label
+    model = sim.model
+    return (
+        {c: model.channel(c).recent_weekly * len(sim.weeks) * _region_part(sim, c) for c in names},
+        "run_rate",
+        f"{model.weeks[-min(13, len(model.weeks))]}..{model.weeks[-1]}",
+    )
+
+
+def _region_part(sim: Simulator, channel: str) -> float:
+    """The part of a channel's recent spend that the simulator's region had (all of it without one)."""
+    if sim.region is None:
+        return 1.0
+    return sum(c.recent_share for c in sim.model.cells if c.channel == channel and c.region == sim.region)
+
+
+def scenario(
+    ctx: WorkspaceContext,
+    changes: list[Change],
+    *,
+    period: str | None = None,
+    region: str | None = None,
+) -> Scenario:
+    """What the changes would do to the period's revenue (and conversions, ROI), by the model."""
+    if not changes:
+        raise InvalidArgument("give at least one change (cut, raise, move, add or set_total)")
+    ctx.check_scope(region=region)
+    for ch in changes:
+        for name in (ch.channel, ch.to_channel):
+            if name:
+                ctx.check_scope(channel=name)
+    asked = parse_period(period) if period else next_period(ctx)
+    sim = simulator(ctx, asked, region=region)
+    if sim is None:
+        raise DataError(
+            f"workspace {ctx.name!r} has no fitted mix model yet"
+            + (" (it is being fitted: try again in a minute)" if not ctx.facts.empty else "")
+            + "; a what-if needs one"
+        )
+    base, basis, label = base_budget(ctx, sim, asked, region)
+    names = list(sim.names)
+    new = dict(base)
+    notes: list[str] = []
+    touched: set[str] = set()
+    for ch in changes:
+        if ch.action in ("cut", "raise", "move") and not ch.channel:
+            raise InvalidArgument(f"{ch.action}: name the channel")
+        if ch.channel and ch.channel not in new:
+            raise InvalidArgument(f"the model has no spend for {ch.channel} in {asked.label}")
+        if ch.action == "cut":
+            x = min(ch.size(new[ch.channel]), new[ch.channel])  # type: ignore[index]
+            new[ch.channel] -= x  # type: ignore[index]
+            touched.add(ch.channel)  # type: ignore[arg-type]
+        elif ch.action in ("raise",) or (ch.action == "add" and ch.channel):
+            new[ch.channel] += ch.size(new[ch.channel])  # type: ignore[index]
+            touched.add(ch.channel)  # type: ignore[arg-type]
+        elif ch.action == "move":
+            if not ch.to_channel or ch.to_channel not in new:
+                raise InvalidArgument("move: name the channel the money goes to")
+            x = min(ch.size(new[ch.channel]), new[ch.channel])  # type: ignore[index]
+            new[ch.channel] -= x  # type: ignore[index]
+            new[ch.to_channel] += x
+            touched |= {ch.channel, ch.to_channel}  # type: ignore[arg-type]
+        elif ch.action == "add":
+            extra = ch.amount if ch.amount is not None else ch.size(sum(new.values()))
+            new = _place(sim, new, float(extra))
+            touched |= {c for c in names if new[c] > base[c] + 0.5}
+            notes.append("added money placed by marginal return")
+        else:  # set_total: the plan's mix kept
+            if ch.amount is None:
+                raise InvalidArgument("set_total: give the new total")
+            whole = sum(new.values()) or 1.0
+            new = {c: v * float(ch.amount) / whole for c, v in new.items()}
+            touched |= set(names)
+    before = np.array([base[c] for c in names])
+    after = np.array([new[c] for c in names])
+    outcome = sim.outcome(np.vstack([before, after]))
+    conv_sim = simulator(ctx, asked, region=region, metric="conversions")
+    conversions = None
+    if conv_sim is not None and list(conv_sim.names) == names:
+        got = conv_sim.outcome(np.vstack([before, after]))
+        conversions = summarise(got[1] - got[0])
+    return Scenario(
+        period=asked.label,
+        region=region,
+        currency=ctx.currency,
+        base_basis=basis,
+        base_label=label,
+        weeks=len(sim.weeks),
+        changes=changes,
+        lines=[
+            ScenarioLine(
+                channel=c, base=round(base[c], 2), new=round(new[c], 2), change=round(new[c] - base[c], 2)
+            )
+            for c in names
+        ],
+        base_total=round(float(before.sum()), 2),
+        new_total=round(float(after.sum()), 2),
+        changed_base=round(sum(base[c] for c in touched), 2),
+        revenue_base=summarise(outcome[0]),
+        revenue_new=summarise(outcome[1]),
+        revenue_change=summarise(outcome[1] - outcome[0]),
+        conversions_change=conversions,
+        roi_base=round(float(outcome[0].mean()) / before.sum(), 3) if before.sum() else None,
+        roi_new=round(float(outcome[1].mean()) / after.sum(), 3) if after.sum() else None,
+        beyond=[names[i] for i in sim.beyond(after)],
+        notes=notes,
+        model=model_basis(ctx, sim),
+    )
+
+
+def _place(sim: Simulator, amounts: dict[str, float], extra: float) -> dict[str, float]:
+    """Add `extra` where it earns most: each channel keeps what it has and may take more, within
+    1.5x its largest observed week while the caps can hold it."""
+    from tools.mmm import EXTRAPOLATION, optimise
+
+    names = list(sim.names)
+    now = np.array([amounts[c] for c in names])
+    caps = np.maximum(EXTRAPOLATION * sim.largest * len(sim.weeks), now)
+    hi = np.minimum(now + extra, caps)
+    if hi.sum() < now.sum() + extra:
+        hi = now + extra
+    x = optimise(sim, float(now.sum() + extra), list(zip(now, hi, strict=True)))
+    return dict(zip(names, (float(v) for v in x), strict=True))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from assistant.kpi_store import KpiData
+from assistant.mix_store import Fitted
 from assistant.workspaces import WorkspaceProfile
 from tools.errors import DataError, InvalidArgument
 from tools.kpi import Coverage, coverage
@@ -33,6 +34,7 @@ class WorkspaceContext:
     profile: WorkspaceProfile
     threshold: float  # the deviation rule ("adjust past 10%")
     today: date | None = None  # what "the future" is measured from (None: the system date)
+    mix: Fitted | None = None  # the newest fitted mix model, of these facts or older ones
     window: DataWindow | None = field(init=False)
     regions: tuple[str, ...] = field(init=False)
     channels: tuple[str, ...] = field(init=False)
@@ -44,6 +46,13 @@ class WorkspaceContext:
             object.__setattr__(self, name, getattr(shape, name))
 
     # -- convenience --------------------------------------------------------------------------
+    @property
+    def mix_state(self) -> str:
+        """ready (a fit of these facts), stale (of older facts: a new one is on its way) or none."""
+        if self.mix is None:
+            return "none"
+        return "ready" if self.mix.facts_digest in ("", self.data.facts_digest) else "stale"
+
     @property
     def facts(self) -> pd.DataFrame:
         return self.data.facts
@@ -124,13 +133,21 @@ class WorkspaceContext:
 
 
 def workspace_context(services: Services, workspace: str) -> WorkspaceContext:
+    """The workspace as it is now; a fit of facts that have none yet is started in the background."""
     profile = services.profiles.get(workspace)
+    data = services.kpis.load(workspace)
+    mix = services.mixes.latest(workspace)
+    if not data.facts.empty and (mix is None or mix.facts_digest != data.facts_digest):
+        from assistant.usecases import mixmodel
+
+        mixmodel.schedule(services, workspace, data.facts_digest)
     return WorkspaceContext(
         name=workspace,
-        data=services.kpis.load(workspace),
+        data=data,
         profile=profile,
         threshold=profile.policy.threshold or services.settings.deviation_threshold,
         today=services.settings.today,
+        mix=mix,
     )
 
 
