@@ -68,6 +68,8 @@ app.add_typer(kpi_app, name="kpi")
 app.add_typer(budget_app, name="budget")
 app.add_typer(user_app, name="user")
 app.add_typer(workspace_app, name="workspace")
+model_app = typer.Typer(no_args_is_help=True, help="The workspace's marketing-mix model.")
+app.add_typer(model_app, name="model")
 
 
 def _print_json(obj: Any) -> None:
@@ -75,9 +77,11 @@ def _print_json(obj: Any) -> None:
 
 
 def services_from_settings():
+    """A CLI process's services: it fits a mix model in the foreground when it needs one (a
+    background fit would die with the process), never in the background."""
     from assistant.services import Services
 
-    return Services(get_settings())
+    return Services(get_settings().model_copy(update={"mix_background": False}))
 
 
 _services = services_from_settings
@@ -276,14 +280,40 @@ TargetsFile = Annotated[Path | None, typer.Option(help="ad-hoc targets file (CSV
 JsonOut = Annotated[bool, typer.Option("--json", help="print JSON")]
 
 
-def _context(workspace: str, facts: Path | None = None, targets: Path | None = None):
-    """The workspace's context, or one over ad-hoc files (the same use cases run on both)."""
+def _context(workspace: str, facts: Path | None = None, targets: Path | None = None, *, model: bool = False):
+    """The workspace's context, or one over ad-hoc files (the same use cases run on both); with
+    `model`, its mix model fitted first where it has none for the current facts (progress on stderr)."""
+    from dataclasses import replace
+
+    from assistant.usecases import mixmodel
     from assistant.usecases.context import from_files, with_targets_file, workspace_context
 
     if facts is not None:
-        return from_files(facts, targets, threshold=get_settings().deviation_threshold)
-    ctx = workspace_context(_services(), workspace)
+        ctx = from_files(facts, targets, threshold=get_settings().deviation_threshold)
+        if model and not ctx.facts.empty:
+            typer.echo("fitting the mix model on the file's facts …", err=True)
+            ctx = replace(ctx, mix=_quiet_fit(lambda: mixmodel.fit_facts(ctx.facts)))
+        return ctx
+    services = _services()
+    ctx = workspace_context(services, workspace)
+    if model and ctx.mix_state != "ready" and not ctx.facts.empty:
+        typer.echo(
+            f"fitting the mix model of {workspace!r} (its facts changed since the last fit) …", err=True
+        )
+        _quiet_fit(lambda: mixmodel.fit_workspace(services, workspace))
+        ctx = workspace_context(services, workspace)
     return with_targets_file(ctx, targets) if targets is not None else ctx
+
+
+def _quiet_fit(fit):
+    """Run a fit; a workspace without weekly spend and revenue is answered without a model."""
+    from tools.errors import DataError
+
+    try:
+        return fit()
+    except DataError as e:
+        typer.echo(f"no mix model: {e}", err=True)
+        return None
 
 
 @kpi_app.command("import")
@@ -662,13 +692,13 @@ def budget_allocate(
     targets: TargetsFile = None,
     json_out: JsonOut = False,
 ) -> None:
-    """Allocate a budget: 40/30/30 by category, channels by response curves, ROI reallocations."""
+    """Allocate a budget: the workspace's structure by category, channels by marginal return on its mix model."""
     from assistant.usecases import budgets
 
     if by not in ("channel", "region"):
         raise InvalidArgument("--by is channel or region")
     a = budgets.allocate(
-        _context(workspace, facts, targets),
+        _context(workspace, facts, targets, model=True),
         total=total,
         period=period,
         region=region,
@@ -686,6 +716,93 @@ def budget_allocate(
         typer.echo(f"  move {r.amount:,.2f} from {r.from_channel} to {r.to_channel}: {r.reason}")
     for share in a.by_region:
         typer.echo(f"  {share['region']:8} {float(share['amount']):>14,.2f}")
+    if a.expected_range:
+        r = a.expected_range
+        typer.echo(f"expected revenue {r.mean:,.0f} (80%: {r.low:,.0f} to {r.high:,.0f})")
+    for c in a.comparisons:
+        typer.echo(
+            f"  vs {c.basis} ({c.label}): {c.gain.mean:+,.0f} (80%: {c.gain.low:+,.0f} to {c.gain.high:+,.0f})"
+        )
+    typer.echo(f"model: {a.model.state}")
+
+
+@budget_app.command("scenario")
+def budget_scenario(
+    action: Annotated[str, typer.Option(help="cut, raise, move, add or set_total")],
+    channel: Annotated[str | None, typer.Option(help="the channel changed (for move: the source)")] = None,
+    to_channel: Annotated[str | None, typer.Option("--to", help="for move: where the money goes")] = None,
+    amount: Annotated[float | None, typer.Option(help="the amount (for set_total: the new total)")] = None,
+    share: Annotated[float | None, typer.Option(help="instead of an amount: a share, 0.2 = 20%")] = None,
+    period: Annotated[str | None, typer.Option(help="default: the quarter after the data's end")] = None,
+    region: str | None = None,
+    workspace: Workspace = DEMO_WORKSPACE,
+    facts: FactsFile = None,
+    targets: TargetsFile = None,
+    json_out: JsonOut = False,
+) -> None:
+    """What-if on a period's budget: the predicted change in revenue, conversions and ROI, with 80% ranges."""
+    from assistant.usecases import budgets
+
+    if action not in ("cut", "raise", "move", "add", "set_total"):
+        raise InvalidArgument("--action is cut, raise, move, add or set_total")
+    change = budgets.Change(action=action, channel=channel, to_channel=to_channel, amount=amount, share=share)  # type: ignore[arg-type]
+    s = budgets.scenario(
+        _context(workspace, facts, targets, model=True), [change], period=period, region=region
+    )
+    if json_out:
+        _print_json(s.model_dump())
+        return
+    typer.echo(
+        f"{s.period} ({s.weeks} weeks), base {s.base_basis} {s.base_label}: {s.base_total:,.0f} -> {s.new_total:,.0f}"
+    )
+    for line in s.lines:
+        if line.change:
+            typer.echo(f"  {line.channel:8} {line.base:>14,.0f} -> {line.new:>14,.0f}")
+    rc = s.revenue_change
+    if rc:
+        typer.echo(
+            f"revenue change {rc.mean:+,.0f} (80%: {rc.low:+,.0f} to {rc.high:+,.0f}); ROI {s.roi_base} -> {s.roi_new}"
+        )
+    for c in s.beyond:
+        typer.echo(f"  warning: {c} leaves the spend the model has seen")
+
+
+@model_app.command("status")
+def model_status(workspace: Workspace = DEMO_WORKSPACE, json_out: JsonOut = False) -> None:
+    """Where the workspace's mix model stands: ready, running (with progress), stale, failed or none."""
+    from assistant.usecases import mixmodel
+
+    st = mixmodel.status(_services(), workspace)
+    if json_out:
+        _print_json(st.model_dump())
+        return
+    line = f"{workspace}: {st.state}"
+    if st.state == "running":
+        line += f" ({(st.progress or 0) * 100:.0f}%: {st.message})"
+    if st.fitted_at:
+        line += f"; newest fit of data version {st.data_version} at {st.fitted_at} in {st.seconds}s"
+    if st.fit_mape is not None:
+        line += f", weekly revenue error {st.fit_mape * 100:.1f}%"
+    if st.error:
+        line += f"; error: {st.error}"
+    typer.echo(line)
+
+
+@model_app.command("fit")
+def model_fit(workspace: Workspace = DEMO_WORKSPACE, json_out: JsonOut = False) -> None:
+    """Fit the workspace's mix model now (unless a fit of its current facts is ready or running)."""
+    from assistant.usecases import mixmodel
+
+    def show(fraction: float, message: str) -> None:
+        typer.echo(f"\r{fraction * 100:3.0f}% {message}", nl=False, err=True)
+
+    st = mixmodel.fit_workspace(_services(), workspace, progress=None if json_out else show)
+    if not json_out:
+        typer.echo("", err=True)
+    if json_out:
+        _print_json(st.model_dump())
+        return
+    typer.echo(f"{workspace}: {st.state}" + (f" ({st.error})" if st.error else ""))
 
 
 @app.command()

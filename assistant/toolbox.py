@@ -244,7 +244,7 @@ def budget_allocate(
     channel: Channel | None = None,
     by: Literal["channel", "region"] = "channel",
 ) -> Out:
-    """Allocate a marketing budget by the workspace's own rules (its budget structure, channel bounds and ROI rules, where it has set them), the channels' share split by fitted response curves, with reallocations for channels whose ROI misses plan by more than 10%.
+    """Allocate a marketing budget by the workspace's own rules (its budget structure, channel bounds and ROI rules, where it has set them), the channels' share split by marginal return on the workspace's marketing-mix model (with an 80% range and the comparison with last year's shares), with reallocations for channels whose ROI misses plan by more than 10%.
 
     Args:
         total: the budget in the workspace's currency; default the workspace's annual budget.
@@ -264,6 +264,35 @@ def budget_allocate(
     }
     inputs = {"total": result.total, "period": result.period, "region": region}
     return _dump(slim), {"result": out, "provenance": provenance(ctx, "budget_allocate", inputs)}
+
+
+def budget_scenario(
+    deps: TurnDeps,
+    action: Literal["cut", "raise", "move", "add", "set_total"],
+    channel: Channel | None = None,
+    to_channel: Channel | None = None,
+    amount: Annotated[float | None, Field(gt=0)] = None,
+    share: Annotated[float | None, Field(gt=0, le=1)] = None,
+    period: Period | None = None,
+    region: Region | None = None,
+) -> Out:
+    """What-if on a period's budget, by the workspace's marketing-mix model: cut or raise a channel, move money between two channels, add an amount (placed by marginal return unless a channel is named) or set the period's total. Returns the base spend of what changes, the predicted change in revenue (and conversions, ROI) with its 80% range, and whether the change leaves the spend the model has seen.
+
+    Args:
+        action: cut, raise, move (from channel to to_channel), add, or set_total.
+        channel: the channel cut, raised or added to; for move, where the money comes from.
+        to_channel: for move: where the money goes.
+        amount: the amount in the workspace's currency (for set_total: the new total).
+        share: instead of an amount, a share of the channel's budget (0.2 = 20%; for add: of the total).
+        period: the period, e.g. 2027-Q1; default the quarter after the data's last week.
+        region: one of the workspace's regions; default the whole company.
+    """
+    ctx = deps.ctx
+    change = budgets.Change(action=action, channel=channel, to_channel=to_channel, amount=amount, share=share)
+    result = budgets.scenario(ctx, [change], period=period, region=region)
+    out = result.model_dump()
+    inputs = {"changes": [change.model_dump(exclude_none=True)], "period": result.period, "region": region}
+    return _dump(out), {"result": out, "provenance": provenance(ctx, "budget_scenario", inputs)}
 
 
 def create_draft(
@@ -343,5 +372,14 @@ def create_draft(
     }
 
 
-TOOLS = (search_knowledge, kpi_lookup, kpi_rank, kpi_diagnose, forecast, budget_allocate, create_draft)
+TOOLS = (
+    search_knowledge,
+    kpi_lookup,
+    kpi_rank,
+    kpi_diagnose,
+    forecast,
+    budget_allocate,
+    budget_scenario,
+    create_draft,
+)
 TOOL_NAMES = tuple(t.__name__ for t in TOOLS)

@@ -21,6 +21,7 @@ A JSON summary goes to `bench/results/pymc_baseline.json` (`..._blind.json` for 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib
 import json
 import logging
@@ -126,7 +127,12 @@ def library_split(api: str, mmm, mondays: pd.DatetimeIndex, channels: list[str],
         alloc, res = wrapper.optimize_budget(budget=per_week, budget_bounds=xr_bounds)
         how = "MultiDimensionalBudgetOptimizerWrapper.optimize_budget (BudgetOptimizer)"
     weekly = np.array([float(alloc.sel(channel=c)) for c in channels])
-    info = {"how": how, "success": bool(res.success), "message": str(res.message), "nit": int(res.get("nit", -1))}
+    info = {
+        "how": how,
+        "success": bool(res.success),
+        "message": str(res.message),
+        "nit": int(res.get("nit", -1)),
+    }
     return weekly * weeks, info
 
 
@@ -174,8 +180,12 @@ def scipy_split(mmm, channels: list[str], total: float, weeks: int):
         )
         if best is None or res.fun < best.fun:
             best = res
-    info = {"how": "scipy SLSQP on posterior-mean channel contribution", "success": bool(best.success),
-            "message": str(best.message), "nit": int(best.nit)}
+    info = {
+        "how": "scipy SLSQP on posterior-mean channel contribution",
+        "success": bool(best.success),
+        "message": str(best.message),
+        "nit": int(best.nit),
+    }
     return best.x * total, info
 
 
@@ -259,7 +269,9 @@ def run_world(module, seed: int, args) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", type=int, nargs="*", help="world seeds (default: held-out 100-104, or SEEDS for blind)")
+    ap.add_argument(
+        "--seeds", type=int, nargs="*", help="world seeds (default: held-out 100-104, or SEEDS for blind)"
+    )
     ap.add_argument("--worlds", choices=("default", "blind"), default="default")
     ap.add_argument("--draws", type=int, default=500)
     ap.add_argument("--tune", type=int, default=500)
@@ -267,7 +279,9 @@ def main() -> None:
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--api", choices=("multidimensional", "legacy"), default="multidimensional")
     ap.add_argument("--optimizer", choices=("library", "scipy"), default="library")
-    ap.add_argument("--out", type=Path, help="JSON summary path (default bench/results/pymc_baseline[_blind].json)")
+    ap.add_argument(
+        "--out", type=Path, help="JSON summary path (default bench/results/pymc_baseline[_blind].json)"
+    )
     args = ap.parse_args()
 
     logging.getLogger("pymc").setLevel(logging.ERROR)
@@ -308,8 +322,12 @@ def main() -> None:
     print("\n| world | pymc-marketing | last year's shares | equal split | fit (s) | divergences |")
     print("|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['world']} | {r['pymc']:.1%} | {r['last_year']:.1%} | {r['equal']:.1%} | {r['fit_s']:.0f} | {r['divergences']} |")
-    print(f"| mean | {mean['pymc']:.1%} | {mean['last_year']:.1%} | {mean['equal']:.1%} | {mean['fit_s']:.0f} | |")
+        print(
+            f"| {r['world']} | {r['pymc']:.1%} | {r['last_year']:.1%} | {r['equal']:.1%} | {r['fit_s']:.0f} | {r['divergences']} |"
+        )
+    print(
+        f"| mean | {mean['pymc']:.1%} | {mean['last_year']:.1%} | {mean['equal']:.1%} | {mean['fit_s']:.0f} | |"
+    )
     beats = float(np.mean([r["pymc"] <= r["last_year"] for r in rows]))
     print(f"pymc-marketing beats last year's shares in {beats:.0%} of worlds; total {wall:.0f} s")
 
@@ -322,6 +340,10 @@ def main() -> None:
         "versions": {"pymc_marketing": pymc_marketing.__version__, "pymc": pymc.__version__},
         "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "seeds": list(seeds),
+        "worlds_module": {
+            "path": str(Path(module.__file__).resolve().relative_to(ROOT)),
+            "sha256": hashlib.sha256(Path(module.__file__).read_bytes()).hexdigest(),
+        },
         "metrics": {
             "regret.pymc": mean["pymc"],
             "regret.last_year": mean["last_year"],

@@ -16,7 +16,12 @@ from sqlalchemy.engine import make_url
 from assistant.db import get_engine
 from assistant.kb.ingest import ingest
 from assistant.services import Services
-from assistant.settings import ROOT, Settings
+from assistant.settings import DEMO_WORKSPACE, ROOT, Settings
+from assistant.usecases import mixmodel
+
+# A mix model is fitted in the background only where a test asks for it (test_mix_model.py): a
+# fit per test workspace would put a process per import on the test machine's cores.
+os.environ.setdefault("PLANNER_MIX_BACKGROUND", "false")
 
 _real_connect = socket.socket.connect
 
@@ -44,7 +49,11 @@ def indexed_var(tmp_path_factory: pytest.TempPathFactory) -> Path:
     services = Services(settings)
     ingest(services.index, settings.knowledge_dir)
     services.kpis  # noqa: B018 - migrate and load the demo company once
+    _DEMO_FIT.append(mixmodel.fit_workspace(services, DEMO_WORKSPACE) and services.mixes.latest(DEMO_WORKSPACE))
     return var
+
+
+_DEMO_FIT: list = []  # the demo company's mix model, fitted once per test process
 
 
 PG_URL = os.environ.get("PLANNER_TEST_DATABASE_URL")
@@ -70,7 +79,11 @@ def pg_template(indexed_var: Path) -> Iterator[tuple[object, object]]:
         c.execute(text(f"CREATE DATABASE {name}"))
     url = make_url(PG_URL).set(database=name)
     rendered = url.render_as_string(hide_password=False)
-    Services(Settings(var_dir=indexed_var, database_url=rendered)).kpis  # noqa: B018 - migrate and load
+    pg = Services(Settings(var_dir=indexed_var, database_url=rendered))
+    data = pg.kpis.load(DEMO_WORKSPACE)  # migrate and load; the demo's fit is the SQLite one's
+    fit_id = pg.mixes.claim(DEMO_WORKSPACE, data.facts_digest, data.version)
+    if fit_id is not None and _DEMO_FIT and _DEMO_FIT[0] is not None:
+        pg.mixes.finish(fit_id, _DEMO_FIT[0], 0.0)
     _dispose(rendered)
     yield admin, url
     with admin.connect() as c:

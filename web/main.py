@@ -196,6 +196,9 @@ def _warm(services: Services, chats: dict[str, ChatService]) -> None:
         chat.agent  # noqa: B018
         services.index.search("预算")
         chats[DEMO_WORKSPACE] = chat
+        from assistant.usecases import workspace_context
+
+        workspace_context(services, DEMO_WORKSPACE)  # starts the demo's mix model fit, if it has none
     except Exception:
         logging.getLogger(__name__).warning("start-up warm-up failed; continuing cold", exc_info=True)
 
@@ -266,6 +269,9 @@ def create_app(
                 yield
             finally:
                 await warm  # a thread cannot be cancelled: let the warm-up finish before exit
+                from assistant.usecases import mixmodel
+
+                mixmodel.shutdown()
 
     app = FastAPI(
         lifespan=lifespan,

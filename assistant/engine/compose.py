@@ -72,6 +72,7 @@ class Composer:
             "diagnoses": by("kpi_diagnose"),
             "forecasts": by("forecast"),
             "budgets": by("budget_allocate"),
+            "scenarios": by("budget_scenario"),
             "drafts": [o for o in outputs if o["name"] == "create_draft" and "draft" in o],
             "errors": [o["error"] for o in outputs if o.get("error")],
             "cite": cite,

@@ -63,6 +63,7 @@ Kind = Literal[
     "rank",
     "refuse",
     "regional",
+    "scenario",
     "status",
 ]
 KINDS: tuple[Kind, ...] = get_args(Kind)

@@ -50,6 +50,7 @@ def north(settings: Settings, services: Services, company: Company, tmp_path: Pa
     run_cli("workspace", "create", WS, "--member", "admin")
     run_cli("workspace", "set", WS, "--title", "北方家居", "--annual-budget", str(company.annual_budget))
     run_cli("kpi", "import", "--workspace", WS, "--facts", facts, "--targets", targets)
+    run_cli("model", "fit", "--workspace", WS)  # what the server does in the background after an import
     return app
 
 
@@ -125,7 +126,8 @@ def test_lookup_diagnosis_forecast_and_budget_agree_across_entry_points(
             via_tool["points"] == board["trend"]["forecast"] and via_tool["model"] == board["trend"]["model"]
         )
 
-        # budget: the workspace's annual budget over its own channels, with the ROI reallocation
+        # budget: the workspace's annual budget over its own channels, with the ROI reallocation,
+        # by its mix model
         via_tool = tool_result(services, "budget_allocate")
         via_api = api.post("/api/budget/allocate", json={}, headers=headers).json()
         via_cli = cli_json("budget", "allocate", "-w", WS)

@@ -10,6 +10,7 @@ from fastapi import Path as FastAPIPath
 from pydantic import BaseModel, Field
 
 from assistant.errors import DataError, InvalidArgument
+from assistant.mix_store import FitStatus
 from assistant.services import Services
 from assistant.usecases import budgets, diagnosis, forecasts, imports, kpis
 from tools.metrics import METRICS
@@ -343,3 +344,23 @@ class BudgetRequest(BaseModel):
 @router.post("/budget/allocate")
 def post_budget(body: BudgetRequest, ctx: ContextDep) -> budgets.BudgetPlan:
     return budgets.allocate(ctx, **body.model_dump())
+
+
+class ScenarioRequest(BaseModel):
+    changes: list[budgets.Change] = Field(min_length=1, max_length=20)
+    period: str | None = Field(
+        None, min_length=4, max_length=10, description="default: the quarter after the data's end"
+    )
+    region: str | None = Field(None, max_length=64)
+
+
+@router.post("/budget/scenario")
+def post_budget_scenario(body: ScenarioRequest, ctx: ContextDep) -> budgets.Scenario:
+    """A what-if on a period's budget, by the workspace's mix model (without a fitted model: a clear 422)."""
+    return budgets.scenario(ctx, body.changes, period=body.period, region=body.region)
+
+
+@router.get("/model/status")
+def get_model_status(ctx: ContextDep, services: ServicesDep) -> FitStatus:
+    """The workspace's mix model: ready, running (with progress), stale, failed or none."""
+    return services.mixes.status(ctx.name, ctx.data.facts_digest)
