@@ -49,7 +49,9 @@ def indexed_var(tmp_path_factory: pytest.TempPathFactory) -> Path:
     services = Services(settings)
     ingest(services.index, settings.knowledge_dir)
     services.kpis  # noqa: B018 - migrate and load the demo company once
-    _DEMO_FIT.append(mixmodel.fit_workspace(services, DEMO_WORKSPACE) and services.mixes.latest(DEMO_WORKSPACE))
+    _DEMO_FIT.append(
+        mixmodel.fit_workspace(services, DEMO_WORKSPACE) and services.mixes.latest(DEMO_WORKSPACE)
+    )
     return var
 
 

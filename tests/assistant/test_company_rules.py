@@ -271,9 +271,8 @@ def test_an_allocation_stays_within_history_and_one_that_cannot_is_flagged_in_th
 ) -> None:
     """The split keeps every channel within 1.5x its largest week so far; a budget too large for
     that names each channel past it, with both figures, in the plan and in the offline answer."""
-    from evals.budget_worlds import make_world
-
     from assistant.usecases import mixmodel
+    from evals.budget_worlds import make_world
 
     world = make_world(1)
     app = create_app(settings.model_copy(update={"today": date(2026, 10, 5)}))
@@ -284,7 +283,9 @@ def test_an_allocation_stays_within_history_and_one_that_cannot_is_flagged_in_th
     spend = world.facts[world.facts["metric"] == "spend"]
     largest = spend.groupby(["channel", "date"])["value"].sum().groupby(level="channel").max()
     with signed_in(app, headers={"X-Workspace": "world"}) as client:
-        usual = client.post("/api/budget/allocate", json={"total": world.budget(), "period": world.next_quarter})
+        usual = client.post(
+            "/api/budget/allocate", json={"total": world.budget(), "period": world.next_quarter}
+        )
         huge = 4 * world.budget()
         plan = client.post("/api/budget/allocate", json={"total": huge, "period": world.next_quarter}).json()
         answer = _ask(client, f"{world.next_quarter}的{huge / 1e4:.0f}万预算按渠道怎么分")["answer"]

@@ -108,12 +108,16 @@ def test_allocation_sums_to_total_and_holds_bounds(
     assert abs(sum(c.amount for c in a.channels) - pool) < 0.02
     for c in a.channels:
         assert c.lower_bound - 0.02 <= c.amount <= c.upper_bound + 0.02
-    assert a.expected_range is not None and a.expected_range.low <= a.expected_revenue <= a.expected_range.high
+    assert (
+        a.expected_range is not None and a.expected_range.low <= a.expected_revenue <= a.expected_range.high
+    )
 
 
 def test_without_a_model_the_split_is_last_years_shares_and_says_so(demo_small) -> None:
     a = budget_allocate(1e7, facts=demo_small, last_year=parse_period("2026-Q2"))
-    spend = demo_small[(demo_small["metric"] == "spend") & demo_small["date"].between("2026-04-01", "2026-06-30")]
+    spend = demo_small[
+        (demo_small["metric"] == "spend") & demo_small["date"].between("2026-04-01", "2026-06-30")
+    ]
     shares = spend.groupby("channel")["value"].sum() / spend["value"].sum()
     assert "no mix model" in a.method and a.expected_revenue is None
     for c in a.channels:  # inside the default 5%..40% bounds, so exactly last year's shares
@@ -188,7 +192,9 @@ def test_ratio_metric_targets_are_means_and_stretch_is_favourable(demo) -> None:
     assert abs(f.targets.base - mean_forecast) / mean_forecast < 0.1
 
 
-def test_reallocation_proposed_when_period_roi_misses_plan_by_more_than_10_percent(demo_small, demo_sim) -> None:
+def test_reallocation_proposed_when_period_roi_misses_plan_by_more_than_10_percent(
+    demo_small, demo_sim
+) -> None:
     budget = {c: 2e6 for c in demo_sim.names}
     moves = propose_reallocations(
         demo_sim,
