@@ -717,11 +717,11 @@ def budget_allocate(
     for share in a.by_region:
         typer.echo(f"  {share['region']:8} {float(share['amount']):>14,.2f}")
     if a.expected_range:
-        r = a.expected_range
-        typer.echo(f"expected revenue {r.mean:,.0f} (80%: {r.low:,.0f} to {r.high:,.0f})")
-    for c in a.comparisons:
+        band = a.expected_range
+        typer.echo(f"expected revenue {band.mean:,.0f} (80%: {band.low:,.0f} to {band.high:,.0f})")
+    for other in a.comparisons:
         typer.echo(
-            f"  vs {c.basis} ({c.label}): {c.gain.mean:+,.0f} (80%: {c.gain.low:+,.0f} to {c.gain.high:+,.0f})"
+            f"  vs {other.basis} ({other.label}): {other.gain.mean:+,.0f} (80%: {other.gain.low:+,.0f} to {other.gain.high:+,.0f})"
         )
     typer.echo(f"model: {a.model.state}")
 

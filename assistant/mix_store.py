@@ -9,7 +9,7 @@ the newest ready fit, with whether it matches the current facts, and the progres
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel
@@ -93,7 +93,7 @@ class MixStore:
                 )
             )
             s.commit()
-            return row.id if taken.rowcount else None  # type: ignore[attr-defined]
+            return row.id if taken.rowcount else None  # type: ignore[attr-defined, unused-ignore]
 
     def progress(self, fit_id: int, fraction: float, message: str) -> None:
         with self.sessions() as s:
@@ -157,7 +157,7 @@ class MixStore:
             ).all()
             current = next((r for r in rows if r.facts_digest == digest), None)
             ready = next((r for r in rows if r.status == "ready"), None)
-            info = {
+            info: dict[str, Any] = {
                 "data_version": ready.data_version if ready else None,
                 "fitted_at": ready.finished_at.isoformat(timespec="seconds")
                 if ready and ready.finished_at

