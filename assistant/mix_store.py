@@ -9,13 +9,13 @@ the newest ready fit, with whether it matches the current facts, and the progres
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 import pandas as pd
 from pydantic import BaseModel
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import defer, sessionmaker
 
 from assistant.db import MixFit
 from tools.mmm import MixModel
@@ -129,16 +129,15 @@ class MixStore:
             )
             s.commit()
 
-    def latest(self, workspace: str) -> Fitted | None:
-        """The newest ready fit of the workspace, whatever facts it was fitted on (read from the
-        database once per fit: the query that finds it does not carry the model)."""
+    def latest(self, workspace: str, digest: str | None = None) -> Fitted | None:
+        """The ready fit of these facts (`digest`), else the newest ready fit of the workspace
+        (read from the database once per fit: the query that finds it does not carry the model).
+        Facts reverted to an earlier state get that state's fit back."""
+        ready = select(MixFit.id).where(MixFit.workspace == workspace, MixFit.status == "ready")
         with self.sessions() as s:
-            fit_id = s.scalar(
-                select(MixFit.id)
-                .where(MixFit.workspace == workspace, MixFit.status == "ready")
-                .order_by(MixFit.id.desc())
-                .limit(1)
-            )
+            fit_id = (
+                s.scalar(ready.where(MixFit.facts_digest == digest)) if digest is not None else None
+            ) or s.scalar(ready.order_by(MixFit.id.desc()).limit(1))
             if fit_id is None:
                 return None
             if fit_id not in self._cache:
@@ -151,37 +150,37 @@ class MixStore:
         return self._cache[fit_id]
 
     def status(self, workspace: str, digest: str) -> FitStatus:
+        """Where the fit of these facts stands, with the fit answers use meanwhile (this one when
+        ready, else the newest ready one)."""
         with self.sessions() as s:
-            rows = s.scalars(
-                select(MixFit).where(MixFit.workspace == workspace).order_by(MixFit.id.desc()).limit(20)
+            rows = s.scalars(  # the fits' states, not their models (100 KB each)
+                select(MixFit)
+                .options(defer(MixFit.model))
+                .where(MixFit.workspace == workspace)
+                .order_by(MixFit.id.desc())
+                .limit(20)
             ).all()
-            current = next((r for r in rows if r.facts_digest == digest), None)
-            ready = next((r for r in rows if r.status == "ready"), None)
-            info: dict[str, Any] = {
-                "data_version": ready.data_version if ready else None,
-                "fitted_at": ready.finished_at.isoformat(timespec="seconds")
-                if ready and ready.finished_at
-                else None,
-                "seconds": ready.seconds if ready else None,
-            }
-            if current is not None and current.status == "ready":
-                state = "ready"
-            elif current is not None and current.status == "running" and _aware(current.lease_until) > _now():
-                return FitStatus(
-                    workspace=workspace,
-                    state="running",
-                    progress=current.progress,
-                    message=current.message,
-                    **info,
-                )
-            elif current is not None and current.status == "failed":
-                return FitStatus(workspace=workspace, state="failed", error=current.error, **info)
-            else:
-                state = "stale" if ready else "none"
-        fitted = self.latest(workspace) if ready else None
+        current = next((r for r in rows if r.facts_digest == digest), None)
+        ready = next((r for r in rows if r.status == "ready"), None)
+        used = current if current is not None and current.status == "ready" else ready
+        state: Literal["none", "running", "ready", "stale", "failed"]
+        if used is current and current is not None:
+            state = "ready"
+        elif current is not None and current.status == "running" and _aware(current.lease_until) > _now():
+            state = "running"
+        elif current is not None and current.status == "failed":
+            state = "failed"
+        else:
+            state = "stale" if ready else "none"
+        fitted = self.latest(workspace, digest) if used else None
         return FitStatus(
             workspace=workspace,
-            state=state,  # type: ignore[arg-type]
+            state=state,
+            progress=current.progress if state == "running" and current else None,
+            message=current.message if state == "running" and current else "",
+            error=current.error if state == "failed" and current else None,
+            data_version=used.data_version if used else None,
+            fitted_at=used.finished_at.isoformat(timespec="seconds") if used and used.finished_at else None,
+            seconds=used.seconds if used else None,
             fit_mape=fitted.revenue.fit_mape if fitted else None,
-            **info,
         )

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from tools.errors import InvalidArgument
 from tools.kpi import actual_value, find_target
 from tools.metrics import get_metric
-from tools.mmm import EXTRAPOLATION, Range, Simulator, marginal, optimise, summarise
+from tools.mmm import EXTRAPOLATION, Range, Simulator, fit_into, marginal, optimise, summarise
 from tools.periods import Period, parse_period
 
 CATEGORY_ZH = {"technology": "技术类", "content": "内容类", "channels": "渠道类"}
@@ -72,17 +72,6 @@ class Comparison(BaseModel):
     gain: Range  # ours minus this split, per draw
 
 
-class Allocation(BaseModel):
-    total: float
-    method: str
-    categories: list[CategoryLine]
-    channels: list[ChannelLine]
-    expected_revenue: float | None
-    expected_range: Range | None = None  # 80% range of the channels' revenue in the period
-    reallocations: list[Reallocation] = []
-    comparisons: list[Comparison] = []
-
-
 class BeyondHistory(BaseModel):
     """A channel whose allocation asks for more a week than its history has seen: the response
     curve there is extrapolated, so its expected return is not to be relied on."""
@@ -93,28 +82,33 @@ class BeyondHistory(BaseModel):
     ratio: float
 
 
-def beyond_history(
-    facts: pd.DataFrame, amounts: dict[str, float], *, weeks: float, limit: float = EXTRAPOLATION
-) -> list[BeyondHistory]:
-    """The channels whose weekly amount (`amounts` over `weeks`) passes `limit` times their largest
-    observed week of spend (summed over the regions in `facts`), largest ratio first."""
-    spend = facts[(facts["metric"] == "spend") & (facts["channel"] != "")]
-    if spend.empty or weeks <= 0:
-        return []
-    largest = spend.groupby(["channel", "date"])["value"].sum().groupby(level="channel").max()
-    out = []
-    for channel, amount in amounts.items():
-        top = float(largest.get(channel, 0.0))
-        weekly = float(amount) / weeks
-        if top > 0 and weekly > limit * top:
-            out.append(
-                BeyondHistory(
-                    channel=channel,
-                    weekly=round(weekly, 2),
-                    largest_week=round(top, 2),
-                    ratio=round(weekly / top, 2),
-                )
-            )
+class Allocation(BaseModel):
+    total: float
+    method: str
+    categories: list[CategoryLine]
+    channels: list[ChannelLine]
+    expected_revenue: float | None
+    expected_range: Range | None = None  # 80% range of the channels' revenue in the period
+    reallocations: list[Reallocation] = []
+    comparisons: list[Comparison] = []
+    # channels asked to spend more a week than 1.5x their largest observed week: extrapolated
+    beyond_history: list[BeyondHistory] = []
+
+
+def beyond_history(sim: Simulator, amounts: np.ndarray) -> list[BeyondHistory]:
+    """The channels whose weekly amount passes 1.5x their largest observed week (in the
+    simulator's scope), largest ratio first."""
+    weekly = np.asarray(amounts, dtype=float) / len(sim.weeks)
+    out = [
+        BeyondHistory(
+            channel=c,
+            weekly=round(float(weekly[i]), 2),
+            largest_week=round(float(sim.largest[i]), 2),
+            ratio=round(float(weekly[i] / sim.largest[i]), 2),
+        )
+        for i, c in enumerate(sim.names)
+        if sim.largest[i] > 0 and weekly[i] > EXTRAPOLATION * sim.largest[i]
+    ]
     return sorted(out, key=lambda b: -b.ratio)
 
 
@@ -146,7 +140,7 @@ def spend_shares(facts: pd.DataFrame, period: Period | None = None) -> tuple[dic
     return {str(c): float(v) / whole for c, v in by.items()}, label
 
 
-def _bounds(
+def line_bounds(
     channels: list[str],
     roi: dict[str, float],
     pool: float,
@@ -174,11 +168,7 @@ def _within_history(
 ) -> list[tuple[float, float]]:
     """The bounds with each channel's cap lowered to 1.5x its largest observed week, where the
     caps can still hold the pool (else the policy's caps stand and the excess is flagged)."""
-    weeks = len(sim.weeks)
-    capped = [
-        (lo, max(lo, min(hi, EXTRAPOLATION * float(sim.largest[i]) * weeks)))
-        for i, (lo, hi) in enumerate(bounds)
-    ]
+    capped = [(lo, max(lo, min(hi, float(cap)))) for (lo, hi), cap in zip(bounds, sim.caps, strict=True)]
     return capped if sum(hi for _, hi in capped) >= pool else bounds
 
 
@@ -205,21 +195,11 @@ def _exact_sum(amounts: np.ndarray, total: float, bounds: list[tuple[float, floa
 def _fit_shares(
     shares: dict[str, float], channels: list[str], pool: float, bounds: list[tuple[float, float]]
 ) -> np.ndarray:
-    """`pool` split in `shares` (even where a channel has none), moved inside the bounds."""
+    """`pool` split in `shares` (even where none has any), moved inside the bounds."""
     raw = np.array([shares.get(c, 0.0) for c in channels])
     raw = raw / raw.sum() if raw.sum() > 0 else np.full(len(channels), 1 / len(channels))
-    x = raw * pool
     lo, hi = np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])
-    for _ in range(50):  # clip and spread the difference over the lines with room, until it holds
-        x = np.clip(x, lo, hi)
-        gap = pool - x.sum()
-        if abs(gap) < 0.01:
-            break
-        room = (hi - x) if gap > 0 else (x - lo)
-        if room.sum() <= 0:
-            break
-        x = x + gap * room / room.sum()
-    return _exact_sum(x, pool, bounds)
+    return _exact_sum(fit_into(raw * pool, pool, lo, hi), pool, bounds)
 
 
 def budget_allocate(
@@ -293,7 +273,9 @@ def budget_allocate(
             expected_revenue=None,
         )
     n = len(channels)
-    bounds = _bounds(channels, roi, pool, min(min_share, 1 / n), max(max_share, 1 / n), roi_floor, roi_bonus)
+    bounds = line_bounds(
+        channels, roi, pool, min(min_share, 1 / n), max(max_share, 1 / n), roi_floor, roi_bonus
+    )
     if sum(hi for _, hi in bounds) < pool:  # caps cannot absorb the pool: relax the caps evenly
         bounds = [(lo, pool) for lo, _ in bounds]
     baseline = _fit_shares(shares, channels, pool, bounds)
@@ -318,7 +300,7 @@ def budget_allocate(
         )
     bounds = _within_history(sim, bounds, pool)
     amounts = _exact_sum(optimise(sim, pool, bounds, start=baseline), pool, bounds)
-    per_channel = _per_channel(sim, amounts)
+    per_channel = sim.by_channel(amounts).mean(0)
     slopes = marginal(sim, amounts)
     lines = []
     for i, (c, amt, (lo, hi)) in enumerate(zip(channels, amounts, bounds, strict=True)):
@@ -351,6 +333,7 @@ def budget_allocate(
             bounds=dict(zip(channels, bounds, strict=True)),
         ),
         comparisons=comparisons,
+        beyond_history=beyond_history(sim, amounts),
     )
 
 
@@ -376,18 +359,6 @@ def _line(
         upper_bound=round(bounds[1], 2),
         note=note,
     )
-
-
-def _per_channel(sim: Simulator, amounts: np.ndarray) -> np.ndarray:
-    """Each channel's own expected revenue at `amounts` (its cells' outcome, mean over draws)."""
-    out = np.zeros(len(amounts))
-    for i in range(len(amounts)):
-        without = np.array(amounts, dtype=float)
-        without[i] = 0.0
-        out[i] = float((sim.outcome(amounts) - sim.outcome(without)).mean())
-    base = sim.outcome(np.zeros(len(amounts))).mean()  # what the channels earn with no spend at all
-    shares = np.array([float(sim.base[:, sim.cell_channel == i].sum(1).mean()) for i in range(len(amounts))])
-    return out + base * shares / max(float(shares.sum()), 1e-12)  # type: ignore[no-any-return, unused-ignore]
 
 
 def _compare(
@@ -522,7 +493,7 @@ def propose_reallocations(
         top = max(min(cap * amounts[i], amounts[i] - lo_i, hi_j - amounts[j]), 0.0)
         amount, gains = size_move(sim, amounts, i, j, top)
         change = float(gains.mean())
-        own = float(_per_channel(sim, amounts)[i])
+        own = float(sim.by_channel(amounts)[:, i].mean())
         reason = f"{ch} ROI {roi[ch]:.2f} 低于计划 {plan:.2f} 超过 {threshold:.0%}"
         if amount <= 0 or change < min_gain * own:
             out.append(

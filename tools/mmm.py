@@ -2,10 +2,12 @@
 
 Each region × channel cell's weekly revenue (or conversions) is
 
-    y[t, cell] = D[t] · (base[cell] + beta[cell] · sat(adstock[t, cell] / half[channel]))
+    y[t, cell] = D[t] · (base[cell] + beta[cell] · sat(adstock[t, cell] / half[cell]))
 
-where adstock is geometric carry-over of spend (decay per channel), `sat` saturates (1 − e^−x or
-x / (1 + x), chosen per channel by fit) and D[t] is the week's demand: the season, the promotion
+where adstock is geometric carry-over of spend (decay per channel), `sat` saturates (1 − e^−x,
+x / (1 + x) or the S-shaped x² / (1 + x²), chosen per channel by fit; the half-saturation point
+is one amount for the channel's regions or in proportion to each region's spend, also by fit)
+and D[t] is the week's demand: the season, the promotion
 calendar and trend, shared by all cells. With enough cells per week, D is one free effect per week
 (week fixed effects), which is what breaks the classic confounder: planners spend more when demand
 is high, so a curve fitted on all weeks takes the season for the channel's effect. What is left to
@@ -136,12 +138,29 @@ def _adstock(spend: np.ndarray, decay: float | np.ndarray) -> np.ndarray:
     return out
 
 
+_CURVES: tuple[Callable[[np.ndarray], np.ndarray], ...] = (  # in the order of FORMS
+    lambda x: 1 - np.exp(-x),
+    lambda x: x / (1 + x),
+    lambda x: x * x / (1 + x * x),  # hill2: S-shaped, slow to start
+)
+
+
 def _sat(x: np.ndarray, form: str) -> np.ndarray:
-    if form == "exp":
-        return 1 - np.exp(-x)  # type: ignore[no-any-return, unused-ignore]
-    if form == "hill":
-        return x / (1 + x)  # type: ignore[no-any-return, unused-ignore]
-    return x * x / (1 + x * x)  # type: ignore[no-any-return, unused-ignore]
+    return _CURVES[FORMS.index(form)](x)
+
+
+def fit_into(x: np.ndarray, total: float, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """`x` moved inside [lo, hi] with its sum made `total`: clipped, then the difference spread
+    over the lines with room, in proportion to their room, until it holds."""
+    x = np.asarray(x, dtype=float)
+    for _ in range(50):
+        x = np.clip(x, lo, hi)
+        gap = total - float(x.sum())
+        room = (hi - x) if gap > 0 else (x - lo)
+        if abs(gap) < 0.01 or room.sum() <= 0:
+            break
+        x = x + gap * room / room.sum()
+    return x
 
 
 # -- fit -----------------------------------------------------------------------------------------
@@ -266,8 +285,10 @@ def fit_mix_model(
             f"a mix model needs at least {MIN_WEEKS} weeks of spend and {metric}; the data has {len(weeks)}"
         )
     cells = list(spend_df.columns)
-    names = sorted({c for _, c in cells}, key=lambda c: -float(spend_df.xs(c, axis=1, level=1).sum().sum()))  # type: ignore[str-unpack, union-attr]
-    cell_channel = np.array([names.index(c) for _, c in cells])  # type: ignore[str-unpack, unused-ignore]
+    regions, channels = [str(c[0]) for c in cells], [str(c[1]) for c in cells]
+    spent = pd.Series(spend_df.sum().to_numpy(), index=channels).groupby(level=0).sum()
+    names = list(spent.sort_values(ascending=False).index)  # biggest channel first
+    cell_channel = np.array([names.index(c) for c in channels])
     spend, y = spend_df.to_numpy(float), y_df.to_numpy(float)
     week_effects = len(cells) >= MIN_CELLS_FOR_WEEK_EFFECTS
     rng = np.random.default_rng(seed)
@@ -312,13 +333,13 @@ def fit_mix_model(
         for k, c in enumerate(names)
     ]
     cell_fits = []
-    for j, (region, channel) in enumerate(cells):  # type: ignore[str-unpack, unused-ignore]
+    for j, (region, channel) in enumerate(zip(regions, channels, strict=True)):
         k = int(cell_channel[j])
         recent_channel = float(spend[recent][:, cell_channel == k].sum())
         cell_fits.append(
             CellFit(
-                region=str(region),
-                channel=str(channel),
+                region=region,
+                channel=channel,
                 base=[float(b[j]) for b in out_b0],
                 beta=[float(b[j]) for b in out_b1],
                 half=[float(h[j]) for h in out_half],
@@ -373,6 +394,7 @@ class Simulator:
         self.names = [c.channel for c in model.channels if any(x.channel == c.channel for x in cells)]
         index = {n: i for i, n in enumerate(self.names)}
         self.cell_channel = np.array([index[c.channel] for c in cells])
+        self.cell_of = (self.cell_channel[:, None] == np.arange(len(self.names))[None, :]).astype(float)
         by = {c.channel: c for c in model.channels}
         ch = [by[n] for n in self.names]
         self.decay = np.array([[c.decay[d] for c in ch] for d in range(model.draws)])[:, self.cell_channel]
@@ -387,12 +409,16 @@ class Simulator:
         self.share = np.where(
             totals[self.cell_channel] > 0, share / np.maximum(totals[self.cell_channel], 1e-12), 0.0
         )
-        self.largest = np.array([c.largest_week for c in ch])
-        self.smallest = np.array([c.smallest_week for c in ch])
+        # the scope's part of each channel's recent spend (all of it for the company): a region's
+        # limits and run rate are its part of the channel's
+        self.part = totals
+        self.largest = np.array([c.largest_week for c in ch]) * self.part
+        self.smallest = np.array([c.smallest_week for c in ch]) * self.part
+        self.recent_weekly = np.array([c.recent_weekly for c in ch]) * self.part
         # the gap between the data's end and the period: spend continues at the recent run rate
         gap = max(int((weeks[0] - model.end).days // 7) - 1, 0)
         carry = np.array([c.carry for c in cells]).T
-        run_rate = np.array([by[c.channel].recent_weekly * s for c, s in zip(cells, self.share, strict=True)])
+        run_rate = self.recent_weekly[self.cell_channel] * self.share
         for _ in range(min(gap, 104)):
             carry = self.decay * carry + run_rate[None, :]
         self.carry = carry
@@ -420,27 +446,37 @@ class Simulator:
             out[:, k] = d[:, i] * growth**years if i is not None else level
         return out
 
-    def outcome(self, amounts: np.ndarray) -> np.ndarray:
-        """Per draw, the period's total outcome (revenue or conversions) of spending `amounts`
-        (per channel, the period's total) evenly over its weeks; rows of `amounts` may be several
-        plans at once (plans × channels → plans × draws)."""
+    def by_channel(self, amounts: np.ndarray) -> np.ndarray:
+        """Per draw and channel, the period's outcome (revenue or conversions) of spending
+        `amounts` (per channel, the period's total) evenly over its weeks; rows of `amounts` may
+        be several plans at once (plans × channels → plans × draws × channels)."""
         plans = np.atleast_2d(np.asarray(amounts, dtype=float))
         weekly = plans[:, self.cell_channel] * self.share[None, :] / len(self.weeks)  # plans × cells
         a = np.broadcast_to(self.carry, (len(plans), *self.carry.shape)).copy()
-        total = np.zeros((len(plans), self.carry.shape[0]))
+        cells = np.zeros_like(a)
         for k in range(len(self.weeks)):
             a = self.decay[None] * a + weekly[:, None, :]
             x = a / self.half[None]
-            sat = np.select(
-                [self.form[None] == 0, self.form[None] == 1],
-                [1 - np.exp(-x), x / (1 + x)],
-                x * x / (1 + x * x),
-            )
-            total += self.demand[None, :, k] * (self.base[None] + self.beta[None] * sat).sum(-1)
-        return total if np.ndim(amounts) > 1 else total[0]
+            sat = np.select([self.form[None] == i for i in range(len(FORMS))], [f(x) for f in _CURVES])
+            cells += self.demand[None, :, k, None] * (self.base[None] + self.beta[None] * sat)
+        out: np.ndarray = cells @ self.cell_of  # cells summed per channel
+        return out if np.ndim(amounts) > 1 else out[0]
+
+    def outcome(self, amounts: np.ndarray) -> np.ndarray:
+        """Per draw, the period's total outcome of `amounts` (plans × channels → plans × draws)."""
+        result: np.ndarray = self.by_channel(amounts).sum(-1)
+        return result
+
+    @property
+    def caps(self) -> np.ndarray:
+        """Per channel, the most the period may spend within what the model has seen: 1.5x the
+        scope's largest week, every week."""
+        result: np.ndarray = EXTRAPOLATION * self.largest * len(self.weeks)
+        return result
 
     def beyond(self, amounts: np.ndarray) -> list[int]:
-        """Channels whose weekly spend would leave the range the data has seen."""
+        """Channels whose weekly spend would leave the range the data has seen (above 1.5x the
+        largest week or below half the smallest)."""
         weekly = np.asarray(amounts, dtype=float) / len(self.weeks)
         return [
             i
@@ -486,10 +522,7 @@ def optimise(
     reference = float(sim.outcome(np.full(n, pool / n)).mean()) or 1.0
     best, best_value = None, -np.inf
     for s0 in starts:
-        s0 = np.clip(s0, lo, hi)
-        s0 = s0 + (pool - s0.sum()) * (hi - s0 if pool > s0.sum() else s0 - lo) / max(
-            float((hi - s0).sum() if pool > s0.sum() else (s0 - lo).sum()), 1e-9
-        )
+        s0 = fit_into(s0, pool, lo, hi)
         res = minimize(
             lambda v: -float(sim.outcome(v * scale).mean()) / reference,
             s0 / scale,
@@ -503,7 +536,8 @@ def optimise(
         if value > best_value:
             best, best_value = x, value
     assert best is not None
-    return best  # type: ignore[no-any-return, unused-ignore]
+    result: np.ndarray = best
+    return result
 
 
 def marginal(sim: Simulator, amounts: np.ndarray, step: float = 0.01) -> np.ndarray:

@@ -6,17 +6,16 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from assistant.usecases.context import WorkspaceContext
 from tools.budget import (
     Allocation,
-    BeyondHistory,
     Reallocation,
-    beyond_history,
     budget_allocate,
     channel_roi,
     historical_roi,
+    line_bounds,
     period_share,
     propose_reallocations,
     region_share,
@@ -24,7 +23,7 @@ from tools.budget import (
 from tools.errors import DataError, InvalidArgument
 from tools.kpi import actual_value, covered_days
 from tools.metrics import get_metric
-from tools.mmm import MixModel, Range, Simulator, plan_weeks, summarise
+from tools.mmm import MixModel, Range, Simulator, optimise, plan_weeks, summarise
 from tools.periods import Period, parse_period, quarter_of
 from tools.seasons import MonthAmount, month_shares, split_by_month
 
@@ -54,8 +53,6 @@ class BudgetPlan(Allocation):
     roi_bonus: float | None = None
     min_share: float = 0.05
     max_share: float = 0.4
-    # channels asked to spend more a week than 1.5x their largest observed week: extrapolated
-    beyond_history: list[BeyondHistory] = Field(default_factory=list)
     model: ModelBasis
 
 
@@ -239,11 +236,6 @@ def allocate(
         roi_bonus=policy.roi_bonus,
         min_share=min_share,
         max_share=max_share,
-        beyond_history=beyond_history(
-            facts,
-            {c.channel: c.amount for c in allocation.channels},
-            weeks=len(sim.weeks) if sim else asked.days / 7,
-        ),
         model=model_basis(ctx, sim),
     )
 
@@ -311,7 +303,7 @@ def adjustments(ctx: WorkspaceContext, *, period: str) -> Adjustment:
             actual_roi={**historical_roi(ctx.facts), **actual_roi},
             threshold=ctx.threshold,
             cap=ctx.policy.max_step,
-            bounds=_policy_bounds(ctx, sum(spend.values()) / weeks * len(sim.weeks), list(sim.names)),
+            bounds=_policy_bounds(ctx, sim, sum(spend.values()) / weeks * len(sim.weeks)),
         )
         if sim is not None
         else []
@@ -327,11 +319,21 @@ def adjustments(ctx: WorkspaceContext, *, period: str) -> Adjustment:
     )
 
 
-def _policy_bounds(ctx: WorkspaceContext, pool: float, channels: list[str]) -> dict[str, tuple[float, float]]:
-    """The allocation's own bounds on each channel for a pool: moves never break them."""
-    policy, n = ctx.policy, max(len(channels), 1)
-    lo, hi = pool * min(policy.min_share, 1 / n), pool * max(policy.max_share, 1 / n)
-    return {c: (lo, hi) for c in channels}
+def _policy_bounds(ctx: WorkspaceContext, sim: Simulator, pool: float) -> dict[str, tuple[float, float]]:
+    """The allocation's own bounds on each channel for a pool (the workspace's shares and ROI
+    rules): a move never breaks them."""
+    names, policy = list(sim.names), ctx.policy
+    n = len(names)
+    bounds = line_bounds(
+        names,
+        historical_roi(ctx.facts),
+        pool,
+        min(policy.min_share, 1 / n),
+        max(policy.max_share, 1 / n),
+        policy.roi_floor,
+        policy.roi_bonus,
+    )
+    return dict(zip(names, bounds, strict=True))
 
 
 def _spend_plan(ctx: WorkspaceContext, period: Period, region: str | None) -> dict[str, float]:
@@ -353,17 +355,26 @@ class Change(BaseModel):
     plan's mix kept)."""
 
     action: Literal["cut", "raise", "move", "add", "set_total"]
-    channel: str | None = None  # cut, raise, add: the channel; move: where the money comes from
-    to_channel: str | None = None  # move: where it goes
-    amount: float | None = Field(default=None, gt=0)  # in the workspace's currency
+    channel: str | None = Field(default=None, max_length=64)  # cut, raise, add: the channel; move: the source
+    to_channel: str | None = Field(default=None, max_length=64)  # move: where it goes
+    amount: float | None = Field(default=None, gt=0, le=1e13)  # in the workspace's currency
     share: float | None = Field(default=None, gt=0, le=1)  # of the channel's base (of the total for add)
 
+    @model_validator(mode="after")
+    def _complete(self) -> Change:
+        if self.action in ("cut", "raise", "move") and not self.channel:
+            raise ValueError(f"{self.action}: name the channel")
+        if self.action == "move" and (not self.to_channel or self.to_channel == self.channel):
+            raise ValueError("move: name a different channel the money goes to")
+        if self.action == "set_total" and self.amount is None:
+            raise ValueError("set_total: give the new total as the amount")
+        if self.amount is None and self.share is None:
+            raise ValueError(f"{self.action}: give an amount or a share")
+        return self
+
     def size(self, base: float) -> float:
-        if self.amount is not None:
-            return float(self.amount)
-        if self.share is not None:
-            return float(self.share) * base
-        raise InvalidArgument(f"{self.action}: give an amount or a share")
+        """The amount: as given, or the share of `base`."""
+        return float(self.amount) if self.amount is not None else float(self.share or 0.0) * base
 
 
 class ScenarioLine(BaseModel):
@@ -388,14 +399,14 @@ class Scenario(BaseModel):
     base_total: float
     new_total: float
     changed_base: float  # the base spend of what the changes touch
-    revenue_base: Range | None = None
-    revenue_new: Range | None = None
-    revenue_change: Range | None = None
-    conversions_change: Range | None = None
+    revenue_base: Range
+    revenue_new: Range
+    revenue_change: Range
+    conversions_change: Range | None = None  # where the data has conversions
     roi_base: float | None = None
     roi_new: float | None = None
     beyond: list[str] = Field(default_factory=list)  # channels taken outside the spend the model has seen
-    notes: list[str] = Field(default_factory=list)
+    placed_by_model: bool = False  # added money went where the marginal return is highest
     model: ModelBasis
 
 
@@ -423,19 +434,12 @@ def base_budget(
         if sum(last.values()) > 0:
             weekly = {c: v / (days / 7) for c, v in last.items()}
             return {c: weekly[c] * len(sim.weeks) for c in names}, "last_year", earlier.label
-    model = sim.model
+    weeks = sim.model.weeks
     return (
-        {c: model.channel(c).recent_weekly * len(sim.weeks) * _region_part(sim, c) for c in names},
+        {c: float(v) * len(sim.weeks) for c, v in zip(names, sim.recent_weekly, strict=True)},
         "run_rate",
-        f"{model.weeks[-min(13, len(model.weeks))]}..{model.weeks[-1]}",
+        f"{weeks[-min(13, len(weeks))]}..{weeks[-1]}",
     )
-
-
-def _region_part(sim: Simulator, channel: str) -> float:
-    """The part of a channel's recent spend that the simulator's region had (all of it without one)."""
-    if sim.region is None:
-        return 1.0
-    return sum(c.recent_share for c in sim.model.cells if c.channel == channel and c.region == sim.region)
 
 
 def scenario(
@@ -463,39 +467,23 @@ def scenario(
         )
     base, basis, label = base_budget(ctx, sim, asked, region)
     names = list(sim.names)
-    new = dict(base)
-    notes: list[str] = []
-    touched: set[str] = set()
+    for name in {c for ch in changes for c in (ch.channel, ch.to_channel) if c} - set(names):
+        raise InvalidArgument(f"the model has no spend for {name} in {asked.label}")
+    new, placed = dict(base), False
     for ch in changes:
-        if ch.action in ("cut", "raise", "move") and not ch.channel:
-            raise InvalidArgument(f"{ch.action}: name the channel")
-        if ch.channel and ch.channel not in new:
-            raise InvalidArgument(f"the model has no spend for {ch.channel} in {asked.label}")
-        if ch.action == "cut":
-            x = min(ch.size(new[ch.channel]), new[ch.channel])  # type: ignore[index]
-            new[ch.channel] -= x  # type: ignore[index]
-            touched.add(ch.channel)  # type: ignore[arg-type]
-        elif ch.action in ("raise",) or (ch.action == "add" and ch.channel):
-            new[ch.channel] += ch.size(new[ch.channel])  # type: ignore[index]
-            touched.add(ch.channel)  # type: ignore[arg-type]
-        elif ch.action == "move":
-            if not ch.to_channel or ch.to_channel not in new:
-                raise InvalidArgument("move: name the channel the money goes to")
-            x = min(ch.size(new[ch.channel]), new[ch.channel])  # type: ignore[index]
-            new[ch.channel] -= x  # type: ignore[index]
-            new[ch.to_channel] += x
-            touched |= {ch.channel, ch.to_channel}  # type: ignore[arg-type]
+        if ch.action in ("cut", "move"):
+            source = str(ch.channel)  # a cut or a move always names one (Change checks)
+            x = min(ch.size(new[source]), new[source])
+            new[source] -= x
+            if ch.to_channel:
+                new[ch.to_channel] += x
+        elif ch.channel:  # raise, or add to a named channel
+            new[ch.channel] += ch.size(new[ch.channel])
         elif ch.action == "add":
-            extra = ch.amount if ch.amount is not None else ch.size(sum(new.values()))
-            new = _place(sim, new, float(extra))
-            touched |= {c for c in names if new[c] > base[c] + 0.5}
-            notes.append("added money placed by marginal return")
+            new, placed = _place(sim, new, ch.size(sum(new.values()))), True
         else:  # set_total: the plan's mix kept
-            if ch.amount is None:
-                raise InvalidArgument("set_total: give the new total")
             whole = sum(new.values()) or 1.0
-            new = {c: v * float(ch.amount) / whole for c, v in new.items()}
-            touched |= set(names)
+            new = {c: v * ch.size(whole) / whole for c, v in new.items()}
     before = np.array([base[c] for c in names])
     after = np.array([new[c] for c in names])
     outcome = sim.outcome(np.vstack([before, after]))
@@ -520,7 +508,7 @@ def scenario(
         ],
         base_total=round(float(before.sum()), 2),
         new_total=round(float(after.sum()), 2),
-        changed_base=round(sum(base[c] for c in touched), 2),
+        changed_base=round(sum(base[c] for c in names if abs(new[c] - base[c]) > 0.5), 2),
         revenue_base=summarise(outcome[0]),
         revenue_new=summarise(outcome[1]),
         revenue_change=summarise(outcome[1] - outcome[0]),
@@ -528,7 +516,7 @@ def scenario(
         roi_base=round(float(outcome[0].mean()) / before.sum(), 3) if before.sum() else None,
         roi_new=round(float(outcome[1].mean()) / after.sum(), 3) if after.sum() else None,
         beyond=[names[i] for i in sim.beyond(after)],
-        notes=notes,
+        placed_by_model=placed,
         model=model_basis(ctx, sim),
     )
 
@@ -536,12 +524,9 @@ def scenario(
 def _place(sim: Simulator, amounts: dict[str, float], extra: float) -> dict[str, float]:
     """Add `extra` where it earns most: each channel keeps what it has and may take more, within
     1.5x its largest observed week while the caps can hold it."""
-    from tools.mmm import EXTRAPOLATION, optimise
-
     names = list(sim.names)
     now = np.array([amounts[c] for c in names])
-    caps = np.maximum(EXTRAPOLATION * sim.largest * len(sim.weeks), now)
-    hi = np.minimum(now + extra, caps)
+    hi = np.minimum(now + extra, np.maximum(sim.caps, now))
     if hi.sum() < now.sum() + extra:
         hi = now + extra
     x = optimise(sim, float(now.sum() + extra), list(zip(now, hi, strict=True)))

@@ -51,7 +51,7 @@ class WorkspaceContext:
         """ready (a fit of these facts), stale (of older facts: a new one is on its way) or none."""
         if self.mix is None:
             return "none"
-        return "ready" if self.mix.facts_digest in ("", self.data.facts_digest) else "stale"
+        return "ready" if self.mix.facts_digest == self.data.facts_digest else "stale"
 
     @property
     def facts(self) -> pd.DataFrame:
@@ -136,7 +136,7 @@ def workspace_context(services: Services, workspace: str) -> WorkspaceContext:
     """The workspace as it is now; a fit of facts that have none yet is started in the background."""
     profile = services.profiles.get(workspace)
     data = services.kpis.load(workspace)
-    mix = services.mixes.latest(workspace)
+    mix = services.mixes.latest(workspace, data.facts_digest)
     if not data.facts.empty and (mix is None or mix.facts_digest != data.facts_digest):
         from assistant.usecases import mixmodel
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from assistant.mix_store import FitStatus, Fitted, MixStore
+from assistant.mix_store import FitStatus, Fitted, MixStore, facts_digest
 from tools.errors import DataError
 from tools.mmm import Progress, fit_mix_model
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _pool: ProcessPoolExecutor | None = None
-_pending: dict[tuple[str, str], Future[None]] = {}
+_pending: dict[tuple[str, str], Future[None] | None] = {}  # the fits this process started or saw settled
 _lock = Lock()
 
 
@@ -52,7 +52,7 @@ def fit_facts(facts: pd.DataFrame, *, draws: int | None = None, progress: Progre
             conversions = fit_mix_model(facts, metric="conversions", progress=part(0.5), **kwargs)
         except DataError:
             conversions = None
-    return Fitted(revenue=revenue, conversions=conversions)
+    return Fitted(revenue=revenue, conversions=conversions, facts_digest=facts_digest(facts))
 
 
 def fit_workspace(services: Services, workspace: str, *, progress: Progress | None = None) -> FitStatus:
@@ -85,7 +85,7 @@ def _fit(
             log.exception("mix model fit failed for %s", workspace)
             store.fail(fit_id, f"{type(e).__name__}: {e}")
         else:
-            fitted = fitted.model_copy(update={"data_version": data.version, "facts_digest": digest})
+            fitted = fitted.model_copy(update={"data_version": data.version})
             store.finish(fit_id, fitted, time.perf_counter() - started)
     return store.status(workspace, digest)
 
@@ -104,13 +104,17 @@ def schedule(services: Services, workspace: str, digest: str) -> bool:
     was started by this call."""
     if not services.settings.mix_background:
         return False
-    status = services.mixes.status(workspace, digest)
-    if status.state in ("ready", "running", "failed"):
+    key = (workspace, digest)
+    if key in _pending:  # this process started it (or found it settled): the database need not say
+        return False
+    state = services.mixes.status(workspace, digest).state
+    if state in ("ready", "failed"):  # settled for these facts: no need to ask the database again
+        _pending[key] = None
+    if state in ("ready", "running", "failed"):  # running: another worker's (its lease lapses if it dies)
         return False
     global _pool
     with _lock:
-        key = (workspace, digest)
-        if key in _pending and not _pending[key].done():
+        if key in _pending:
             return False
         if _pool is None:
             _pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
@@ -127,13 +131,6 @@ def shutdown() -> None:
             _pool.shutdown(wait=False, cancel_futures=True)
             _pool = None
         _pending.clear()
-
-
-def wait(workspace: str, timeout: float = 120.0) -> None:
-    """Wait for this process's background fits of `workspace` (tests and the CLI)."""
-    for (ws, _), future in list(_pending.items()):
-        if ws == workspace:
-            future.result(timeout=timeout)
 
 
 def status(services: Services, workspace: str) -> FitStatus:
