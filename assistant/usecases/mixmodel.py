@@ -122,6 +122,12 @@ def schedule(services: Services, workspace: str, digest: str) -> bool:
     return True
 
 
+def refresh(services: Services, workspace: str) -> bool:
+    """After the workspace's facts changed: start the fit of the new facts in the background."""
+    data = services.kpis.load(workspace)
+    return not data.facts.empty and schedule(services, workspace, data.facts_digest)
+
+
 def shutdown() -> None:
     """Stop the background fits (the server's shutdown): a running fit's lease lapses and the next
     server takes it over."""

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from assistant.errors import DataError, InvalidArgument
 from assistant.mix_store import FitStatus
 from assistant.services import Services
-from assistant.usecases import budgets, diagnosis, forecasts, imports, kpis
+from assistant.usecases import budgets, diagnosis, forecasts, imports, kpis, mixmodel
 from tools.metrics import METRICS
 from web.deps import ContextDep, PlannerDep, ServicesDep
 
@@ -111,6 +111,7 @@ async def import_kpis(
         target=" + ".join(u.name for u in uploads),
         detail={"version": result.dataset_version, "mode": result.mode, "changes": result.changes},
     )
+    mixmodel.refresh(services, ctx.name)  # the new facts' mix model, fitted in the background
     return _with_message(result, ctx)
 
 
