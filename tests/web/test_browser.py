@@ -198,6 +198,8 @@ def test_the_data_page_shows_each_problem_in_red_and_the_change_in_green(
     page = _page(browser, base, app, "admin", lang)
     page.goto(base + "/#data")
     page.wait_for_selector("#imports-table")
+    page.wait_for_selector("#model-status[data-state=ready]")  # the demo's mix model, and what it is for
+    assert ("营销组合模型" if lang == "zh" else "Marketing-mix model") in page.inner_text("#model-status")
     for name, body in BAD_FILES.items():
         path = tmp_path / name
         path.write_bytes(body)
@@ -229,6 +231,7 @@ def test_the_data_page_shows_each_problem_in_red_and_the_change_in_green(
         assert ("新增" in done or "更新" in done) if lang == "zh" else ("added" in done or "updated" in done)
         if name == "wide-gbk.csv":
             _shot(page, f"data-imported-{lang}")
+    page.wait_for_selector("#model-status[data-state=stale]")  # new facts: the answers say which model they use
     page.wait_for_selector("#imports-table tr[data-id] button.revert")
     page.once("dialog", lambda d: d.accept())
     page.click("#imports-table tr[data-id] button.revert")

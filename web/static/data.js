@@ -106,7 +106,21 @@ function changeText(c) {
   return [["added", "+"], ["updated", "~"], ["removed", "−"]].filter(([k]) => sum(k)).map(([k, sign]) => `${sign}${sum(k).toLocaleString()}`).join(" ");
 }
 
+// -- the mix model: fitted in the background after an import; its progress is shown until ready --
+let modelPoll = null;
+async function loadModelStatus() {
+  clearTimeout(modelPoll);
+  try {
+    const m = await apiJson("/api/model/status");
+    const box = $("#model-status");
+    box.textContent = t("modelStatus")(m);
+    box.dataset.state = m.state;
+    if (["running", "stale"].includes(m.state) && !$("#view-data").hidden) modelPoll = setTimeout(loadModelStatus, 2000);
+  } catch (err) { $("#model-status").textContent = ""; }
+}
+
 async function loadImports() {
+  loadModelStatus();
   const { imports } = await apiJson("/api/kpis/imports?limit=30");
   const box = $("#imports-list");
   if (!imports.length) { box.innerHTML = `<p class="meta">${esc(t("noImports"))}</p>`; return; }
