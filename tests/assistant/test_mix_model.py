@@ -79,9 +79,10 @@ def _scenario(result) -> dict:
 
 
 def test_what_ifs_in_chinese_and_english_on_a_company_with_its_own_channels(drinks: Services) -> None:
-    zh = _ask(
+    allocation, *zh = _ask(
         drinks,
         WS,
+        "四季度2000万预算按渠道怎么分？",  # a follow-up what-if keeps its own size, not this amount
         "如果把抖音直播预算砍掉20%，对销售额影响多大？",
         "把天猫旗舰店的100万挪到搜索广告呢？",
         "Q4再加500万能多卖多少？",
@@ -94,14 +95,17 @@ def test_what_ifs_in_chinese_and_english_on_a_company_with_its_own_channels(drin
         "How much more could we sell if we add 5 million in Q4?",
     )
     for lang, (cut, move, add) in (("zh", zh), ("en", en)):
-        assert _scenario(cut) == {"action": "cut", "channel": "抖音直播", "share": 0.2}, lang
+        inherited = {"period": "2026-Q4"} if lang == "zh" else {}  # the allocation's period, kept
+        assert _scenario(cut) == {"action": "cut", "channel": "抖音直播", "share": 0.2, **inherited}, lang
         assert _scenario(move) == {
             "action": "move",
             "channel": "天猫旗舰店",
             "to_channel": "搜索广告",
             "amount": 1e6,
+            **inherited,
         }
         assert _scenario(add) == {"action": "add", "amount": 5e6, "period": "2026-Q4"}
+    assert "边际回报" in allocation.answer and "对比去年同期" in allocation.answer
     ctx = workspace_context(drinks, WS)
     expected = budgets.scenario(ctx, [budgets.Change(action="cut", channel="抖音直播", share=0.2)])
     change = expected.revenue_change

@@ -231,7 +231,9 @@ def test_the_data_page_shows_each_problem_in_red_and_the_change_in_green(
         assert ("新增" in done or "更新" in done) if lang == "zh" else ("added" in done or "updated" in done)
         if name == "wide-gbk.csv":
             _shot(page, f"data-imported-{lang}")
-    page.wait_for_selector("#model-status[data-state=stale]")  # new facts: the answers say which model they use
+    page.wait_for_selector(
+        "#model-status[data-state=stale]"
+    )  # new facts: the answers say which model they use
     page.wait_for_selector("#imports-table tr[data-id] button.revert")
     page.once("dialog", lambda d: d.accept())
     page.click("#imports-table tr[data-id] button.revert")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.engine.lexicon import CUES, mentions
+from assistant.engine.lexicon import CUES, extract_amount, mentions
 from assistant.engine.skills import Skill, clean
 from tools.periods import parse_period
 
@@ -107,8 +107,9 @@ def _calls(intent, outputs, step, vocabulary) -> list:
     else:
         channel = intent.channel
         args |= {"action": action if action == "cut" or channel is None else "raise", "channel": channel}
-    if intent.amount is not None:
-        args["amount"] = intent.amount
+    amount = extract_amount(intent.query)  # the what-if's own size, never one a follow-up inherited
+    if amount is not None:
+        args["amount"] = amount
     elif share is not None:
         args["share"] = share
     return [("budget_scenario", clean(args))]
