@@ -25,6 +25,7 @@ CALLS = {
     "kpi_diagnose": {"metric": "cac", "period": "2026-Q3"},
     "forecast": {"metric": "revenue", "period": "2027-Q1"},
     "budget_allocate": {"total": 10_000_000, "period": "2027-Q1"},
+    "budget_scenario": {"action": "cut", "channel": "信息流广告", "share": 0.2, "period": "2027-Q1"},
     "create_draft": {"kind": "section", "section": "goals", "period": "2027-Q1"},
 }
 
@@ -62,6 +63,8 @@ def test_every_tool_is_listed_with_the_agents_schema_and_answers_over_http(serve
     assert json.loads(results["kpi_lookup"].content[0].text)["metric"] == "cac"
     assert "[1]" in results["search_knowledge"].content[0].text
     assert json.loads(results["create_draft"].content[0].text)["draft_id"]
+    what_if = json.loads(results["budget_scenario"].content[0].text)
+    assert what_if["revenue_change"]["high"] < 0 and what_if["period"] == "2027-Q1"
     assert bad.is_error and "is not allowed" in bad.content[0].text  # the agent's validation message
     assert resources and resources[0].uri.startswith("planner://knowledge/")
     assert first.contents[0].text.strip()
