@@ -69,10 +69,13 @@ def _season(d: pd.Timestamp) -> tuple[float, float]:
     return 1 + 0.6 * s618 + 0.9 * s1111 - 0.2 * cny, 1 + 0.12 * s618 + 0.18 * s1111
 
 
-def generate_facts(seed: int = SEED) -> pd.DataFrame:
+def generate_facts(seed: int = SEED, *, end: str = END) -> pd.DataFrame:
+    """The weekly facts from START to `end`. Rows are drawn in date order, so a later `end` extends
+    the history without changing a row of the past: the forecast eval uses the weeks after END as
+    the truth the demo data did not show."""
     rng = np.random.default_rng(seed)
     rows = []
-    for d in pd.date_range(START, END, freq="W-MON"):
+    for d in pd.date_range(START, end, freq="W-MON"):
         spend_season, cvr_season = _season(d)
         years = (d - pd.Timestamp(START)).days / 365.0
         for region, size in REGIONS.items():

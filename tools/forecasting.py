@@ -15,6 +15,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from statistics import NormalDist
 from typing import Required, TypedDict
 
@@ -22,7 +23,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
-from tools import smoothing
+from tools import smoothing, weekly
+from tools.calendar import PromoEvent, spring_festivals_covered, week_start
 from tools.errors import DataError, InvalidArgument
 
 SEASON = {"W": 52, "M": 12, "Q": 4, "D": 7}
@@ -40,6 +42,24 @@ class Backtest(BaseModel):
     mase: float | None
     baseline_smape: float | None
     folds: int
+    # weekly series: the same errors on the weeks within one week of an event (618, 双十一, 春节…)
+    event_smape: float | None = None
+    baseline_event_smape: float | None = None
+    baseline: str = "seasonal naive"
+
+
+class History(BaseModel):
+    """What the history can and cannot show, said with every forecast: a weekly series shorter
+    than two years has seen each festival once, so its yearly shape is last year's alone and its
+    interval is wide; one shorter than a year has not seen a season at all."""
+
+    points: int
+    frequency: str
+    years: float
+    spring_festivals: int  # 春节 periods (weeks −3..+2) the history holds whole; weekly data only
+    gaps: int  # missing periods inside the history, filled by interpolation
+    short: bool  # less than two full seasonal cycles
+    seasonal: bool  # at least one cycle: the forecast carries the yearly shape and its events
 
 
 class Targets(BaseModel):
@@ -51,14 +71,16 @@ class Targets(BaseModel):
     stretch_quantile: float
 
 
-def _targets(paths: np.ndarray, metric: str) -> Targets:
-    """Base target: the median of the simulated horizon aggregate; stretch: its 80th percentile in
-    the favourable direction (the 20th for lower-is-better metrics such as CAC)."""
+def _targets(paths: np.ndarray, metric: str, point: np.ndarray) -> Targets:
+    """Base target: the median of the simulated horizon aggregate, which is the point forecasts'
+    aggregate (`_centred`); stretch: its 80th percentile in the favourable direction (the 20th for
+    lower-is-better metrics such as CAC)."""
     from tools.metrics import METRICS
 
     m = METRICS.get(metric)
     ratio = m is not None and m.derived
     agg = paths.mean(axis=0) if ratio else paths.sum(axis=0)
+    agg = _centred(agg, float(point.mean() if ratio else point.sum()))
     q = 0.2 if m is not None and m.direction == "lower" else 0.8
     return Targets(
         base=round(float(np.quantile(agg, 0.5)), 2),
@@ -76,6 +98,7 @@ class Forecast(BaseModel):
     backtest: Backtest
     targets: Targets
     history_points: int
+    history: History | None = None
 
 
 def detect_frequency(dates: pd.DatetimeIndex) -> str:
@@ -405,6 +428,106 @@ def _backtest(y: np.ndarray, make: Maker, horizon: int, m: int, folds: int) -> B
     )
 
 
+@dataclass
+class _Prepared:
+    """A series made regular: sorted, one value a period, inner gaps of weekly data interpolated."""
+
+    s: pd.Series
+    freq: str
+    m: int
+    y: np.ndarray
+    history: History
+
+
+def _prepare(series: pd.Series, metric: str) -> _Prepared:
+    s = series.dropna().sort_index()
+    s = s.groupby(level=0).sum()
+    if len(s) < 6:
+        raise DataError(f"need at least 6 data points to forecast {metric}, got {len(s)}")
+    freq = detect_frequency(pd.DatetimeIndex(s.index))
+    gaps = 0
+    if freq == "W":
+        grid = pd.date_range(s.index[0], s.index[-1], freq="7D")
+        if len(grid) > len(s) and pd.DatetimeIndex(s.index).isin(grid).all():
+            gaps = len(grid) - len(s)
+            s = s.reindex(grid).interpolate()
+    m = SEASON[freq]
+    first, last = pd.Timestamp(s.index[0]).date(), pd.Timestamp(s.index[-1]).date()
+    history = History(
+        points=len(s),
+        frequency=freq,
+        years=round(len(s) / m, 2),
+        spring_festivals=spring_festivals_covered(first, last + timedelta(days=6)) if freq == "W" else 0,
+        gaps=gaps,
+        short=len(s) < 2 * m,
+        seasonal=len(s) >= m,
+    )
+    return _Prepared(s, freq, m, s.to_numpy(dtype=float), history)
+
+
+def _weekly_fitted(
+    p: _Prepared, horizon: int, events: tuple[PromoEvent, ...], parent: pd.Series | None
+) -> tuple[Fitted, Backtest]:
+    """The calendar-aware weekly forecaster (`tools.weekly`) behind the `Fitted` interface, with
+    the backtest its choice was made on."""
+    first = week_start(pd.Timestamp(p.s.index[0]))
+    whole = None
+    if parent is not None:
+        aligned = parent.groupby(level=0).sum().reindex(p.s.index).interpolate(limit_area="inside")
+        whole = aligned.to_numpy(dtype=float) if aligned.notna().all() else None
+    choice = weekly.cached_choice(p.y, first, events, whole)
+    cal = weekly.Calendar.build(first, p.y.size + max(horizon, weekly.EVAL_HORIZON) + 1, events)
+    wf = weekly.fit(p.y, cal, choice, whole)
+
+    def forecast(h: int, level: float) -> pd.DataFrame:
+        med, sd = wf.median(h), wf.log_sd(h)
+        z = NormalDist().inv_cdf(0.5 + level / 2)
+        return pd.DataFrame({"mean": med, "lower": med * np.exp(-z * sd), "upper": med * np.exp(z * sd)})
+
+    def simulate(h: int, reps: int, rng: np.random.Generator) -> np.ndarray:
+        paths: np.ndarray = wf.median(h)[:, None] * np.exp(wf.deviations(h, reps, rng))
+        return paths
+
+    backtest = Backtest(
+        smape=_round(choice.smape),
+        mase=_round(choice.mae / choice.scale if choice.mae is not None and choice.scale else None),
+        baseline_smape=_round(choice.baseline_smape),
+        folds=choice.folds,
+        event_smape=_round(choice.event_smape),
+        baseline_event_smape=_round(choice.baseline_event_smape),
+        baseline="event-aligned seasonal naive",
+    )
+    return Fitted(wf.name, forecast, simulate), backtest
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(float(x), 3)
+
+
+def _fit(
+    p: _Prepared,
+    horizon: int,
+    model: str,
+    events: tuple[PromoEvent, ...],
+    folds: int,
+    parent: pd.Series | None = None,
+) -> tuple[Fitted, Callable[[], Backtest]]:
+    """The one model choice every path uses: the calendar-aware forecaster for a weekly series of
+    a year or more, else `forecast_maker`'s; with its backtest, computed when asked for."""
+    if p.freq == "W" and model == "combination" and p.y.size >= 52:
+        fitted, backtest = _weekly_fitted(p, horizon, events, parent)
+        return fitted, lambda: backtest
+    make = forecast_maker(p.y, p.m, horizon, kind=model)
+    return make(p.y), lambda: _backtest(p.y, make, horizon, p.m, folds)
+
+
+def _centred(totals: np.ndarray, point: float) -> np.ndarray:
+    """Simulated totals moved so their median is the point forecast's total: the period's figure,
+    its base target and the weekly table then agree to the rounding."""
+    med = float(np.median(totals))
+    return totals * (point / med) if med > 0 and point > 0 else totals + (point - med)
+
+
 def forecast_series(
     series: pd.Series,
     *,
@@ -414,6 +537,8 @@ def forecast_series(
     folds: int = 3,
     seed: int = 7,
     model: str = "combination",
+    events: tuple[PromoEvent, ...] = (),
+    parent: pd.Series | None = None,
 ) -> Forecast:
     """Forecast a dated series `horizon` steps ahead.
 
@@ -422,26 +547,22 @@ def forecast_series(
         metric: the metric's key, echoed in the result.
         horizon: number of future periods.
         level: coverage of the prediction interval.
-        folds: rolling-origin backtest folds.
+        folds: rolling-origin backtest folds (monthly and quarterly data; a weekly series is
+            always backtested from the origins its model was chosen on).
         seed: seed of the simulation that draws the target distribution.
-        model: `combination` (the default: damped ETS, Theta and ARIMA combined) or `ets` (the one
-            ETS model with the lowest AICc).
+        model: `combination` (the default: for weekly data the calendar-aware forecaster, else
+            damped ETS, Theta and ARIMA combined) or `ets` (the one ETS model with the lowest AICc).
+        events: the workspace's own promotion events, besides the shipped calendar.
+        parent: for a slice of an additive metric (one region's revenue), the whole's series on
+            the same dates; the weekly forecaster may then read the event shape from the whole.
     """
     if horizon < 1:
         raise InvalidArgument("horizon must be at least 1")
-    s = series.dropna().sort_index()
-    s = s.groupby(level=0).sum()
-    if len(s) < 6:
-        raise DataError(f"need at least 6 data points to forecast {metric}, got {len(s)}")
-    freq = detect_frequency(pd.DatetimeIndex(s.index))
-    m = SEASON[freq]
-    y = s.to_numpy(dtype=float)
-
-    make = forecast_maker(y, m, horizon, kind=model)
-    fitted = make(y)
+    p = _prepare(series, metric)
+    fitted, backtest = _fit(p, horizon, model, events, folds, parent)
     pred = fitted.forecast(horizon, level)
-    step = _offset(freq)
-    last = pd.Timestamp(s.index[-1])
+    step = _offset(p.freq)
+    last = pd.Timestamp(p.s.index[-1])
     points = [
         ForecastPoint(
             date=(last + step * (i + 1)).date().isoformat(),
@@ -451,17 +572,20 @@ def forecast_series(
         )
         for i in range(horizon)
     ]
-    targets = _targets(fitted.simulate(horizon, 500, np.random.default_rng(seed)), metric)
+    targets = _targets(
+        fitted.simulate(horizon, 500, np.random.default_rng(seed)), metric, pred["mean"].to_numpy()
+    )
     return Forecast(
         metric=metric,
         model=fitted.name,
-        frequency=freq,
+        frequency=p.freq,
         points=points,
-        backtest=_backtest(y, make, horizon, m, folds)
-        if folds
+        backtest=backtest()
+        if folds or p.freq == "W"
         else Backtest(smape=None, mase=None, baseline_smape=None, folds=0),
         targets=targets,
-        history_points=len(s),
+        history_points=len(p.s),
+        history=p.history,
     )
 
 
@@ -502,6 +626,9 @@ class PeriodForecast(BaseModel):
     base_target: float  # the median: an even chance of reaching it
     stretch_target: float  # the favourable 80th (20th for lower-is-better) percentile: a 1-in-5 chance
     stretch_quantile: float
+    base_probability: float = 0.5  # the share of simulated outcomes that reach the base target
+    stretch_probability: float = 0.2
+    history: History | None = None
 
 
 def forecast_period(
@@ -516,15 +643,15 @@ def forecast_period(
     reps: int = 1000,
     seed: int = 7,
     model: str = "combination",
+    events: tuple[PromoEvent, ...] = (),
+    parent: pd.Series | None = None,
 ) -> PeriodForecast:
     """Forecast the steps of `series` dated in [start, end] and summarise them: an additive metric's
     total (actuals already in plus the simulated rest), a ratio metric's average. The interval is
     the `level` quantile range of the simulated totals, so it accounts for how errors accumulate
     over the period rather than adding up per-step intervals."""
-    s = series.dropna().sort_index().groupby(level=0).sum()
-    if len(s) < 6:
-        raise DataError(f"need at least 6 data points to forecast {metric}, got {len(s)}")
-    freq = detect_frequency(pd.DatetimeIndex(s.index))
+    p = _prepare(series, metric)
+    s, freq = p.s, p.freq
     step, last = _offset(freq), pd.Timestamp(s.index[-1])
     future = []
     d = last + step
@@ -535,24 +662,29 @@ def forecast_period(
     seen = s[(s.index >= start) & (s.index <= end)]
     if not inside and seen.empty:
         raise InvalidArgument(f"no {freq} step of the data falls in {start.date()}..{end.date()}")
-    y = s.to_numpy(dtype=float)
-    fitted = forecast_model(y, SEASON[freq], max(1, len(future)), kind=model)
+    fitted, _ = _fit(p, max(1, len(future)), model, events, 0, parent)
     if inside:
         paths = fitted.simulate(len(future), reps, np.random.default_rng(seed))[inside, :]
+        point = fitted.forecast(len(future), level)["mean"].to_numpy()[inside]
     else:
-        paths = np.zeros((0, reps))
+        paths, point = np.zeros((0, reps)), np.zeros(0)
     observed = seen.to_numpy(dtype=float)
+    steps = len(observed) + len(inside)
     if derived:  # a ratio: the average over the period's steps
-        totals = (observed.sum() + paths.sum(axis=0)) / (len(observed) + len(inside))
+        totals = (observed.sum() + paths.sum(axis=0)) / steps
+        value = (observed.sum() + point.sum()) / steps
     else:
         totals = observed.sum() + paths.sum(axis=0)
+        value = observed.sum() + point.sum()
+    totals = _centred(totals, float(value))
     tail = (1 - level) / 2
     q = 0.2 if lower_is_better else 0.8
+    stretch = float(np.quantile(totals, q))
     return PeriodForecast(
         metric=metric,
         period="",
         aggregate="mean" if derived else "sum",
-        value=round(float(np.median(totals)), 4),
+        value=round(float(value), 4),
         lower=round(float(np.quantile(totals, tail)), 4),
         upper=round(float(np.quantile(totals, 1 - tail)), 4),
         level=level,
@@ -560,7 +692,15 @@ def forecast_period(
         steps_actual=len(observed),
         steps_forecast=len(inside),
         model=fitted.name,
-        base_target=round(float(np.median(totals)), 2),
-        stretch_target=round(float(np.quantile(totals, q)), 2),
+        base_target=round(float(value), 2),
+        stretch_target=round(stretch, 2),
         stretch_quantile=q,
+        base_probability=round(_chance(totals, float(value), lower_is_better), 2),
+        stretch_probability=round(_chance(totals, stretch, lower_is_better), 2),
+        history=p.history,
     )
+
+
+def _chance(totals: np.ndarray, target: float, lower_is_better: bool) -> float:
+    """The share of simulated outcomes that reach `target` (at or below it for a cost)."""
+    return float(np.mean(totals <= target) if lower_is_better else np.mean(totals >= target))

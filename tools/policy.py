@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, model_validator
 
+from tools.calendar import PromoEvent
 from tools.metrics import METRICS
 
 
@@ -76,6 +77,11 @@ class Policy(BaseModel):
     red_lines: list[RedLine] = Field(default_factory=list, max_length=50)
     fiscal_year_start: int = Field(default=1, ge=1, le=12, description="the month the fiscal year starts")
     budgets: dict[str, float] = Field(default_factory=dict, description="the marketing budget per year")
+    events: list[PromoEvent] = Field(
+        default_factory=list,
+        max_length=200,
+        description="the workspace's own campaigns (品牌日, 会员日), one row per run, besides 618, 双十一, 双十二 and 春节",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Policy:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
+import pandas as pd
 from pydantic import BaseModel
 
 from assistant.usecases.context import WorkspaceContext
@@ -80,8 +81,23 @@ def forecast(
     ctx.check_metric(metric)
     series = series_from_facts(ctx.facts, metric, region=region or None, channel=channel or None)
     return forecast_series(
-        series, metric=metric, horizon=int(horizon), folds=3 if backtest else 0, model=model
+        series,
+        metric=metric,
+        horizon=int(horizon),
+        folds=3 if backtest else 0,
+        model=model,
+        events=tuple(ctx.policy.events),
+        parent=_parent(ctx, metric, region, channel),
     )
+
+
+def _parent(ctx: WorkspaceContext, metric: str, region: str | None, channel: str | None) -> pd.Series | None:
+    """The whole a slice belongs to, for an additive metric: a region × channel cell's region, a
+    region's or a channel's company. The weekly forecaster may read a slice's event weeks from it."""
+    if get_metric(metric).derived or not (region or channel):
+        return None
+    whole_region = region if region and channel else None
+    return series_from_facts(ctx.facts, metric, region=whole_region)
 
 
 def forecast_period(
@@ -121,5 +137,7 @@ def forecast_period(
         derived=m.derived,
         lower_is_better=m.direction == "lower",
         model=model,
+        events=tuple(ctx.policy.events),
+        parent=_parent(ctx, metric, region, channel),
     )
     return result.model_copy(update={"period": p.label})
