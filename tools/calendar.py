@@ -165,7 +165,18 @@ def same_days_last_year(monday: pd.Timestamp, own: Sequence[PromoEvent] = ()) ->
             shift = (run.day - run.first).days - (prev.day - prev.first).days
             return prev.first + pd.Timedelta(weeks=offset), shift
     back = start - pd.Timedelta(weeks=52)
-    return back, (back - (start - pd.DateOffset(years=1))).days
+    shift = (back - (start - pd.DateOffset(years=1))).days
+    held = _nearest(back, runs)
+    if held is not None:  # an ordinary week, whose week last year was an event's: use the nearest
+        run, _ = held  # ordinary week beside that event's window instead
+        span = (run.last - run.first).days // 7
+        before = run.first - pd.Timedelta(weeks=run.before + 1)
+        after = run.first + pd.Timedelta(weeks=span + run.after + 1)
+        back = min((before, after), key=lambda w: abs((w - back).days))
+        if _nearest(back, runs) is None:
+            return back, 0
+        return start - pd.Timedelta(weeks=52), shift
+    return back, shift
 
 
 def events_between(start: date, end: date, own: Sequence[PromoEvent] = ()) -> list[tuple[str, date]]:

@@ -12,6 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from assistant.engine.intents import Intent
 from assistant.engine.skills import registry
 from assistant.kb.quoting import looks_like_instructions
@@ -30,6 +32,8 @@ def composer_for(prompts_dir: Path) -> Composer:
 class Composer:
     def __init__(self, prompts_dir: Path) -> None:
         self.env = templates(Path(prompts_dir) / "offline")
+        names = yaml.safe_load((Path(prompts_dir) / "offline" / "model_names.yaml").read_text("utf-8"))
+        self.model_names = sorted(names.items(), key=lambda kv: -len(kv[0]))
 
     def compose(self, intent: Intent, outputs: list[dict[str, Any]]) -> str:
         zh = intent.lang == "zh"
@@ -53,6 +57,14 @@ class Composer:
         def metric_name(key: str) -> str:
             m = METRICS[key]
             return m.zh if zh else m.en
+
+        def model_label(name: str) -> str:
+            """A forecaster's name in the answer's language (`prompts/offline/model_names.yaml`)."""
+            if not zh:
+                return name
+            for en, cn in self.model_names:
+                name = name.replace(en, cn)
+            return name.replace(")", "）") if "（" in name else name
 
         def focus(region: str) -> str:
             """brand, price or balanced: the region's AOV against the company's (tools/segments.py)."""
@@ -78,6 +90,7 @@ class Composer:
             "cite": cite,
             "status": status,
             "metric_name": metric_name,
+            "model_label": model_label,
             "dim": (lambda d: DIM_ZH[d]) if zh else (lambda d: d),
         }
         ctx.update(

@@ -91,10 +91,12 @@ def dashboard(
         "target": [_weekly_target(ctx, m, d, region, channel) for d in shown.index],
         "forecast": [],
         "model": None,
+        "history": None,
     }
     try:
         f = forecasts.forecast(ctx, metric=m.key, horizon=12, backtest=False, **scope)
         trend["forecast"], trend["model"] = [pt.model_dump() for pt in f.points], f.model
+        trend["history"] = f.history.model_dump() if f.history else None
     except PlannerError:
         pass  # too little history for this slice: the chart shows actuals and targets only
     since = pd.Timestamp(shown.index[-1]) - pd.Timedelta(weeks=13) if len(shown) else None

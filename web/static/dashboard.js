@@ -75,6 +75,7 @@ function renderDashboard() {
       { name: t("forecast"), type: "line", data: [...lead, ...tr.forecast.map((p) => p.forecast)], lineStyle: { type: "dotted" }, showSymbol: false },
     ],
   }, true);
+  $("#trend-note").textContent = t("historyNote")(tr.history);
   const ul = $("#dash-alerts");
   ul.innerHTML = data.alerts.length ? "" : `<li>${esc(t("noAlerts"))}</li>`;
   for (const a of data.alerts.slice(0, 12)) {

@@ -1,0 +1,55 @@
+"""One forecaster for every path: the chat's horizon answer, the period answer, the dashboard's
+band and the adjustment report's risks give the same figures for the same weeks; and an answer
+says when the history is too short to trust the festival weeks."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from assistant.chat import ChatService
+from assistant.services import Services
+from assistant.usecases import dashboard, forecasts
+from assistant.usecases.context import from_frames
+from tools import demo_data
+
+
+@pytest.fixture(scope="module")
+def demo():
+    facts, targets = demo_data.generate()
+    return from_frames(facts.assign(date=pd.to_datetime(facts["date"])), targets, name="demo")
+
+
+@pytest.mark.parametrize("region", [None, "下沉市场"])
+def test_horizon_period_and_dashboard_agree_on_november(demo, region) -> None:
+    weekly = forecasts.forecast(demo, metric="revenue", horizon=8, region=region)
+    november = forecasts.forecast_period(demo, metric="revenue", period="2026-11", region=region)
+    board = dashboard.dashboard(demo, metric="revenue", period="2026-10", region=region)["trend"]
+    inside = [p.forecast for p in weekly.points if p.date.startswith("2026-11")]
+    assert november.value == pytest.approx(sum(inside), rel=1e-6)
+    assert november.model == weekly.model == board["model"]
+    assert [p["forecast"] for p in board["forecast"][:8]] == [p.forecast for p in weekly.points]
+    # 双十一 is not an ordinary week on any path
+    assert max(inside) > 1.4 * min(inside)
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("下个季度销售额预计多少", "只有 76 周数据，未覆盖两个完整的春节周期"),
+        (
+            "Forecast revenue for the next 8 weeks",
+            "only 76 weeks of data, not two full Spring Festival cycles",
+        ),
+    ],
+)
+async def test_the_answer_names_a_short_history(services: Services, question: str, said: str) -> None:
+    facts = services.kpis.load("default").facts
+    weeks = sorted(facts["date"].unique())[-76:]
+    services.accounts.create_workspace("young")
+    services.kpis.import_frames(facts[facts["date"].isin(weeks)], None, workspace="young", source="test")
+    result = await ChatService(services, workspace="young").ask(question)
+    assert result.error is None and said in result.answer
+    demo = await ChatService(services, workspace="default").ask(question)  # 95 weeks, two 春节
+    assert "春节周期" not in demo.answer and "Spring Festival cycles" not in demo.answer
+    assert "只有 95 周数据" in demo.answer or "only 95 weeks of data" in demo.answer
