@@ -121,6 +121,7 @@ def score(case: Case) -> list[dict[str, Any]]:
     rows = []
     for method, (point, lower, upper) in _forecasts(case, h).items():
         ape = np.abs(point - truth) / np.abs(truth)
+        inside = (truth >= lower) & (truth <= upper) if lower is not None and upper is not None else None
         rows.append(
             {
                 "series": case.name,
@@ -129,8 +130,9 @@ def score(case: Case) -> list[dict[str, Any]]:
                 "event_max_ape": float(ape[at_event].max()) if at_event.any() else np.nan,
                 "normal_ape": float(ape[~at_event].mean()) if (~at_event).any() else np.nan,
                 "total_error": float(abs(point.sum() / truth.sum() - 1)),
-                "cover80": float(np.mean((truth >= lower) & (truth <= upper)))
-                if lower is not None
+                "cover80": float(np.mean(inside)) if inside is not None else np.nan,
+                "event_cover80": float(np.mean(inside[at_event]))
+                if inside is not None and at_event.any()
                 else np.nan,
             }
         )
@@ -141,7 +143,7 @@ def evaluate(cases: list[Case]) -> tuple[dict[str, float], pd.DataFrame]:
     rows = pd.DataFrame([r for c in cases for r in score(c)])
     metrics: dict[str, float] = {"series": float(len(cases))}
     for method, g in rows.groupby("method"):
-        for col in ("event_ape", "event_max_ape", "normal_ape", "total_error", "cover80"):
+        for col in ("event_ape", "event_max_ape", "normal_ape", "total_error", "cover80", "event_cover80"):
             metrics[f"{method}.{col}"] = float(g[col].mean())
     wide = rows.pivot(index="series", columns="method", values="total_error")
     for method in METHODS:
@@ -193,6 +195,7 @@ def table(metrics: dict[str, float]) -> str:
         f"{k.split('_', 1)[1]} {v:.0%}" for k, v in metrics.items() if k.startswith("ours.beats_")
     )
     lines.append(f"\n{int(metrics['series'])} series; ours has the smaller period-total error than: {beats}")
+    lines.append(f"80% interval coverage on event weeks: {metrics['ours.event_cover80']:.0%}")
     return "\n".join(lines)
 
 

@@ -18,10 +18,11 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 from evals.real_series import HORIZONS, RealSeries, load
-from tools.forecasting import SEASON, forecast_model, seasonal_naive, smape
+from tools.forecasting import SEASON, fit_series, seasonal_naive, smape
 
 ORIGINS = 2
 METHODS = ("snaive", "ets_aicc", "combination")
@@ -42,9 +43,12 @@ def _snaive(y: np.ndarray, m: int, h: int) -> Intervals:
     return out
 
 
-def _model(kind: str) -> Callable[[np.ndarray, int, int], Intervals]:
-    def run(y: np.ndarray, m: int, h: int) -> Intervals:
-        fitted = forecast_model(y, m, h, kind=kind)
+def _model(kind: str) -> Callable[[pd.Series, int, int], Intervals]:
+    """The product's forecaster, fitted as every path fits it (`fit_series`: dated, so a weekly
+    series gets the calendar-aware forecaster)."""
+
+    def run(train: pd.Series, m: int, h: int) -> Intervals:
+        fitted = fit_series(train, horizon=h, model=kind)
         f80, f95 = fitted.forecast(h, 0.8), fitted.forecast(h, 0.95)
         return {
             "mean": f80["mean"].to_numpy(),
@@ -57,8 +61,8 @@ def _model(kind: str) -> Callable[[np.ndarray, int, int], Intervals]:
     return run
 
 
-RUNNERS: dict[str, Callable[[np.ndarray, int, int], Intervals]] = {
-    "snaive": _snaive,
+RUNNERS: dict[str, Callable[[pd.Series, int, int], Intervals]] = {
+    "snaive": lambda train, m, h: _snaive(train.to_numpy(dtype=float), m, h),
     "ets_aicc": _model("ets"),
     "combination": _model("combination"),
 }
@@ -72,11 +76,12 @@ def score_series(s: RealSeries, methods: tuple[str, ...] = METHODS) -> list[dict
         for k in range(ORIGINS):
             origin = len(y) - h * (k + 1)
             train, test = y[:origin], y[origin : origin + h]
+            dated = s.series.iloc[:origin]
             lag = m if len(train) > m else 1
             scale = float(np.mean(np.abs(train[lag:] - train[:-lag])))
             for method in methods:
                 try:
-                    f = RUNNERS[method](train, m, h)
+                    f = RUNNERS[method](dated, m, h)
                 except Exception:  # a failed fit scores as seasonal naive
                     f = _snaive(train, m, h)
                 rows.append(
@@ -99,8 +104,6 @@ def evaluate(
     workers: int | None = None, methods: tuple[str, ...] = METHODS, *, heldout: bool = False
 ) -> tuple[dict[str, float], list[dict[str, Any]]]:
     """Scores per method and frequency, and per series; in parallel across series."""
-    import pandas as pd
-
     series = load(heldout=heldout)
     workers = workers or min(4, os.cpu_count() or 1)
     with ProcessPoolExecutor(workers) as pool:

@@ -521,6 +521,18 @@ def _fit(
     return make(p.y), lambda: _backtest(p.y, make, horizon, p.m, folds)
 
 
+def fit_series(
+    series: pd.Series,
+    *,
+    horizon: int,
+    model: str = "combination",
+    events: tuple[PromoEvent, ...] = (),
+    parent: pd.Series | None = None,
+) -> Fitted:
+    """The model every path fits to a dated series (the evals score this one)."""
+    return _fit(_prepare(series, "value"), horizon, model, events, 0, parent)[0]
+
+
 def _centred(totals: np.ndarray, point: float) -> np.ndarray:
     """Simulated totals moved so their median is the point forecast's total: the period's figure,
     its base target and the weekly table then agree to the rounding."""
