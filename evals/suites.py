@@ -207,7 +207,22 @@ def forecast(services: Services) -> tuple[dict[str, float], dict[str, Any]]:
         for k, v in real.items()
         if "ets_aicc" not in k or "gain" in k or k.endswith(("mase", "smape"))
     }
-    return metrics, {"series": rows, "real_series": real_rows, "real_table": forecast_real.table(real)}
+    # where planners look: the weeks around 618, 双十一 and 春节 (evals/forecast_events.py), on the
+    # demo's generator run forward and on the retired blind worlds (a guard, no longer a measurement)
+    from evals import forecast_events
+    from evals.forecast_worlds_blind import SEEDS_SCORED_ONCE
+
+    demo, _ = forecast_events.evaluate(forecast_events.demo_cases(), workers=2)
+    blind, _ = forecast_events.evaluate(forecast_events.blind_cases(SEEDS_SCORED_ONCE), workers=2)
+    metrics |= {f"events.demo.{k}": v for k, v in demo.items()}
+    metrics |= {f"events.blind.{k}": v for k, v in blind.items()}
+    metrics |= {f"events.{k}": v for k, v in forecast_events.demo_checks().items()}
+    return metrics, {
+        "series": rows,
+        "real_series": real_rows,
+        "real_table": forecast_real.table(real),
+        "events_table": {"demo": forecast_events.table(demo), "blind": forecast_events.table(blind)},
+    }
 
 
 # -- drafting -------------------------------------------------------------------------------------
