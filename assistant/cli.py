@@ -1025,6 +1025,47 @@ def workspace_set(
     typer.echo(f"workspace {name} updated: annual budget {profile.annual_budget or 'not set'}")
 
 
+@workspace_app.command("calendar")
+def workspace_calendar(
+    workspace: Annotated[str, typer.Option("--workspace", "-w", help="the workspace")] = "default",
+    add: Annotated[
+        str | None,
+        typer.Option(
+            help="add a run of the workspace's own campaign: NAME,START,END (品牌日,2026-08-07,2026-08-09)"
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """The promotion calendar every forecast uses: 618, 双十一, 双十二, 春节 (lunar) and the
+    workspace's own campaigns; --add records a campaign run."""
+    from pydantic import ValidationError
+
+    from assistant.usecases import calendar
+    from assistant.usecases.context import workspace_context
+    from tools.calendar import PromoEvent
+
+    services = _services()
+    ctx = workspace_context(services, workspace)
+    if add:
+        parts = [p.strip() for p in add.split(",")]
+        if len(parts) != 3:
+            raise InvalidArgument("--add takes NAME,START,END, e.g. 品牌日,2026-08-07,2026-08-09")
+        try:
+            event = PromoEvent(name=parts[0], start=parts[1], end=parts[2])
+        except ValidationError as e:
+            raise InvalidArgument(
+                "; ".join(err["msg"].removeprefix("Value error, ") for err in e.errors())
+            ) from None
+        calendar.add_event(services, ctx, event, username="cli")
+        ctx = workspace_context(services, workspace)
+    events = calendar.calendar(ctx)
+    if as_json:
+        typer.echo(json.dumps({"events": events}, ensure_ascii=False, indent=2))
+        return
+    for e in events:
+        typer.echo(f"{e['day']}  {e['name']}{'  (own)' if e['own'] else ''}  week of {e['week']}")
+
+
 for _plugin in entry_points(group="planner.commands"):
     _plugin.load()(app)
 

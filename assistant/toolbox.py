@@ -222,7 +222,7 @@ def forecast(
     )
     result = forecasts.run(ctx, query)
     if isinstance(result, forecasts.Forecast):
-        out = result.model_dump()
+        out = result.model_dump() | {"region": region, "channel": channel}
         slim = out | {"points": out["points"][:3] + out["points"][-1:]}
         inputs: dict[str, Any] = {
             "metric": metric,

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from tools.calendar import same_week_last_year, week_events, week_start
+from tools.calendar import PromoEvent, same_week_last_year, week_events, week_start
 from tools.errors import DataError, InvalidArgument
 
 Form = Literal["exp", "hill", "hill2"]
@@ -383,10 +383,11 @@ class Simulator:
         *,
         region: str | None = None,
         channels: Sequence[str] | None = None,
+        events: tuple[PromoEvent, ...] = (),
     ) -> None:
         if len(weeks) == 0:
             raise InvalidArgument("the period has no weeks to spend in")
-        self.model, self.weeks, self.region = model, weeks, region
+        self.model, self.weeks, self.region, self.events = model, weeks, region, events
         cells = [
             c
             for c in model.cells
@@ -432,7 +433,7 @@ class Simulator:
         d = np.array(self.model.demand)  # draws × data weeks
         position = {w: i for i, w in enumerate(history)}
         recent = np.arange(max(len(history) - RECENT, 0), len(history))
-        year_ago = [position.get(same_week_last_year(history[i])) for i in recent]  # type: ignore[call-overload, unused-ignore]
+        year_ago = [position.get(same_week_last_year(history[i], self.events)) for i in recent]  # type: ignore[call-overload, unused-ignore]
         pairs = [(i, j) for i, j in zip(recent, year_ago, strict=True) if j is not None]
         if pairs:
             now, then = zip(*pairs, strict=True)
@@ -444,7 +445,7 @@ class Simulator:
         for k, w in enumerate(weeks):
             back, years = w, 0
             while back > history[-1] and years < 6:
-                back, years = same_week_last_year(back), years + 1
+                back, years = same_week_last_year(back, self.events), years + 1
             i = position.get(back)
             out[:, k] = d[:, i] * growth**years if i is not None else level
         return out

@@ -109,7 +109,9 @@ def simulator(
         )
     if region and not any(c.region == region for c in model.cells):
         return None  # a region the model was not fitted on (newer data): no model answer for it
-    return Simulator(model, period_weeks(model, period), region=region, channels=channels)
+    return Simulator(
+        model, period_weeks(model, period), region=region, channels=channels, events=tuple(ctx.policy.events)
+    )
 
 
 def allocate(

@@ -100,7 +100,10 @@ def dashboard(
     except PlannerError:
         pass  # too little history for this slice: the chart shows actuals and targets only
     since = pd.Timestamp(shown.index[-1]) - pd.Timedelta(weeks=13) if len(shown) else None
-    alerts = [a.model_dump() for a in detect_anomalies(ctx.facts, since=since, **scope)]
+    alerts = [
+        a.model_dump()
+        for a in detect_anomalies(ctx.facts, since=since, events=tuple(ctx.policy.events), **scope)
+    ]
     drivers = (
         diagnosis.diagnose(ctx, metric=m.key, period=p.label, top=5, lang=lang).model_dump()
         if card["status"] in ("off_target", "watch") and not (region or channel)

@@ -53,3 +53,21 @@ async def test_the_answer_names_a_short_history(services: Services, question: st
     demo = await ChatService(services, workspace="default").ask(question)  # 95 weeks, two 春节
     assert "春节周期" not in demo.answer and "Spring Festival cycles" not in demo.answer
     assert "只有 95 周数据" in demo.answer or "only 95 weeks of data" in demo.answer
+
+
+def test_a_planner_adds_a_campaign_run_and_the_calendar_and_forecasts_use_it(settings) -> None:
+    from tests.utils import signed_in
+    from web.main import create_app
+
+    app = create_app(settings)
+    with signed_in(app) as client:
+        run = {"name": "品牌日", "start": "2026-08-07", "end": "2026-08-09"}
+        assert client.post("/api/workspace/events", json=run).status_code == 201
+        bad = client.post("/api/workspace/events", json=run | {"end": "2026-08-01"})
+        assert bad.status_code == 422 and "before the start" in bad.text
+        listed = client.get("/api/workspace/calendar").json()
+    assert {"name": "品牌日", "day": "2026-08-07", "week": "2026-08-03", "own": True} in listed["events"]
+    assert {"name": "双十一", "day": "2026-11-11", "week": "2026-11-09", "own": False} in listed["events"]
+    policy = app.state.services.profiles.get("default").policy
+    assert [(e.name, str(e.start)) for e in policy.events] == [("品牌日", "2026-08-07")]
+    assert any(a["action"] == "event_added" for a in app.state.services.accounts.audit_log(limit=5))

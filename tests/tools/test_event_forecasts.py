@@ -140,3 +140,14 @@ def test_a_workspace_campaign_is_forecast_where_it_runs_this_year() -> None:
     brand_week, last_years_week = pd.Timestamp("2026-08-31"), pd.Timestamp("2026-08-10")
     assert told[brand_week] > 1.4 * told[last_years_week]
     assert blind[last_years_week] > 1.4 * blind[brand_week]
+
+
+def test_a_planned_festival_peak_is_not_an_alert_but_a_collapse_is(demo) -> None:
+    from tools.alerts import detect_anomalies
+
+    _, past = demo
+    alerts = detect_anomalies(past, metrics=("revenue", "cvr"))
+    festival = [a for a in alerts if a.date[:7] in ("2026-06", "2025-11")]
+    assert festival == []
+    koc = [a for a in alerts if a.channel == "KOC种草" and a.metric == "cvr" and a.date.startswith("2026-08")]
+    assert koc and all(a.change_pct < -25 for a in koc)  # the planted halving from mid-August

@@ -6,6 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from assistant.usecases import calendar
+from tools.calendar import PromoEvent
 from tools.policy import RedLine
 from web.deps import ContextDep, PlannerDep, ServicesDep
 
@@ -42,3 +44,23 @@ def add_red_line(
         detail={"old": [r.model_dump() for r in policy.red_lines if r not in kept], "new": line.model_dump()},
     )
     return profile.policy.model_dump(mode="json")
+
+
+@router.get(
+    "/workspace/calendar",
+    summary="The promotion calendar: 618, 双十一, 春节… and the workspace's own campaigns",
+)
+def get_calendar(ctx: ContextDep) -> dict[str, Any]:
+    return {"events": calendar.calendar(ctx), "own": [e.model_dump(mode="json") for e in ctx.policy.events]}
+
+
+@router.post(
+    "/workspace/events",
+    status_code=201,
+    summary="Add a run of the workspace's own campaign (品牌日 2026-08-07..09): forecasts align by it; audited",
+)
+def add_event(
+    event: PromoEvent, services: ServicesDep, ctx: ContextDep, principal: PlannerDep
+) -> dict[str, Any]:
+    runs = calendar.add_event(services, ctx, event, principal=principal)
+    return {"own": [e.model_dump(mode="json") for e in runs]}
