@@ -1027,7 +1027,7 @@ def workspace_set(
 
 @workspace_app.command("calendar")
 def workspace_calendar(
-    workspace: Annotated[str, typer.Option("--workspace", "-w", help="the workspace")] = "default",
+    workspace: Workspace = DEMO_WORKSPACE,
     add: Annotated[
         str | None,
         typer.Option(
@@ -1042,7 +1042,7 @@ def workspace_calendar(
 
     from assistant.usecases import calendar
     from assistant.usecases.context import workspace_context
-    from tools.calendar import PromoEvent
+    from tools.policy import PromoEvent
 
     services = _services()
     ctx = workspace_context(services, workspace)

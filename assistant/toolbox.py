@@ -222,7 +222,7 @@ def forecast(
     )
     result = forecasts.run(ctx, query)
     if isinstance(result, forecasts.Forecast):
-        out = result.model_dump() | {"region": region, "channel": channel}
+        out = result.model_dump()
         slim = out | {"points": out["points"][:3] + out["points"][-1:]}
         inputs: dict[str, Any] = {
             "metric": metric,
@@ -231,7 +231,7 @@ def forecast(
             "channel": channel,
         }
         return _dump(slim), {"result": out, "provenance": provenance(ctx, "forecast", inputs)}
-    out = result.model_dump() | {"region": region, "channel": channel}
+    out = result.model_dump()
     inputs = {"metric": metric, "period": result.period, "region": region, "channel": channel}
     return _dump(out), {"result": out, "provenance": provenance(ctx, "forecast", inputs)}
 

@@ -99,6 +99,8 @@ class Forecast(BaseModel):
     targets: Targets
     history_points: int
     history: History | None = None
+    region: str | None = None  # the slice forecast, set by the use case
+    channel: str | None = None
 
 
 def detect_frequency(dates: pd.DatetimeIndex) -> str:
@@ -641,6 +643,8 @@ class PeriodForecast(BaseModel):
     base_probability: float = 0.5  # the share of simulated outcomes that reach the base target
     stretch_probability: float = 0.2
     history: History | None = None
+    region: str | None = None  # the slice forecast, set by the use case
+    channel: str | None = None
 
 
 def forecast_period(

@@ -80,7 +80,7 @@ def forecast(
     ctx.check_scope(region=region, channel=channel)
     ctx.check_metric(metric)
     series = series_from_facts(ctx.facts, metric, region=region or None, channel=channel or None)
-    return forecast_series(
+    result = forecast_series(
         series,
         metric=metric,
         horizon=int(horizon),
@@ -89,6 +89,7 @@ def forecast(
         events=tuple(ctx.policy.events),
         parent=_parent(ctx, metric, region, channel),
     )
+    return result.model_copy(update={"region": region or None, "channel": channel or None})
 
 
 def _parent(ctx: WorkspaceContext, metric: str, region: str | None, channel: str | None) -> pd.Series | None:
@@ -140,4 +141,4 @@ def forecast_period(
         events=tuple(ctx.policy.events),
         parent=_parent(ctx, metric, region, channel),
     )
-    return result.model_copy(update={"period": p.label})
+    return result.model_copy(update={"period": p.label, "region": region or None, "channel": channel or None})

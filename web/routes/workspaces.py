@@ -7,8 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from assistant.usecases import calendar
-from tools.calendar import PromoEvent
-from tools.policy import RedLine
+from tools.policy import PromoEvent, RedLine
 from web.deps import ContextDep, PlannerDep, ServicesDep
 
 router = APIRouter(tags=["workspaces"])
