@@ -128,6 +128,9 @@ def test_dashboard_shows_a_chart_with_data(server, browser, lang: str) -> None:
     )
     assert points >= 40
     assert page.locator("#dash-alerts li").count() >= 1
+    # the demo's 95 weeks are under two years: the band's limits are said under the chart
+    note = page.locator("#trend-note").inner_text()
+    assert ("只有 95 周数据" if lang == "zh" else "only 95 weeks of data") in note
     page.wait_for_selector("#trend-chart[data-drawn='1']")  # no wait_for_function: the CSP forbids eval
     _shot(page, f"dashboard-{lang}")
 
