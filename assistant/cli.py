@@ -1051,7 +1051,7 @@ def workspace_calendar(
         if len(parts) != 3:
             raise InvalidArgument("--add takes NAME,START,END, e.g. 品牌日,2026-08-07,2026-08-09")
         try:
-            event = PromoEvent(name=parts[0], start=parts[1], end=parts[2])
+            event = PromoEvent.model_validate({"name": parts[0], "start": parts[1], "end": parts[2]})
         except ValidationError as e:
             raise InvalidArgument(
                 "; ".join(err["msg"].removeprefix("Value error, ") for err in e.errors())
@@ -1062,8 +1062,8 @@ def workspace_calendar(
     if as_json:
         typer.echo(json.dumps({"events": events}, ensure_ascii=False, indent=2))
         return
-    for e in events:
-        typer.echo(f"{e['day']}  {e['name']}{'  (own)' if e['own'] else ''}  week of {e['week']}")
+    for row in events:
+        typer.echo(f"{row['day']}  {row['name']}{'  (own)' if row['own'] else ''}  week of {row['week']}")
 
 
 for _plugin in entry_points(group="planner.commands"):

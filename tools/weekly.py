@@ -212,7 +212,7 @@ def _top_down(y: np.ndarray, cal: Calendar, parent: np.ndarray | None = None, fa
     spread = float(np.std(resid, ddof=2)) if shares.size > 3 else 0.2
 
     def share(h: int) -> np.ndarray:
-        return np.exp(level + slope * np.cumsum(fade ** np.arange(1, h + 1)))
+        return np.asarray(np.exp(level + slope * np.cumsum(fade ** np.arange(1, h + 1))), dtype=float)
 
     return WeeklyFit(
         f"top-down (share of the whole × {top.name})",
@@ -284,7 +284,7 @@ def _smooth(y: np.ndarray, cal: Calendar, parent: np.ndarray | None = None, fade
     fitted = _combination(y, 52)
 
     def mean(h: int) -> np.ndarray:
-        return np.maximum(np.asarray(fitted.forecast(h, 0.8)["mean"], dtype=float), 1e-9)
+        return np.asarray(np.maximum(fitted.forecast(h, 0.8)["mean"].to_numpy(dtype=float), 1e-9))
 
     def log_sd(h: int) -> np.ndarray:
         f = fitted.forecast(h, 0.8)
@@ -293,7 +293,7 @@ def _smooth(y: np.ndarray, cal: Calendar, parent: np.ndarray | None = None, fade
 
     def deviations(h: int, reps: int, rng: np.random.Generator) -> np.ndarray:
         paths = fitted.simulate(h, reps, rng)
-        return np.log(np.maximum(paths, 1e-9) / mean(h)[:, None])
+        return np.asarray(np.log(np.maximum(paths, 1e-9) / mean(h)[:, None]), dtype=float)
 
     return WeeklyFit(fitted.name, mean, log_sd, deviations)
 

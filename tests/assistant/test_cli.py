@@ -33,3 +33,13 @@ def test_a_command_that_fails_keeps_its_exit_status_and_message(indexed_var: Pat
     done = _planner(indexed_var, "kpi", "lookup", "--metric", "nope")
     assert done.returncode == 2
     assert "unknown metric 'nope'" in done.stderr
+
+
+def test_the_calendar_lists_the_lunar_new_year_and_refuses_a_backward_campaign(indexed_var: Path) -> None:
+    done = _planner(indexed_var, "workspace", "calendar", "--json")
+    assert done.returncode == 0, done.stderr
+    events = json.loads(done.stdout)["events"]
+    assert {"name": "春节", "day": "2027-02-06", "week": "2027-02-01", "own": False} in events
+    bad = _planner(indexed_var, "workspace", "calendar", "--add", "品牌日,2026-08-09,2026-08-07")
+    assert bad.returncode == 2
+    assert "the end (2026-08-07) is before the start (2026-08-09)" in bad.stderr
