@@ -1034,10 +1034,15 @@ def workspace_calendar(
             help="add a run of the workspace's own campaign: NAME,START,END (品牌日,2026-08-07,2026-08-09)"
         ),
     ] = None,
+    remove: Annotated[
+        str | None, typer.Option(help="remove a run of the workspace's own campaign: NAME,START")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
-    """The promotion calendar every forecast uses: 618, 双十一, 双十二, 春节 (lunar) and the
-    workspace's own campaigns; --add records a campaign run."""
+    """The promotion calendar every forecast uses: 618, 双十一, 双十二, 春节 (lunar), 年货节 and
+    the workspace's own campaigns; --add records a campaign run, --remove deletes one."""
+    from datetime import date
+
     from pydantic import ValidationError
 
     from assistant.usecases import calendar
@@ -1057,6 +1062,16 @@ def workspace_calendar(
                 "; ".join(err["msg"].removeprefix("Value error, ") for err in e.errors())
             ) from None
         calendar.add_event(services, ctx, event, username="cli")
+        ctx = workspace_context(services, workspace)
+    if remove:
+        name, _, start = (p.strip() for p in remove.partition(","))
+        try:
+            day = date.fromisoformat(start)
+        except ValueError:
+            raise InvalidArgument(
+                f"--remove takes NAME,START with START a date (2026-08-07), got {remove!r}"
+            ) from None
+        calendar.remove_event(services, ctx, name, day, username="cli")
         ctx = workspace_context(services, workspace)
     events = calendar.calendar(ctx)
     if as_json:

@@ -180,10 +180,15 @@ def same_days_last_year(monday: pd.Timestamp, own: Sequence[PromoEvent] = ()) ->
 
 
 def events_between(start: date, end: date, own: Sequence[PromoEvent] = ()) -> list[tuple[str, date]]:
-    """The events from `start` to `end` (inclusive), in date order."""
+    """The events from `start` to `end` (inclusive), in date order: 年货节 dated by the Monday its
+    three weeks start on, a workspace's campaign by its first day."""
     out = []
-    for year in range(start.year, end.year + 1):
-        out += [(n, d) for n, d in event_days(year).items() if start <= d <= end]
+    for year in range(start.year, end.year + 2):
+        days = event_days(year)
+        spring = days.get(LUNAR_NEW_YEAR)
+        if spring is not None:
+            days = {**days, NEW_YEAR_SHOPPING: (week_start(spring) - pd.Timedelta(weeks=3)).date()}
+        out += [(n, d) for n, d in days.items() if start <= d <= end]
     out += [(e.name, e.start) for e in own if start <= e.start <= end]
     return sorted(out, key=lambda e: e[1])
 

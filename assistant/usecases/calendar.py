@@ -14,6 +14,7 @@ from typing import Any
 from assistant.services import Services
 from assistant.usecases.context import WorkspaceContext
 from tools.calendar import PromoEvent, events_between, week_start
+from tools.errors import NotFound
 
 
 def calendar(
@@ -46,5 +47,26 @@ def add_event(
         workspace=ctx.name,
         target=f"{event.name} {event.start}..{event.end}",
         detail={"new": event.model_dump(mode="json")},
+    )
+    return profile.policy.events
+
+
+def remove_event(
+    services: Services,
+    ctx: WorkspaceContext,
+    name: str,
+    start: date,
+    *,
+    username: str = "",
+    principal: Any = None,
+) -> list[PromoEvent]:
+    """Remove one run of the workspace's campaign; audited. Returns the runs left."""
+    kept = [e for e in ctx.policy.events if (e.name, e.start) != (name, start)]
+    if len(kept) == len(ctx.policy.events):
+        runs = "、".join(f"{e.name} {e.start}" for e in ctx.policy.events) or "none"
+        raise NotFound(f"the workspace has no run of {name} starting {start} (its runs: {runs})")
+    profile = services.profiles.update(ctx.name, {"policy": ctx.policy.model_copy(update={"events": kept})})
+    services.accounts.audit(
+        "event_removed", principal=principal, username=username, workspace=ctx.name, target=f"{name} {start}"
     )
     return profile.policy.events

@@ -66,8 +66,15 @@ def test_a_planner_adds_a_campaign_run_and_the_calendar_and_forecasts_use_it(set
         bad = client.post("/api/workspace/events", json=run | {"end": "2026-08-01"})
         assert bad.status_code == 422 and "before the start" in bad.text
         listed = client.get("/api/workspace/calendar").json()
+        policy = app.state.services.profiles.get("default").policy
+        assert [(e.name, str(e.start)) for e in policy.events] == [("品牌日", "2026-08-07")]
+        missing = client.delete("/api/workspace/events", params={"name": "品牌日", "start": "2026-08-08"})
+        assert missing.status_code == 404 and "no run of 品牌日 starting 2026-08-08" in missing.text
+        removed = client.delete("/api/workspace/events", params={"name": "品牌日", "start": "2026-08-07"})
+        assert removed.status_code == 200 and removed.json() == {"own": []}
     assert {"name": "品牌日", "day": "2026-08-07", "week": "2026-08-03", "own": True} in listed["events"]
     assert {"name": "双十一", "day": "2026-11-11", "week": "2026-11-09", "own": False} in listed["events"]
-    policy = app.state.services.profiles.get("default").policy
-    assert [(e.name, str(e.start)) for e in policy.events] == [("品牌日", "2026-08-07")]
-    assert any(a["action"] == "event_added" for a in app.state.services.accounts.audit_log(limit=5))
+    assert {"name": "年货节", "day": "2027-01-11", "week": "2027-01-11", "own": False} in listed["events"]
+    actions = [a["action"] for a in app.state.services.accounts.audit_log(limit=5)]
+    assert "event_added" in actions and "event_removed" in actions
+    assert app.state.services.profiles.get("default").policy.events == []

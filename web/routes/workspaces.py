@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter
@@ -62,4 +63,12 @@ def add_event(
     event: PromoEvent, services: ServicesDep, ctx: ContextDep, principal: PlannerDep
 ) -> dict[str, Any]:
     runs = calendar.add_event(services, ctx, event, principal=principal)
+    return {"own": [e.model_dump(mode="json") for e in runs]}
+
+
+@router.delete("/workspace/events", summary="Remove a run of the workspace's own campaign; audited")
+def remove_event(
+    name: str, start: date, services: ServicesDep, ctx: ContextDep, principal: PlannerDep
+) -> dict[str, Any]:
+    runs = calendar.remove_event(services, ctx, name, start, principal=principal)
     return {"own": [e.model_dump(mode="json") for e in runs]}
