@@ -482,12 +482,12 @@ def _weekly_fitted(
     wf = weekly.fit(p.y, cal, choice, whole)
 
     def forecast(h: int, level: float) -> pd.DataFrame:
-        med, sd = wf.median(h), wf.log_sd(h)
+        med, sd = wf.mean(h), wf.log_sd(h)
         z = NormalDist().inv_cdf(0.5 + level / 2)
         return pd.DataFrame({"mean": med, "lower": med * np.exp(-z * sd), "upper": med * np.exp(z * sd)})
 
     def simulate(h: int, reps: int, rng: np.random.Generator) -> np.ndarray:
-        paths: np.ndarray = wf.median(h)[:, None] * np.exp(wf.deviations(h, reps, rng))
+        paths: np.ndarray = wf.mean(h)[:, None] * np.exp(wf.deviations(h, reps, rng))
         return paths
 
     backtest = Backtest(

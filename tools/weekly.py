@@ -317,8 +317,6 @@ class Choice:
     spread: float = 1.0
     mae: float | None = None
     baseline_mae: float | None = None
-    event_mae: float | None = None  # on weeks within one week of an event
-    baseline_event_mae: float | None = None
     smape: float | None = None
     baseline_smape: float | None = None
     event_smape: float | None = None
@@ -425,8 +423,6 @@ def choose(y: np.ndarray, cal: Calendar, parent: np.ndarray | None = None) -> Ch
         baseline_smape=_smape(truth, naive),
     )
     if at_event.any():
-        choice.event_mae = float(np.mean(np.abs(truth - point)[at_event]))
-        choice.baseline_event_mae = float(np.mean(np.abs(truth - naive)[at_event]))
         choice.event_smape = _smape(truth[at_event], point[at_event])
         choice.baseline_event_smape = _smape(truth[at_event], naive[at_event])
     z = np.abs(np.log(np.maximum(truth, 1e-9) / np.maximum(point, 1e-9))) / np.maximum(sd, 1e-6)
@@ -442,18 +438,7 @@ def _combine(means: list[np.ndarray], sds: list[np.ndarray]) -> tuple[np.ndarray
     return np.exp(logs.mean(axis=0)), np.sqrt(var.mean(axis=0) + logs.var(axis=0))
 
 
-@dataclass
-class WeeklyForecast:
-    """The chosen forecaster fitted on the whole history, behind `tools.forecasting.Fitted`'s
-    interface (built there)."""
-
-    name: str
-    median: Callable[[int], np.ndarray]
-    log_sd: Callable[[int], np.ndarray]
-    deviations: Callable[[int, int, np.random.Generator], np.ndarray]
-
-
-def fit(y: np.ndarray, cal: Calendar, choice: Choice, parent: np.ndarray | None = None) -> WeeklyForecast:
+def fit(y: np.ndarray, cal: Calendar, choice: Choice, parent: np.ndarray | None = None) -> WeeklyFit:
     """The members `choice` names, fitted on all of `y` and combined, with the calibrated spread."""
     fits = [f for k, fade in choice.members if (f := _safe(MEMBERS[k][0], y, cal, parent, fade)) is not None]
     if not fits:
@@ -474,7 +459,7 @@ def fit(y: np.ndarray, cal: Calendar, choice: Choice, parent: np.ndarray | None 
         scale = np.divide(log_sd(h), lead.log_sd(h), out=np.full(h, k), where=lead.log_sd(h) > 0)
         return np.asarray(raw * scale[:, None])
 
-    return WeeklyForecast(name, median, log_sd, deviations)
+    return WeeklyFit(name, median, log_sd, deviations)
 
 
 @lru_cache(maxsize=512)
