@@ -27,9 +27,24 @@ from pydantic import ConfigDict
 from assistant.engine.compose import composer_for
 from assistant.engine.intents import Intent, Vocabulary, dialogue
 from assistant.engine.planner import next_calls
+from assistant.engine.understand import Shown
 from assistant.settings import OFFLINE_MODEL
 
 MODEL_NAME = OFFLINE_MODEL
+
+
+def _shown(messages: Sequence[BaseMessage]) -> list[Shown]:
+    """What each answered request's answer showed (its tool results), oldest first."""
+    shown: list[Shown] = []
+    outputs: list[dict[str, Any]] | None = None
+    for msg in messages:
+        if isinstance(msg, HumanMessage):
+            if outputs is not None:
+                shown.append(Shown.of(outputs))
+            outputs = []
+        elif isinstance(msg, ToolMessage) and outputs is not None:
+            outputs.append(_parse(msg))
+    return shown
 
 
 def _turn(messages: Sequence[BaseMessage]) -> tuple[list[str], list[ToolMessage], list[AIMessage]]:
@@ -88,7 +103,11 @@ class OfflineChatModel(BaseChatModel):
         requests, results, steps = _turn(messages)
         vocabulary = self.vocabulary() if self.vocabulary else Vocabulary()
         # the dialogue state: a follow-up inherits the earlier requests' slots
-        intent: Intent = dialogue(requests[-6:], vocabulary, vocabulary.today or date.today())
+        shown = _shown(messages)
+        first = max(0, len(requests) - 6)
+        intent: Intent = dialogue(
+            requests[first:], vocabulary, vocabulary.today or date.today(), shown=shown[first:]
+        )
         outputs = [_parse(r) for r in results]
         if len(steps) < self.max_steps:
             calls = next_calls(intent, outputs, step=len(steps), vocabulary=vocabulary)

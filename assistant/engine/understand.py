@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from assistant.engine.lexicon import (
     CUES,
@@ -59,6 +59,7 @@ Kind = Literal[
     "draft",
     "forecast",
     "knowledge",
+    "missing",
     "out_of_scope",
     "rank",
     "refuse",
@@ -255,6 +256,8 @@ def _rank_slots(text: str) -> tuple[str | None, str | None]:
     ):
         by = "channel"
     order = None
+    if by and re.search(CUES["blame"], low):
+        return by, "worst"
     if re.search(r"从低到高|升序|ascending|low(est)? to high", low):
         return by, "asc"
     if re.search(r"从高到低|降序|descending|high(est)? to low", low):
@@ -268,7 +271,7 @@ def _rank_slots(text: str) -> tuple[str | None, str | None]:
 
 def parse(text: str, vocabulary: Vocabulary, today: date) -> Intent:
     """The slots of one request on its own (no dialogue state)."""
-    from assistant.engine.skills import detect_kind
+    from assistant.engine.skills import detect_kind, registry
 
     clock = Clock(today)
     periods = [label for _, label in find_periods(text, clock)]
@@ -300,6 +303,8 @@ def parse(text: str, vocabulary: Vocabulary, today: date) -> Intent:
         order=order,
     )
     intent.kind = detect_kind(intent, vocabulary)
+    if intent.kind == "knowledge" and registry()["knowledge"].detect(intent, vocabulary):
+        intent.extra["asked"] = "knowledge"  # a question about method, not one left to the fallback
     return intent
 
 
@@ -319,14 +324,93 @@ _FOLLOW = re.compile(
     r"|呢[？?]?\s*$|\bthen\?\s*$|instead\??\s*$",
     re.I,
 )
+# what a follow-up points at in the last answer: "第二名那个渠道", "the second one", "that region"
+_ORDINALS = (
+    (CUES["first_shown"], 0),
+    (CUES["second_shown"], 1),
+    (CUES["third_shown"], 2),
+    (CUES["last_shown"], -1),
+)
+_POINTER = CUES["pointer"]
+_WHOLE = CUES["whole_company"]
+_COMPARE_WORDS = CUES["compare_words"]
+_BLAME = CUES["blame"]
+_TO_TOTAL = re.compile(
+    r"(做到|加到|提到|增加到|提高到|总共|一共|total(?: of)?|to)\s*(\d+(?:\.\d+)?\s*(万|亿|million|m\b))", re.I
+)
+_DATA_KINDS = {"status", "rank", "diagnose", "forecast", "budget", "scenario", "missing"}
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What an answer showed that the next request can point at: the names it ranked, in the
+    order shown (from its tool results, not its text)."""
+
+    by: str | None = None  # region | channel
+    names: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, outputs: list[dict[str, Any]]) -> Shown:
+        for out in outputs:
+            result = out.get("result") or {}
+            if out.get("name") == "kpi_rank" and result.get("rows"):
+                by = result.get("by")
+                return cls(by, tuple(str(r["name"]) for r in result["rows"]))
+        return cls()
 
 
 def is_follow_up(text: str) -> bool:
     return bool(_FOLLOW.search(text.strip())) and len(text.strip()) <= 40
 
 
-def follow(previous: Intent | None, text: str, vocabulary: Vocabulary, today: date) -> Intent:
-    """The next dialogue state: a follow-up inherits the previous slots and overrides what it names."""
+def _elliptical(previous: Intent, current: Intent, text: str) -> bool:
+    """A request that leaves out what the conversation already set: no metric of its own after a
+    data question ("和目标比差多少", "为什么没完成", "Which region is lowest?", "Against target?"),
+    or one that points at the last answer ("第二名那个渠道的CPC"). A question about method or
+    rules is a new question, never a follow-up."""
+    low = text.lower()
+    if previous.kind not in _DATA_KINDS or current.extra.get("asked") == "knowledge":
+        return False
+    if current.kind in ("out_of_scope", "refuse", "draft", "regional", "adjustment", "scenario"):
+        return False
+    if current.metric is None and current.kind in ("status", "diagnose", "rank", "budget", "knowledge"):
+        return True
+    return bool(
+        re.search(_POINTER, low) or any(re.search(p, low) for p, _ in _ORDINALS) or re.search(_WHOLE, low)
+    )
+
+
+def _pointed(text: str, shown: Shown | None) -> tuple[str | None, str | None]:
+    """The name a request points at in the last answer, and its dimension."""
+    if shown is None or not shown.names or not shown.by:
+        return None, None
+    low = text.lower()
+    for pattern, i in _ORDINALS:
+        if re.search(pattern, low):
+            return (shown.names[i] if -len(shown.names) <= i < len(shown.names) else None), shown.by
+    if re.search(_POINTER, low):
+        return shown.names[0], shown.by
+    return None, None
+
+
+def _total(text: str, previous: float | None, said: float | None) -> float | None:
+    """The amount a budget follow-up asks for: the total it names ("做到1000万"), or what it adds
+    to the previous one ("再加200万")."""
+    if m := _TO_TOTAL.search(text):
+        return extract_amount(m.group(2))
+    if said is not None and previous is not None and re.search(CUES["add_money"], text.lower()):
+        return previous + said
+    return said
+
+
+def follow(
+    previous: Intent | None, text: str, vocabulary: Vocabulary, today: date, shown: Shown | None = None
+) -> Intent:
+    """The next dialogue state. A follow-up inherits the previous slots and applies what it says:
+    a new scope or period replaces the old one, a comparison is added ("和去年同期比呢", "How does
+    that compare with Q2?" keeps Q3 and compares it with Q2), "按渠道看呢" drills down, "全公司呢"
+    drops the slice, "第二名那个渠道" picks from the last answer, "再加200万，做到1000万" changes
+    the amount. A new data question that names no period keeps the conversation's."""
     from assistant.engine.skills import registry
 
     skills = registry()
@@ -338,27 +422,53 @@ def follow(previous: Intent | None, text: str, vocabulary: Vocabulary, today: da
         current.metric is None
         and current.kind in ("knowledge", "status")
         and (isinstance(current.compare, float) or current.period_said or current.region or current.channel)
+        and current.extra.get("asked") != "knowledge"
     )
-    if not (is_follow_up(text) or bare):
+    if (
+        not (is_follow_up(text) and current.extra.get("asked") != "knowledge")
+        and not bare
+        and not _elliptical(previous, current, text)
+    ):
+        if (
+            current.kind in _DATA_KINDS
+            and current.period is None
+            and previous.period_said
+            and not current.horizon
+        ):
+            current.period, current.period_said = previous.period, True
         return current
+    low = text.lower()
     said = {
         "metric": current.metric,
-        "period": current.period,
         "region": current.region,
         "channel": current.channel,
-        "amount": current.amount,
         "order": current.order,
         "by": current.by,
         "section": current.section,
+        "horizon": current.horizon,
     }
-    merged = replace(previous, query=text.strip(), lang=current.lang)
+    merged = replace(previous, query=text.strip(), lang=current.lang, extra=dict(current.extra))
     for key, value in said.items():
         if value is not None:
             setattr(merged, key, value)
+    # a period: a new one replaces the old, unless the request compares the old one with it
     if current.period is not None:
-        merged.period_said = True
-    if isinstance(current.compare, float) or current.compare in ("previous", "year_earlier"):
+        relation = _related(previous.period, current.period) if previous.period else None
+        comparing = re.search(_COMPARE_WORDS, low) or previous.compare in ("previous", "year_earlier")
+        if relation and comparing and current.compare in (None, "target", relation):
+            merged.compare = relation
+        else:
+            merged.period, merged.period_said = current.period, True
+    if isinstance(current.compare, float) or current.compare in ("previous", "year_earlier", "target"):
         merged.compare = current.compare
+    # the slice: the whole company, a name the last answer showed, or one the request names
+    if re.search(_WHOLE, low) and not (current.region or current.channel):
+        merged.region = merged.channel = None
+    name, by = _pointed(text, shown)
+    if name and not (current.region or current.channel):
+        setattr(merged, by or "region", name)
+        if merged.kind == "rank":
+            merged.kind = "status"  # "第二名那个渠道的CPC呢" asks a figure, not a ranking
     # "那华东呢" after a question about one channel asks about the region instead (and the
     # reverse); after a question about a region × channel cell it replaces only the region
     if current.region and not current.channel and previous.channel and not previous.region:
@@ -368,15 +478,54 @@ def follow(previous: Intent | None, text: str, vocabulary: Vocabulary, today: da
     # a follow-up that carries its own question word (为什么, 预测, 排名…) changes the question type
     if current.kind != previous.kind and current.kind in skills and skills[current.kind].asks_anew:
         merged.kind = current.kind
+    if previous.kind == "missing" and current.kind != "missing":
+        merged.kind = "status" if current.kind in ("knowledge", "missing") else current.kind
+    # "按渠道看呢", "Which region is lowest?", "具体是哪个渠道拖了后腿": a ranking of the slice asked
+    if current.by and merged.kind not in ("budget", "scenario"):
+        merged.kind = "rank"
+        if current.by == "region" and not current.region:
+            merged.region = None
+        if current.by == "channel" and not current.channel:
+            merged.channel = None
+        if current.order is None:
+            merged.order = None
+    if previous.kind in ("budget",) and current.kind in ("scenario", "budget", "knowledge", "status"):
+        if current.amount is not None:
+            merged.kind = "budget"
+            merged.amount = _total(text, previous.amount, current.amount)
+    elif current.amount is not None:
+        merged.amount = current.amount
     if isinstance(current.compare, float) and merged.kind not in ("status",):
         merged.kind = "status"
+    if merged.kind == "status" and merged.metric is None and previous.metric and current.metric is None:
+        merged.metric = previous.metric
     return merged
 
 
-def dialogue(requests: list[str], vocabulary: Vocabulary, today: date) -> Intent:
-    """The dialogue state after a conversation's requests, oldest first."""
+def _related(period: str, other: str) -> str | None:
+    """How `other` relates to `period`: the one before it, or the same one a year earlier."""
+    from tools.errors import InvalidArgument
+    from tools.periods import parse_period
+
+    try:
+        p = parse_period(period)
+    except InvalidArgument:  # a label the parser refuses relates to nothing
+        return None
+    if p.previous().label == other:
+        return "previous"
+    if p.year_earlier().label == other:
+        return "year_earlier"
+    return None
+
+
+def dialogue(
+    requests: list[str], vocabulary: Vocabulary, today: date, shown: list[Shown] | None = None
+) -> Intent:
+    """The dialogue state after a conversation's requests, oldest first; `shown[i]` is what the
+    answer to request i showed (the last request has no answer yet)."""
     state: Intent | None = None
-    for text in requests:
-        state = follow(state, text, vocabulary, today)
+    for i, text in enumerate(requests):
+        before = shown[i - 1] if shown and 0 < i <= len(shown) else None
+        state = follow(state, text, vocabulary, today, before)
     assert state is not None
     return state

@@ -58,13 +58,16 @@ def _rank_calls(intent, outputs, step, vocabulary) -> list:
     if step:
         return []
     by = _rank_by(intent, vocabulary)
+    order = intent.order
+    if order == "worst":  # who is to blame: the highest CAC, the lowest ROI
+        order = "desc" if intent.metric and get_metric(intent.metric).direction == "lower" else "asc"
     args = {
         "metric": intent.metric,
         "by": by,
         "period": intent.period,
         "region": intent.region if by == "channel" else None,
         "channel": intent.channel if by == "region" else None,
-        "order": intent.order,
+        "order": order,
     }
     return [("kpi_rank", clean(args))]
 
