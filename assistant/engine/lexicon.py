@@ -75,18 +75,70 @@ CUES = load_cues(Path(__file__).parent / "cues.yaml")
 _SUFFIXES = ("城市", "市场", "地区", "区域", "大区", "广告", "渠道")
 
 
+class _Glossary(BaseModel):
+    """`segment_aliases.yaml`: the trade's region and channel names with their aliases, and the
+    words for parts of a name."""
+
+    regions: dict[str, list[str]]
+    channels: dict[str, list[str]]
+    parts: dict[str, list[str]]
+
+    @field_validator("regions", "channels", "parts")
+    @classmethod
+    def _lower(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        return {str(k): [str(w).strip().lower() for w in words if str(w).strip()] for k, words in v.items()}
+
+
 @lru_cache(maxsize=1)
-def _aliases() -> dict[str, list[str]]:
-    data = yaml.safe_load((Path(__file__).parent / "segment_aliases.yaml").read_text(encoding="utf-8"))
-    return {str(k): [str(v).lower() for v in vs] for k, vs in (data or {}).items()}
+def glossary() -> _Glossary:
+    raw = yaml.safe_load((Path(__file__).parent / "segment_aliases.yaml").read_text(encoding="utf-8"))
+    return _Glossary.model_validate(raw)
 
 
-def _words_for(name: str) -> list[str]:
+def _cjk(s: str) -> bool:
+    return bool(re.fullmatch(r"[\u4e00-\u9fff]+", s))
+
+
+def _words_for(name: str, others: Iterable[str] = ()) -> list[str]:
+    """The words that name `name` in a request: itself, itself without a generic suffix, the
+    glossary's aliases, the start of a Chinese name (抖音直播 → 抖音, 小红书种草 → 小红书) and the
+    English words of its parts (即时零售 → instant retail), each only when no other of the
+    workspace's names (`others`) shares it."""
+    g = glossary()
+    others = [o for o in others if o != name]
     words = [name.lower()]
     for suffix in _SUFFIXES:
         if name.endswith(suffix) and len(name) - len(suffix) >= 2:
             words.append(name[: -len(suffix)].lower())
-    return words + _aliases().get(name, [])
+    words += g.regions.get(name, []) + g.channels.get(name, [])
+    stem = words[-1] if len(words) > 1 else name
+    if _cjk(stem) and len(stem) >= 4:  # a word at its start: at least two characters, and two left
+        words += [stem[:n] for n in range(2, len(stem) - 1) if not any(stem[:n] in o for o in others)]
+    for part, english in g.parts.items():
+        if part in name and not any(part in o for o in others):
+            words += english
+    return list(dict.fromkeys(words))
+
+
+def absent_names(vocabulary: Vocabulary, text: str) -> tuple[str | None, str | None]:
+    """A region and a channel of the trade's glossary that the request names but the workspace
+    does not have ("华东" asked of a company that sells by city tier), so the answer can say so
+    instead of answering for the whole company."""
+    if not (vocabulary.regions or vocabulary.channels):
+        return None, None
+    g = glossary()
+    out: list[str | None] = []
+    for own, trade in ((vocabulary.regions, g.regions), (vocabulary.channels, g.channels)):
+        if find(own, text):
+            out.append(None)
+            continue
+        spoken = {
+            k: [k.lower()] + [w for w in ws if re.search(r"[\u4e00-\u9fff]{2}|\s", w)]
+            for k, ws in trade.items()
+            if k not in own
+        }
+        out.append(find(spoken, text))
+    return out[0], out[1]
 
 
 @dataclass(frozen=True)
@@ -107,9 +159,11 @@ class Vocabulary:
         covered_until: date | None = None,
         today: date | None = None,
     ) -> Vocabulary:
+        regions, channels = list(regions), list(channels)
+        names = regions + channels
         return cls(
-            regions={r: _words_for(r) for r in regions},
-            channels={c: _words_for(c) for c in channels},
+            regions={r: _words_for(r, names) for r in regions},
+            channels={c: _words_for(c, names) for c in channels},
             covered_until=covered_until,
             today=today,
         )

@@ -20,6 +20,7 @@ from assistant.engine.lexicon import (
     METRICS,
     SECTIONS,
     Vocabulary,
+    absent_names,
     detect_lang,
     extract_amount,
     extract_horizon,
@@ -246,12 +247,12 @@ def _rank_slots(text: str) -> tuple[str | None, str | None]:
     low = text.lower()
     by = None
     if re.search(
-        r"哪个区域|哪个地区|哪些区域|各区域|各个区域|分区域|按区域|按地区|区域.{0,4}(排|最)|哪个市场|which regions?|by region|regions? rank|each region|across regions",
+        r"哪个区域|哪个地区|哪些区域|各区域|各个区域|分区域|按区域|按地区|区域.{0,4}(排|最)|哪个市场|which regions?|by region|regions? rank|rank (the |our |all )?regions|each region|across regions",
         low,
     ):
         by = "region"
     if re.search(
-        r"哪个渠道|哪些渠道|各渠道|各个渠道|分渠道|按渠道|渠道.{0,4}(排|最)|which channels?|by channel|channels? by|rank channels|each channel|across channels",
+        r"哪个渠道|哪些渠道|各渠道|各个渠道|分渠道|按渠道|渠道.{0,4}(排|最)|which channels?|by channel|channels? by|rank (the |our |all )?channels|each channel|across channels",
         low,
     ):
         by = "channel"
@@ -302,6 +303,10 @@ def parse(text: str, vocabulary: Vocabulary, today: date) -> Intent:
         by=by,
         order=order,
     )
+    region, channel = absent_names(vocabulary, text)
+    if region or channel:
+        intent.extra |= {"absent": region or channel or "", "absent_by": "region" if region else "channel"}
+        intent.extra["known"] = "、".join(vocabulary.regions if region else vocabulary.channels)
     intent.kind = detect_kind(intent, vocabulary)
     if intent.kind == "knowledge" and registry()["knowledge"].detect(intent, vocabulary):
         intent.extra["asked"] = "knowledge"  # a question about method, not one left to the fallback
@@ -352,10 +357,17 @@ class Shown:
     @classmethod
     def of(cls, outputs: list[dict[str, Any]]) -> Shown:
         for out in outputs:
+            if out.get("name") != "kpi_rank":
+                continue
             result = out.get("result") or {}
-            if out.get("name") == "kpi_rank" and result.get("rows"):
-                by = result.get("by")
-                return cls(by, tuple(str(r["name"]) for r in result["rows"]))
+            if result.get("rows"):
+                return cls(result.get("by"), tuple(str(r["name"]) for r in result["rows"]))
+            # an earlier turn comes back as the compact record the model read (JSON, maybe cut short)
+            record = str(out.get("error") or "")
+            by = re.search(r'"by":\s*"(region|channel)"', record)
+            names = re.findall(r'"name":\s*"([^"]+)"', record)
+            if by and names:
+                return cls(by.group(1), tuple(names))
         return cls()
 
 
@@ -373,7 +385,14 @@ def _elliptical(previous: Intent, current: Intent, text: str) -> bool:
         return False
     if current.kind in ("out_of_scope", "refuse", "draft", "regional", "adjustment", "scenario"):
         return False
-    if current.metric is None and current.kind in ("status", "diagnose", "rank", "budget", "knowledge"):
+    if current.metric is None and current.kind in (
+        "status",
+        "diagnose",
+        "rank",
+        "budget",
+        "forecast",
+        "knowledge",
+    ):
         return True
     return bool(
         re.search(_POINTER, low) or any(re.search(p, low) for p, _ in _ORDINALS) or re.search(_WHOLE, low)
@@ -495,6 +514,12 @@ def follow(
             merged.amount = _total(text, previous.amount, current.amount)
     elif current.amount is not None:
         merged.amount = current.amount
+    if (
+        merged.kind == "diagnose"
+        and current.kind != "diagnose"
+        and current.compare in ("previous", "year_earlier")
+    ):
+        merged.kind = "status"  # "和去年同期比呢" after a why: the figure against a year earlier
     if isinstance(current.compare, float) and merged.kind not in ("status",):
         merged.kind = "status"
     if merged.kind == "status" and merged.metric is None and previous.metric and current.metric is None:
@@ -524,8 +549,13 @@ def dialogue(
     """The dialogue state after a conversation's requests, oldest first; `shown[i]` is what the
     answer to request i showed (the last request has no answer yet)."""
     state: Intent | None = None
+    kept: tuple[Intent | None, Shown | None] = (None, None)  # what the next request follows
     for i, text in enumerate(requests):
         before = shown[i - 1] if shown and 0 < i <= len(shown) else None
-        state = follow(state, text, vocabulary, today, before)
+        previous, pointed = kept
+        if state is not None and state.kind not in ("out_of_scope", "refuse"):
+            previous, pointed = state, before
+        state = follow(previous, text, vocabulary, today, pointed)
+        kept = (previous, pointed)
     assert state is not None
     return state
