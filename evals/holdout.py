@@ -90,9 +90,20 @@ def mentions_period(text: str, label: str) -> bool:
     return any(f.lower() in low for f in _period_forms(label))
 
 
+def _spoken(name: str) -> list[str]:
+    """How an answer may write a name: itself, its English names, or for a metric key
+    (a ranking of KPIs) the metric's Chinese and English names."""
+    from tools.metrics import METRICS
+
+    forms = [name.lower(), *EN_NAMES.get(name, [])]
+    if name in METRICS:
+        forms += [METRICS[name].zh.lower(), METRICS[name].en.lower()]
+    return forms
+
+
 def mentions(text: str, name: str) -> bool:
     low = text.lower()
-    return name.lower() in low or any(alias in low for alias in EN_NAMES.get(name, []))
+    return any(form in low for form in _spoken(name))
 
 
 def in_language(text: str, lang: str, names: list[str]) -> bool:
@@ -152,7 +163,14 @@ def _checks(case: dict[str, Any], answer: str, calls: list[dict[str, Any]], cite
 
 
 def _position(text: str, name: str, names: list[str]) -> int:
-    """Where `name` first appears on its own (一线城市 inside 新一线城市 does not count)."""
+    """Where `name` first appears on its own (一线城市 inside 新一线城市 does not count); a metric
+    key is found by the metric's name."""
+    from tools.metrics import METRICS
+
+    if name in METRICS:
+        low = text.lower()
+        found = [low.find(f) for f in _spoken(name) if f in low]
+        return min(found) if found else -1
     longer = [n for n in names if n != name and name in n]
     for m in re.finditer(re.escape(name), text):
         if not any(

@@ -20,6 +20,7 @@ from assistant.kb.quoting import looks_like_instructions
 from assistant.presentation import DIM_ZH, STATUS_EN, templates
 from tools.kpi import STATUS_ZH
 from tools.metrics import METRICS
+from tools.periods import parse_period
 from tools.segments import region_focus
 
 
@@ -93,7 +94,17 @@ class Composer:
             "model_label": model_label,
             "dim": (lambda d: DIM_ZH[d]) if zh else (lambda d: d),
         }
+        lookups = by("kpi_lookup")
         ctx.update(
+            weekly=[r for r in lookups if "-W" in r["period"]],
+            whole=[r for r in lookups if "-W" not in r["period"]],
+            every=sorted(
+                (r for r in lookups if r.get("target") is not None and r.get("deviation_pct") is not None),
+                key=lambda r: -abs(r["deviation_pct"]),
+            ),
+            week_start=lambda label: parse_period(label).start.date().isoformat(),
+            week_end=lambda label: parse_period(label).end.date().isoformat(),
+            kpi_label=lambda key: kpi_label(key, zh),
             ranks=by("kpi_rank"),
             key_points=lambda question: answer_points(question, passages, zh),
             uploaded=[p for p in passages if not p.get("key_points_en")],
@@ -114,6 +125,13 @@ class Composer:
         body = self.env.get_template(template).render(**ctx).strip()
         footer = self.env.get_template("_footer.md.j2").render(**ctx).strip()
         return re.sub(r"\n{3,}", "\n\n", f"{body}\n\n{footer}")
+
+
+def kpi_label(key: str, zh: bool) -> str:
+    """A metric as planners name it: 投资回报率（ROI）, or the English name with its abbreviation."""
+    m = METRICS[key]
+    abbr = re.search(r"\(([A-Z]{2,})\)", m.en)
+    return f"{m.zh}（{abbr.group(1)}）" if zh and abbr else m.zh if zh else m.en
 
 
 def scope_label(r: dict[str, Any], zh: bool) -> str:

@@ -149,6 +149,7 @@ class Vocabulary:
     channels: dict[str, list[str]] = field(default_factory=dict)
     covered_until: date | None = None  # the last day the data measures: later periods are forecasts
     today: date | None = None  # what 上个月 / next quarter resolve against (None: the system date)
+    targeted: tuple[str, ...] = ()  # the metrics the workspace has targets or red lines for
 
     @classmethod
     def of(
@@ -158,6 +159,7 @@ class Vocabulary:
         *,
         covered_until: date | None = None,
         today: date | None = None,
+        targeted: Iterable[str] = (),
     ) -> Vocabulary:
         regions, channels = list(regions), list(channels)
         names = regions + channels
@@ -166,6 +168,7 @@ class Vocabulary:
             channels={c: _words_for(c, names) for c in channels},
             covered_until=covered_until,
             today=today,
+            targeted=tuple(targeted),
         )
 
     @property

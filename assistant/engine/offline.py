@@ -84,6 +84,9 @@ class OfflineChatModel(BaseChatModel):
                 ctx.channels,
                 covered_until=ctx.window.covered_until.date() if ctx.window else None,
                 today=today(),
+                targeted=[
+                    m for m in dict.fromkeys(ctx.targets["metric"]) if not ctx.metrics or m in ctx.metrics
+                ],
             )
 
         return self.model_copy(update={"vocabulary": vocabulary})

@@ -303,6 +303,12 @@ def parse(text: str, vocabulary: Vocabulary, today: date) -> Intent:
         by=by,
         order=order,
     )
+    low = text.lower()
+    if metric is None and re.search(CUES["every_kpi"], low):
+        intent.extra["every"] = "kpi"
+    last_weeks = re.search(r"(最近|近|过去|last|past)\s*(\d+)\s*(个)?\s*(周|星期|weeks)", low)
+    if (re.search(CUES["weekly"], low) or last_weeks) and not re.search(CUES["forecast"], low):
+        intent.extra["weeks"] = last_weeks.group(2) if last_weeks else "period"
     region, channel = absent_names(vocabulary, text)
     if region or channel:
         intent.extra |= {"absent": region or channel or "", "absent_by": "region" if region else "channel"}
@@ -395,7 +401,10 @@ def _elliptical(previous: Intent, current: Intent, text: str) -> bool:
     ):
         return True
     return bool(
-        re.search(_POINTER, low) or any(re.search(p, low) for p, _ in _ORDINALS) or re.search(_WHOLE, low)
+        re.search(_POINTER, low)
+        or any(re.search(p, low) for p, _ in _ORDINALS)
+        or re.search(_WHOLE, low)
+        or re.search(CUES["pronoun"], low)
     )
 
 
@@ -467,6 +476,8 @@ def follow(
         "horizon": current.horizon,
     }
     merged = replace(previous, query=text.strip(), lang=current.lang, extra=dict(current.extra))
+    if "every" in previous.extra and current.metric is None:
+        merged.extra["every"] = previous.extra["every"]  # "华南呢" after "哪些KPI偏离目标超过10%"
     for key, value in said.items():
         if value is not None:
             setattr(merged, key, value)
@@ -514,6 +525,8 @@ def follow(
             merged.amount = _total(text, previous.amount, current.amount)
     elif current.amount is not None:
         merged.amount = current.amount
+    if current.extra.get("weeks") or current.extra.get("every"):
+        merged.kind = "status"  # figures week by week, or every KPI against the line
     if (
         merged.kind == "diagnose"
         and current.kind != "diagnose"

@@ -230,9 +230,19 @@ def _glossary() -> list[tuple[tuple[str, ...], list[str]]]:
     return sorted(entries.items(), key=lambda kv: -len(kv[0]))
 
 
+@lru_cache(maxsize=1)
+def _colloquial() -> dict[str, list[str]]:
+    data = yaml.safe_load((Path(__file__).parent / "colloquial.yaml").read_text(encoding="utf-8")) or {}
+    return {str(k): [str(t) for t in v] for k, v in data.items()}
+
+
 def expand_query(text: str) -> str:
     """Add the Chinese equivalents of English planning terms, longest phrase first, so an English
-    query reaches Chinese passages through both BM25 and the embedder."""
+    query reaches Chinese passages through both BM25 and the embedder; and the knowledge base's
+    own terms for colloquial Chinese phrasings (`colloquial.yaml`)."""
+    spoken = [t for phrase, terms in _colloquial().items() if phrase in text for t in terms]
+    if spoken:
+        text = f"{text} {' '.join(dict.fromkeys(spoken))}"
     words = _stems(text)
     if not words:
         return text

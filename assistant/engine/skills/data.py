@@ -4,7 +4,7 @@ budgets, each for the slice and period the planner named."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from assistant.engine.lexicon import CUES, mentions
@@ -35,10 +35,43 @@ def _compare(intent) -> Any:
     return c if isinstance(c, float) or c in ("previous", "year_earlier") else None
 
 
+def weeks_asked(intent, vocabulary) -> list[str]:
+    """The weeks a week-by-week question asks for: those of the period it names, else the last N
+    complete weeks of the data (N from "最近4周", default 4)."""
+    if vocabulary.covered_until is None:
+        return []
+    last = intent.extra.get("weeks", "period")
+    if not last.isdigit() and intent.period_said and intent.period:
+        p = parse_period(intent.period)
+        monday = p.start.date() + timedelta(days=(7 - p.start.weekday()) % 7)
+        end = min(p.end.date(), vocabulary.covered_until - timedelta(days=6))
+        weeks = []
+        while monday <= end and len(weeks) < 13:
+            weeks.append(monday)
+            monday += timedelta(weeks=1)
+    else:
+        end = vocabulary.covered_until - timedelta(days=6)
+        end -= timedelta(days=end.weekday())
+        n = max(1, min(int(last) if last.isdigit() else 4, 13))
+        weeks = [end - timedelta(weeks=k) for k in reversed(range(n))]
+    return [f"{d.isocalendar().year}-W{d.isocalendar().week:02d}" for d in weeks]
+
+
 def _status_calls(intent, outputs, step, vocabulary) -> list:
     if step:
         return []
     scope = {"period": intent.period, "region": intent.region, "channel": intent.channel}
+    if intent.extra.get("every"):  # every KPI with a target, against the line
+        metrics = list(vocabulary.targeted) or list(HEALTH_METRICS)
+        return [("kpi_lookup", clean({"metric": m, **scope})) for m in metrics]
+    if intent.extra.get("weeks") and (weeks := weeks_asked(intent, vocabulary)):
+        metric = intent.metric or "revenue"
+        where = {"region": intent.region, "channel": intent.channel}
+        month = parse_period(weeks[-1]).start.strftime("%Y-%m")
+        period = month if intent.extra["weeks"].isdigit() or not intent.period_said else intent.period
+        return [("kpi_lookup", clean({"metric": metric, "period": w, **where})) for w in weeks] + [
+            ("kpi_lookup", clean({"metric": metric, "period": period, **where}))
+        ]
     if intent.metric is None:
         return [("kpi_lookup", clean({"metric": m, **scope})) for m in HEALTH_METRICS]
     return [("kpi_lookup", clean({"metric": intent.metric, **scope, "compare": _compare(intent)}))]
@@ -181,6 +214,7 @@ status = Skill(
     priority=70,
     detect=lambda i, v: (
         i.metric is not None
+        or bool(i.extra.get("every"))
         or (
             bool(i.region or i.channel or i.period_said)
             and not re.search(r"策略|怎么做|strategy", i.query.lower())
