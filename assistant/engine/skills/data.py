@@ -45,7 +45,7 @@ def weeks_asked(intent, vocabulary) -> list[str]:
         p = parse_period(intent.period)
         monday = p.start.date() + timedelta(days=(7 - p.start.weekday()) % 7)
         end = min(p.end.date(), vocabulary.covered_until - timedelta(days=6))
-        weeks = []
+        weeks: list[date] = []
         while monday <= end and len(weeks) < 13:
             weeks.append(monday)
             monday += timedelta(weeks=1)

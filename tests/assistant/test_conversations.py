@@ -1,0 +1,278 @@
+"""A planning conversation, not a question at a time (issue 33): what a follow-up inherits and
+changes, what it points at, the workspace's own names as planners say them, a scope that does not
+exist, every KPI against the line, week-by-week figures and rule questions — on the demo company
+and on companies that are not the demo company. Figures are checked against the use cases."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from assistant.chat import ChatService
+from assistant.engine.intents import Vocabulary, dialogue
+from assistant.engine.understand import Shown
+from assistant.services import Services
+from assistant.settings import Settings
+from assistant.usecases import kpis, workspace_context
+from testkit.companies import other_company
+from tools import demo_data
+from tools.metrics import METRICS
+
+TODAY = date(2026, 11, 23)
+DEMO = Vocabulary.of(demo_data.REGIONS, demo_data.CHANNELS, covered_until=date(2026, 11, 1), today=TODAY)
+# a beverage company that sells by region, through channels it names its own way
+DRINKS = Vocabulary.of(
+    ["华东", "华南", "华北", "西南"],
+    ["抖音直播", "小红书种草", "即时零售", "便利店"],
+    covered_until=date(2026, 11, 1),
+    today=TODAY,
+)
+
+
+def _state(turns: list[str], vocabulary: Vocabulary = DEMO, shown: list[Shown] | None = None):
+    return dialogue(turns, vocabulary, TODAY, shown=shown)
+
+
+# -- follow-ups that leave things out ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("vocabulary", "turns", "slots"),
+    [
+        (
+            DEMO,
+            ["一线城市上个月销售额多少", "和目标比差多少"],
+            dict(kind="status", metric="revenue", region="一线城市", period="2026-10"),
+        ),
+        (
+            DRINKS,
+            ["华东上个月销售额多少", "为什么没完成"],
+            dict(kind="diagnose", metric="revenue", region="华东", period="2026-10"),
+        ),
+        (
+            DRINKS,
+            ["西南三季度转化量多少", "按渠道看呢"],
+            dict(kind="rank", metric="conversions", by="channel", region="西南", period="2026-Q3"),
+        ),
+        (
+            DEMO,
+            ["上个季度整体销售额完成得怎么样？", "哪个区域销售额最低？"],
+            dict(kind="rank", period="2026-Q3", order="asc"),
+        ),
+        (
+            DEMO,
+            ["What's live commerce CAC in October?", "And for the whole company?"],
+            dict(metric="cac", channel=None, region=None, period="2026-10"),
+        ),
+        (
+            DRINKS,
+            ["华南的即时零售9月CPC多少", "And year on year?"],
+            dict(metric="cpc", region="华南", channel="即时零售", compare="year_earlier"),
+        ),
+    ],
+)
+def test_a_follow_up_keeps_what_it_leaves_out(vocabulary, turns, slots) -> None:
+    intent = _state(turns, vocabulary)
+    assert {k: getattr(intent, k) for k in slots} == slots
+
+
+@pytest.mark.parametrize(
+    ("vocabulary", "turns", "period", "compare"),
+    [
+        (
+            DEMO,
+            ["What was feed ads CPC in Q3 2026?", "How does that compare with Q2?"],
+            "2026-Q3",
+            "previous",
+        ),
+        (DEMO, ["9月获客成本多少", "比8月涨了多少"], "2026-09", "previous"),
+        (DRINKS, ["小红书种草10月转化率多少", "比上个月呢", "去年10月呢"], "2026-10", "year_earlier"),
+        (DRINKS, ["华东10月CPC多少", "三季度呢"], "2026-Q3", None),  # not a comparison: a new period
+    ],
+)
+def test_a_period_named_in_a_comparison_is_the_base_not_the_new_period(
+    vocabulary, turns, period, compare
+) -> None:
+    intent = _state(turns, vocabulary)
+    assert (intent.period, intent.compare if intent.compare != "target" else None) == (period, compare)
+
+
+def test_a_follow_up_points_at_what_the_last_answer_ranked() -> None:
+    ranked = Shown("channel", ("KOC种草", "信息流广告", "线下门店"))
+    intent = _state(
+        ["9月获客成本多少", "具体是哪个渠道拖了后腿？", "第二名那个渠道的CPC呢"], shown=[Shown(), ranked]
+    )
+    assert (intent.kind, intent.metric, intent.channel, intent.period) == (
+        "status",
+        "cpc",
+        "信息流广告",
+        "2026-09",
+    )
+    regions = Shown("region", ("华东", "华南", "华北", "西南"))
+    english = _state(
+        ["Rank regions by revenue in Q3 2026.", "What about the second one, how did it change vs Q2?"],
+        DRINKS,
+        [regions],
+    )
+    assert (english.region, english.period, english.compare) == ("华南", "2026-Q3", "previous")
+    # an aside out of scope does not break the thread
+    aside = _state(
+        [
+            "Which region is lowest on repurchase rate?",
+            "Will it rain tomorrow?",
+            "OK: that region's CVR last month?",
+        ],
+        shown=[Shown("region", ("新一线城市", "二线城市")), Shown()],
+    )
+    assert (aside.region, aside.metric) == ("新一线城市", "cvr")
+
+
+def test_an_earlier_ranking_is_read_back_from_its_record() -> None:
+    record = '{"metric":"cac","metric_name":"获客成本","by":"channel","rows":[{"name":"KOC种草","actual":244.0},{"name":"信息流广告"'
+    assert Shown.of([{"name": "kpi_rank", "error": record}]) == Shown("channel", ("KOC种草", "信息流广告"))
+
+
+@pytest.mark.parametrize(
+    ("vocabulary", "turns", "order"),
+    [
+        (DEMO, ["9月获客成本多少", "是哪个渠道拖了后腿？"], "desc"),
+        (DRINKS, ["三季度ROI多少", "Which channel is mostly to blame?"], "asc"),
+    ],
+)
+def test_blame_ranks_from_the_worst(vocabulary, turns, order) -> None:
+    from assistant.engine.planner import next_calls
+
+    intent = _state(turns, vocabulary)
+    assert intent.kind == "rank" and intent.by == "channel"
+    [(name, args)] = next_calls(intent, [], step=0, vocabulary=vocabulary)
+    assert (name, args["order"]) == ("kpi_rank", order)
+
+
+@pytest.mark.parametrize(
+    ("vocabulary", "turns", "amount"),
+    [
+        (DEMO, ["明年一季度下沉市场800万预算，按渠道怎么分", "再加200万，做到1000万呢"], 10_000_000),
+        (DRINKS, ["12月给抖音那边800万，按区域怎么分", "再加200万"], 10_000_000),
+    ],
+)
+def test_a_budget_follow_up_changes_the_total(vocabulary, turns, amount) -> None:
+    intent = _state(turns, vocabulary)
+    assert (intent.kind, intent.amount) == ("budget", amount)
+
+
+# -- the workspace's own names -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "region", "channel"),
+    [
+        ("抖音那边三季度ROI多少", None, "抖音直播"),
+        ("小红书呢", None, "小红书种草"),
+        ("How much revenue did instant retail in East China bring in?", "华东", "即时零售"),
+        ("Convenience stores in the southwest: how many conversions?", "西南", "便利店"),
+        ("Xiaohongshu CVR last month", None, "小红书种草"),
+    ],
+)
+def test_the_workspaces_names_as_planners_say_them(text, region, channel) -> None:
+    intent = _state([text], DRINKS)
+    assert (intent.region, intent.channel) == (region, channel)
+
+
+def test_a_shared_start_names_no_one() -> None:
+    vocabulary = Vocabulary.of([], ["抖音直播", "抖音商城"])
+    assert _state(["抖音的ROI"], vocabulary).channel is None
+    assert _state(["抖音商城的ROI"], vocabulary).channel == "抖音商城"
+
+
+@pytest.mark.parametrize(
+    ("vocabulary", "text", "absent"),
+    [
+        (DEMO, "华东上个月销售额多少？", "华东"),
+        (DRINKS, "一线城市上个月销售额多少", "一线城市"),
+        (DRINKS, "搜索广告三季度花了多少", "搜索广告"),
+    ],
+)
+def test_a_scope_the_workspace_does_not_have_is_not_the_whole_company(vocabulary, text, absent) -> None:
+    intent = _state([text], vocabulary)
+    assert (intent.kind, intent.extra["absent"]) == ("missing", absent)
+    then = _state([text, "哦，那华南呢" if vocabulary is DRINKS else "那一线城市呢"], vocabulary)
+    assert then.kind == "status" and then.metric == intent.metric and "absent" not in then.extra
+
+
+@pytest.mark.parametrize(
+    ("vocabulary", "text"),
+    [
+        (DEMO, "偏差超过10%按规矩要做什么？"),
+        (DRINKS, "抖音直播CPC红线是多少？超了怎么办？"),
+        (DEMO, "What does our plan say about the CPC red line?"),
+        (DRINKS, "如果想换个新玩法，一般怎么小规模先测？"),
+    ],
+)
+def test_a_question_about_rules_goes_to_the_knowledge_base_even_with_a_figure_in_it(vocabulary, text) -> None:
+    assert _state(["9月获客成本多少", text], vocabulary).kind == "knowledge"
+
+
+# -- answers, through the agent loop -------------------------------------------------------------------------
+def _numbers(text: str) -> str:
+    return re.sub(r"\s", "", text)
+
+
+async def test_a_conversation_on_the_demo_company(settings: Settings) -> None:
+    services = Services(settings.model_copy(update={"today": TODAY}))
+    chat = ChatService(services, workspace="default")
+    ctx = workspace_context(services, "default")
+    first = await chat.ask("9月获客成本多少，达标了吗")
+    blame = await chat.ask("具体是哪个渠道拖了后腿？", conversation_id=first.conversation_id)
+    ranking = kpis.rank(ctx, metric="cac", by="channel", period="2026-09", order="desc")
+    assert blame.tool_calls[0]["name"] == "kpi_rank"
+    assert ranking.rows[0].name in blame.answer.splitlines()[0]
+    second = await chat.ask("第二名那个渠道的CPC呢", conversation_id=first.conversation_id)
+    want = kpis.lookup(ctx, metric="cpc", period="2026-09", channel=ranking.rows[1].name)
+    assert second.tool_calls[0]["args"] == {
+        "metric": "cpc",
+        "period": "2026-09",
+        "channel": ranking.rows[1].name,
+    }
+    assert f"{want.actual:,.2f}元" in second.answer.splitlines()[0]
+    change = await chat.ask("比8月涨了多少", conversation_id=first.conversation_id)
+    assert change.tool_calls[0]["args"]["compare"] == "previous" and "2026-08" in change.answer
+
+
+async def test_every_kpi_past_the_line_on_a_company_of_its_own(settings: Settings) -> None:
+    services = Services(settings.model_copy(update={"today": date(2026, 10, 12)}))
+    company = other_company()
+    services.accounts.create_workspace("north")
+    services.kpis.import_frames(company.facts, company.targets, workspace="north", source="north.csv")
+    chat = ChatService(services, workspace="north")
+    ctx = workspace_context(services, "north")
+    answer = (await chat.ask("上季度有哪些KPI偏离目标超过10%？")).answer
+    targeted = sorted(set(company.targets["metric"]) & set(ctx.metrics))
+    results = [kpis.lookup(ctx, metric=m, period="2026-Q3") for m in targeted]
+    past = sorted((r for r in results if r.status == "off_target"), key=lambda r: -abs(r.deviation_pct or 0))
+    headline = answer.splitlines()[0]
+    assert f"{len(past)} 项 KPI 偏离目标超过 10%" in headline
+    positions = [headline.find(METRICS[r.metric].zh) for r in past]
+    assert all(p >= 0 for p in positions) and positions == sorted(positions)
+    for r in results:  # every metric with a target is in the table, with its deviation
+        assert r.deviation_pct is None or f"{r.deviation_pct:+.1f}%" in answer
+
+
+async def test_week_by_week_figures_and_a_region_that_does_not_exist(settings: Settings) -> None:
+    services = Services(settings.model_copy(update={"today": date(2026, 10, 12)}))
+    company = other_company()
+    services.accounts.create_workspace("north")
+    services.kpis.import_frames(company.facts, company.targets, workspace="north", source="north.csv")
+    chat = ChatService(services, workspace="north")
+    ctx = workspace_context(services, "north")
+    weekly = await chat.ask("最近4周每周短视频的CPC是多少")
+    weeks = [c["args"]["period"] for c in weekly.tool_calls if "-W" in c["args"]["period"]]
+    assert weeks == ["2026-W37", "2026-W38", "2026-W39", "2026-W40"]  # the data's last four weeks
+    for label, monday in zip(weeks, pd.date_range("2026-09-07", periods=4, freq="7D"), strict=True):
+        r = kpis.lookup(ctx, metric="cpc", period=label, channel="短视频")
+        assert f"| {monday.date()}（{label}） | {r.actual:,.2f}元" in weekly.answer
+    missing = await chat.ask("一线城市上个月销售额多少")
+    assert missing.tool_calls == []
+    assert "没有「一线城市」这个区域" in missing.answer and "华北、华东、华南、西部大区" in missing.answer
+    english = await chat.ask(
+        "What was revenue in East China last month?", conversation_id=missing.conversation_id
+    )
+    assert english.tool_calls[0]["args"]["region"] == "华东"
