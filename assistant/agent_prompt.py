@@ -43,8 +43,11 @@ def relative_periods(today: date) -> dict[str, str]:
     }
 
 
-def system_prompt(services: Services, workspace: str, ctx: WorkspaceContext | None = None) -> str:
-    """`ctx`: the workspace's context when the caller has just read it (a chat turn has)."""
+def system_prompt(
+    services: Services, workspace: str, ctx: WorkspaceContext | None = None, state: str = ""
+) -> str:
+    """`ctx`: the workspace's context when the caller has just read it (a chat turn has);
+    `state`: the dialogue state line of a follow-up (`assistant.engine.offline.state_line`)."""
     ctx = ctx or workspace_context(services, workspace)
     today = services.settings.today_date()
     window = None
@@ -70,6 +73,7 @@ def system_prompt(services: Services, workspace: str, ctx: WorkspaceContext | No
             metrics=[METRICS[m] for m in ctx.metrics if m in METRICS],
             threshold=f"{ctx.threshold * 100:g}",
             budget=fmt_num(budget, ctx.currency) if budget else None,
+            state=state,
         )
         .strip()
     )

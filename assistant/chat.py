@@ -374,8 +374,28 @@ class ChatService:
         database work must not hold up the event loop, which streams other turns meanwhile."""
         conversation_id, messages, base, quoted = self._history(conversation_id, text, user_id)
         ctx = workspace_context(self.services, self.workspace)
-        prompt = system_prompt(self.services, self.workspace, ctx) + client_history(quoted)
+        prompt = system_prompt(self.services, self.workspace, ctx, self._state(messages, ctx))
+        prompt += client_history(quoted)
         return conversation_id, messages, base, prompt, self._agent_for(ctx.data.version)
+
+    def _state(self, messages: list[BaseMessage], ctx: Any) -> str:
+        """For an LLM, the dialogue state of a follow-up as one line of its prompt (the offline
+        engine computes it itself)."""
+        from assistant.engine.offline import (
+            OfflineChatModel,
+            dialogue_state,
+            shown_by_turn,
+            state_line,
+            vocabulary_of,
+        )
+
+        if isinstance(self.services.chat_model, OfflineChatModel):
+            return ""
+        if sum(isinstance(m, HumanMessage) for m in messages) < 2:
+            return ""
+        vocabulary = vocabulary_of(ctx, self.services.settings.today_date())
+        shown = shown_by_turn(messages)
+        return state_line(dialogue_state(messages, vocabulary), shown[-1] if shown else None)
 
     async def stream(
         self, text: str, *, conversation_id: str | None = None, user_id: int | None = None

@@ -9,8 +9,10 @@ requests (`evals.holdout._checks`: figures within 1%, scope, period, comparison,
 the turn's own key phrases. Scores: the share of turns fully correct and the share of whole
 conversations with every turn correct.
 
-`python -m evals.conversations` prints the scores and writes the failures to
-`var/evals/conversations.json`.
+`python -m evals.conversations [--fresh]` prints the scores and writes the failures to
+`var/evals/conversations_<set>.json`. Sets: `blind` (issue 33's first blind set, scored once on
+arrival at 41.5% of turns, tuned on since) and `fresh` (written blind at the end of the work,
+scored once).
 """
 
 from __future__ import annotations
@@ -25,17 +27,21 @@ from assistant.services import Services
 from evals.context import eval_services
 from evals.holdout import TODAY, _checks
 
-FILE = "conversations_blind.jsonl"
-OTHER = "blindco"
+# each set: its file, and the module whose company() builds its second company's workspace
+SETS = {
+    "blind": ("conversations_blind.jsonl", "evals.conversations_blind", "blindco"),
+    "fresh": ("conversations_fresh.jsonl", "evals.conversations_fresh", "freshco"),
+}
 
 
-def _sandbox(services: Services) -> Services:
-    from evals.conversations_blind import company
+def _sandbox(services: Services, name: str = "blind") -> Services:
+    import importlib
 
+    _, module, workspace = SETS[name]
     sandbox = eval_services(services, today=TODAY)
-    facts, targets = company()
-    sandbox.accounts.create_workspace(OTHER)
-    sandbox.kpis.import_frames(facts, targets, workspace=OTHER, source="eval: blindco")
+    facts, targets = importlib.import_module(module).company()
+    sandbox.accounts.create_workspace(workspace)
+    sandbox.kpis.import_frames(facts, targets, workspace=workspace, source=f"eval: {workspace}")
     return sandbox
 
 
@@ -80,11 +86,11 @@ async def _run(services: Services, conv: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def evaluate(services: Services, file: str = FILE) -> tuple[dict[str, float], list[dict[str, Any]]]:
+def evaluate(services: Services, name: str = "blind") -> tuple[dict[str, float], list[dict[str, Any]]]:
     from evals.suites import _jsonl
 
-    sandbox = _sandbox(services)
-    rows = [asyncio.run(_run(sandbox, conv)) for conv in _jsonl(file)]
+    sandbox = _sandbox(services, name)
+    rows = [asyncio.run(_run(sandbox, conv)) for conv in _jsonl(SETS[name][0])]
     turns = [t | {"lang": r["lang"], "workspace": r["workspace"]} for r in rows for t in r["turns"]]
     metrics: dict[str, float] = {
         "turns.fully_correct": mean(t["ok"] for t in turns),
@@ -99,14 +105,17 @@ def evaluate(services: Services, file: str = FILE) -> tuple[dict[str, float], li
 
 
 if __name__ == "__main__":
+    import sys
+
     from assistant.settings import ROOT, Settings
 
+    name = "fresh" if "--fresh" in sys.argv else "blind"
     services = Services(Settings())
     services.index  # noqa: B018  (the knowledge index, built if missing)
-    m, rows = evaluate(services)
+    m, rows = evaluate(services, name)
     for k, v in m.items():
         print(f"{k}: {v:.3f}" if v <= 1 else f"{k}: {int(v)}")
-    out = ROOT / "var" / "evals" / "conversations.json"
+    out = ROOT / "var" / "evals" / f"conversations_{name}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps([r for r in rows if not r["ok"]], ensure_ascii=False, indent=1), "utf-8")
     print(f"failures: {out}")

@@ -162,8 +162,10 @@ def _targets(facts: pd.DataFrame) -> pd.DataFrame:
         s, e = bounds(label)
         days = (e - s).days + 1
         for metric in ("revenue", "conversions"):
-            for region in [""] + REGIONS:
-                rows.append((label, metric, round(agg(last, metric, region) * days * _GROWTH[region], 2), region, ""))
+            for region in ["", *REGIONS]:
+                rows.append(
+                    (label, metric, round(agg(last, metric, region) * days * _GROWTH[region], 2), region, "")
+                )
         rows.append((label, "cac", round(agg(last, "cac"), 2), "", ""))
         rows.append((label, "roi", round(agg(last, "roi"), 3), "", ""))
         for ch in CHANNELS:
@@ -211,13 +213,15 @@ class FreshTruth:
         assert len(f), (metric, period, region, channel)
         return float(f["value"].sum())
 
-    def value(self, metric, period, region=None, channel=None):
+    def raw(self, metric, period, region=None, channel=None) -> float:
+        """Unrounded value: a sum, or a ratio of sums; change_pct is computed from these."""
         if metric in hf.RATIOS:
             num, den, scale = hf.RATIOS[metric]
-            v = self._sum(num, period, region, channel) / self._sum(den, period, region, channel) * scale
-        else:
-            v = self._sum(metric, period, region, channel)
-        return round(v, 4)
+            return self._sum(num, period, region, channel) / self._sum(den, period, region, channel) * scale
+        return self._sum(metric, period, region, channel)
+
+    def value(self, metric, period, region=None, channel=None):
+        return round(self.raw(metric, period, region, channel), 4)
 
     def weeks(self, period):
         return self._slice(period)["date"].nunique()
@@ -270,6 +274,9 @@ class DemoTruth(FreshTruth):
 
     def __init__(self) -> None:
         self.facts, self.targets = hf.FACTS, hf.TARGETS
+
+    def _sum(self, metric, period, region, channel):
+        return hf.base_sum(metric, period, region, channel)
 
     def value(self, metric, period, region=None, channel=None):
         return hf.value(metric, period, region, channel)
@@ -330,6 +337,7 @@ class Conv:
         if target:
             t = b.target(metric, period, region, channel)
             assert t is not None, ("no target row", metric, period, region, channel)
+            dev = pct(b.raw(metric, period, region, channel), t)
             return self._add(
                 text,
                 typ,
@@ -339,7 +347,7 @@ class Conv:
                     channel=channel,
                     period=period,
                     compare={"kind": "target", "period": period, "value": t},
-                    answer_facts=_facts_(a, t, pct(a, t)),
+                    answer_facts=_facts_(a, t, dev),
                 ),
             )
         return self._add(
@@ -354,9 +362,11 @@ class Conv:
     def change(self, text, metric, period, kind, region=None, channel=None, base_period=None):
         b = self.book
         other = base_period or (prev(period) if kind == "previous" else year_earlier(period))
-        a, v = b.value(metric, period, region, channel), b.value(metric, other, region, channel)
+        a, v = b.raw(metric, period, region, channel), b.raw(metric, other, region, channel)
         if metric not in hf.RATIOS:
-            v = round(v * b.weeks(period) / b.weeks(other), 4)
+            v = v * b.weeks(period) / b.weeks(other)
+        change = pct(a, v)
+        a, v = round(a, 4), round(v, 4)
         return self._add(
             text,
             "change",
@@ -366,7 +376,7 @@ class Conv:
                 channel=channel,
                 period=period,
                 compare={"kind": kind, "period": other, "value": v},
-                answer_facts=_facts_(a, v, pct(a, v)),
+                answer_facts=_facts_(a, v, change),
             ),
         )
 
@@ -395,7 +405,7 @@ class Conv:
         b = self.book
         out = []
         for metric in b.target_rows(period, region, channel):
-            a, t = b.value(metric, period, region, channel), b.target(metric, period, region, channel)
+            a, t = b.raw(metric, period, region, channel), b.target(metric, period, region, channel)
             dev = pct(a, t)
             adverse = dev > 0 if METRICS[metric].direction == "lower" else dev < 0
             if adverse and abs(dev) > 10:
@@ -454,7 +464,9 @@ class Conv:
         )
 
     def forecast(self, text, metric, period, region=None, channel=None):
-        return self._add(text, "forecast", _expect(metric=metric, region=region, channel=channel, period=period))
+        return self._add(
+            text, "forecast", _expect(metric=metric, region=region, channel=channel, period=period)
+        )
 
     def knowledge(self, text, keywords):
         return self._add(text, "knowledge", _expect(keywords=keywords))
@@ -481,14 +493,24 @@ worst = c.rank("哪个渠道拖了后腿", "cac", "2026-10", "channel", True)
 c.status("排第一的那个渠道，点击单价是多少", "cpc", "2026-10", channel=worst[0])
 
 # f002 Q3 revenue vs plan, drill-down, year on year for a slice, then the whole company
-c = conv("en", "default", "revenue vs target, drill down by region, YoY for a slice, 'whole company' drops the slice")
+c = conv(
+    "en",
+    "default",
+    "revenue vs target, drill down by region, YoY for a slice, 'whole company' drops the slice",
+)
 c.status("How much revenue did we book in Q3 against plan?", "revenue", "2026-Q3", target=True)
 c.rank("Break that down by region for me", "revenue", "2026-Q3", "region", True)
-c.change("How does lower-tier compare with Q3 last year?", "revenue", "2026-Q3", "year_earlier", region="下沉市场")
+c.change(
+    "How does lower-tier compare with Q3 last year?", "revenue", "2026-Q3", "year_earlier", region="下沉市场"
+)
 c.change("And for the whole company?", "revenue", "2026-Q3", "year_earlier")
 
 # f003 freshco: Douyin live CAC, why, the last four weeks, then JD the same way
-c = conv("zh", "freshco", "抖音直播 CAC vs target, why, last 4 weeks weekly, follow-up swaps the channel (京东 = 京东自营)")
+c = conv(
+    "zh",
+    "freshco",
+    "抖音直播 CAC vs target, why, last 4 weeks weekly, follow-up swaps the channel (京东 = 京东自营)",
+)
 c.status("上季度抖音直播的获客成本是多少？目标定的多少", "cac", "2026-Q3", channel="抖音直播", target=True)
 c.why("怎么会高这么多，帮我分析下原因", "cac", "2026-Q3", channel="抖音直播")
 c.weekly("最近4周每周的CAC列一下，看看还在不在涨", "cac", 4, channel="抖音直播")
@@ -527,7 +549,9 @@ c.status("OK. What was overall ROI in September versus target?", "roi", "2026-09
 c.rank("Which channel had the lowest ROI that month?", "roi", "2026-09", "channel", False)
 
 # f009 weekly figures, a metric swap, then YoY for the month
-c = conv("zh", "default", "weekly spend, weekly conversions (metric swap keeps channel and weeks), monthly CAC YoY")
+c = conv(
+    "zh", "default", "weekly spend, weekly conversions (metric swap keeps channel and weeks), monthly CAC YoY"
+)
 c.weekly("最近四周直播电商每周花了多少钱", "spend", 4, channel="直播电商")
 c.weekly("那转化量呢", "conversions", 4, channel="直播电商")
 c.change("整个10月直播电商的获客成本跟去年同期比怎么样", "cac", "2026-10", "year_earlier", channel="直播电商")
@@ -539,7 +563,9 @@ c.missing("拼多多呢", "conversions", "2026-10", channel="拼多多")
 c.change("好吧，那美团的环比是多少", "conversions", "2026-10", "previous", channel="美团闪购")
 
 # f011 freshco English: region ranking, the runner-up against target, then vs Q2
-c = conv("en", "freshco", "ranking, 'the runner-up' points at ranking[1], vs target, then vs the previous quarter")
+c = conv(
+    "en", "freshco", "ranking, 'the runner-up' points at ranking[1], vs target, then vs the previous quarter"
+)
 regions = c.rank("Which region brought in the most revenue in Q3?", "revenue", "2026-Q3", "region", True)
 c.status("How did the runner-up do against its target?", "revenue", "2026-Q3", region=regions[1], target=True)
 c.change("And compared with Q2?", "revenue", "2026-Q3", "previous", region=regions[1])
@@ -552,7 +578,9 @@ c.oos("对了，顺便帮我订一张下周一去杭州的机票")
 c.status("回到刚才，KOC种草三季度的投资回报率达标了吗", "roi", "2026-Q3", channel="KOC种草", target=True)
 
 # f013 forecast, narrowed, then a reference figure
-c = conv("en", "default", "forecast next quarter, narrowed to a region, then this year's Q1 actual for reference")
+c = conv(
+    "en", "default", "forecast next quarter, narrowed to a region, then this year's Q1 actual for reference"
+)
 c.forecast("Can you forecast revenue for next quarter?", "revenue", "2027-Q1")
 c.forecast("Just for tier-1 cities", "revenue", "2027-Q1", region="一线城市")
 c.status("What did tier-1 cities do in Q1 this year, for reference?", "revenue", "2026-Q1", region="一线城市")
@@ -571,12 +599,18 @@ c.rank("那三季度各渠道投资回报率排一下，看看谁没过线", "ro
 
 # f016 freshco English: budget, new total, one region (English region name)
 c = conv("en", "freshco", "budget split, new total, then scoped to Yangtze River Delta = 长三角")
-c.budget("We've got 20 million yuan for Q1 next year. How would you split it across channels?", 20_000_000, "2027-Q1")
+c.budget(
+    "We've got 20 million yuan for Q1 next year. How would you split it across channels?",
+    20_000_000,
+    "2027-Q1",
+)
 c.budget("Make it 25 million", 25_000_000, "2027-Q1")
 c.budget("And if all of it goes to the Yangtze River Delta?", 25_000_000, "2027-Q1", region="长三角")
 
 # f017 slice, attainment, whole company, month on month
-c = conv("zh", "default", "region revenue, 达成率 (vs target), 全公司 drops the region, 环比 (Aug base scaled 4/5)")
+c = conv(
+    "zh", "default", "region revenue, 达成率 (vs target), 全公司 drops the region, 环比 (Aug base scaled 4/5)"
+)
 c.status("二线城市9月销售额多少", "revenue", "2026-09", region="二线城市")
 c.status("达成率怎么样", "revenue", "2026-09", region="二线城市", target=True)
 c.status("全公司呢", "revenue", "2026-09", target=True)
@@ -590,7 +624,13 @@ c.rank("按区域看呢", "roi", "2026-10", "region", True, channel="京东自�
 
 # f019 feed CPC vs target, why, YoY
 c = conv("en", "default", "feed ads = 信息流广告; CPC vs quarterly channel target, why, YoY")
-c.status("What's our CPC on feed ads in Q3 compared with target?", "cpc", "2026-Q3", channel="信息流广告", target=True)
+c.status(
+    "What's our CPC on feed ads in Q3 compared with target?",
+    "cpc",
+    "2026-Q3",
+    channel="信息流广告",
+    target=True,
+)
 c.why("Why is it so far off?", "cpc", "2026-Q3", channel="信息流广告")
 c.change("How does that compare with Q3 last year?", "cpc", "2026-Q3", "year_earlier", channel="信息流广告")
 
@@ -601,13 +641,19 @@ c.status("10月整体销售额跟目标比差多少", "revenue", "2026-10", targ
 c.knowledge("偏差到多少就该启动计划调整？", ["10%"])
 
 # f021 ranking, 第二名, then vs September
-c = conv("zh", "default", "ranking, 第二名 points at ranking[1] with a new metric, then vs the previous month")
+c = conv(
+    "zh", "default", "ranking, 第二名 points at ranking[1] with a new metric, then vs the previous month"
+)
 regions = c.rank("上个月哪个区域获客成本最高", "cac", "2026-10", "region", True)
 c.status("第二名那个区域的转化率呢", "cvr", "2026-10", region=regions[1])
 c.change("跟9月比呢", "cvr", "2026-10", "previous", region=regions[1])
 
 # f022 freshco English: English region names and one it does not have
-c = conv("en", "freshco", "Chengdu-Chongqing = 成渝, Hong Kong is not a freshco region, Beijing-Tianjin-Hebei = 京津冀")
+c = conv(
+    "en",
+    "freshco",
+    "Chengdu-Chongqing = 成渝, Hong Kong is not a freshco region, Beijing-Tianjin-Hebei = 京津冀",
+)
 c.status("How much did we spend in Chengdu-Chongqing last month?", "spend", "2026-10", region="成渝")
 c.missing("And in Hong Kong?", "spend", "2026-10", region="Hong Kong")
 c.status("OK. What about Beijing-Tianjin-Hebei?", "spend", "2026-10", region="京津冀")
@@ -625,7 +671,11 @@ c.rank("Which channel is to blame for the ROI miss?", "roi", "2026-Q3", "channel
 c.weekly("Show me KOC seeding's conversion rate for each of the last 4 weeks", "cvr", 4, channel="KOC种草")
 
 # f025 freshco: 天猫 spend, CAC, vs target, all channels together
-c = conv("zh", "freshco", "天猫 = 天猫旗舰店; metric swap, 达标了吗 (monthly channel CAC target), 全渠道 drops the channel")
+c = conv(
+    "zh",
+    "freshco",
+    "天猫 = 天猫旗舰店; metric swap, 达标了吗 (monthly channel CAC target), 全渠道 drops the channel",
+)
 c.status("天猫上个月花了多少钱", "spend", "2026-10", channel="天猫旗舰店")
 c.status("CAC呢", "cac", "2026-10", channel="天猫旗舰店")
 c.status("达标了吗", "cac", "2026-10", channel="天猫旗舰店", target=True)
@@ -638,7 +688,11 @@ c.budget("12月想给双十二再投2000万，按区域怎么分", 20_000_000, "
 c.budget("预算砍到1500万呢", 15_000_000, "2026-12")
 
 # f027 freshco English: two method questions, then data
-c = conv("en", "freshco", "target-setting method, adjustment report contents, then the highest-CAC channel in October")
+c = conv(
+    "en",
+    "freshco",
+    "target-setting method, adjustment report contents, then the highest-CAC channel in October",
+)
 c.knowledge("Our targets keep ending up unrealistic. Is there a better method for setting them?", ["stretch"])
 c.knowledge("And what should a plan adjustment report contain?", ["background", "recommendation"])
 c.rank("Which of our channels had the highest CAC in October?", "cac", "2026-10", "channel", True)
@@ -647,7 +701,9 @@ c.rank("Which of our channels had the highest CAC in October?", "cac", "2026-10"
 c = conv("zh", "freshco", "珠三角 conversions vs target, 按渠道看 within the region, 排第一的 YoY")
 c.status("珠三角三季度转化量多少，达标没", "conversions", "2026-Q3", region="珠三角", target=True)
 chs = c.rank("按渠道看呢", "conversions", "2026-Q3", "channel", True, region="珠三角")
-c.change("排第一的那个渠道同比怎么样", "conversions", "2026-Q3", "year_earlier", region="珠三角", channel=chs[0])
+c.change(
+    "排第一的那个渠道同比怎么样", "conversions", "2026-Q3", "year_earlier", region="珠三角", channel=chs[0]
+)
 
 # f029 two quick figures and an aside
 c = conv("zh", "default", "CTR, metric swap to CPM, an out-of-scope request")
@@ -656,8 +712,14 @@ c.status("千次曝光成本呢", "cpm", "2026-10", channel="线下门店")
 c.oos("帮我写一首关于秋天的小诗，发朋友圈用")
 
 # f030 English: month on month and year on year
-c = conv("en", "default", "live commerce = 直播电商; conversions, vs July (base scaled 5/4 weeks), vs a year earlier")
-c.status("How many conversions did live commerce get in August?", "conversions", "2026-08", channel="直播电商")
+c = conv(
+    "en",
+    "default",
+    "live commerce = 直播电商; conversions, vs July (base scaled 5/4 weeks), vs a year earlier",
+)
+c.status(
+    "How many conversions did live commerce get in August?", "conversions", "2026-08", channel="直播电商"
+)
 c.change("Compare that with July", "conversions", "2026-08", "previous", channel="直播电商")
 c.change("And with August last year?", "conversions", "2026-08", "year_earlier", channel="直播电商")
 
@@ -668,13 +730,23 @@ c.change("是不是客单价掉了？跟去年三季度比一下", "aov", "2026-
 c.rank("各区域的社区团购客单价排一下", "aov", "2026-Q3", "region", True, channel="社区团购")
 
 # f032 freshco English: Douyin CAC QoQ, this quarter so far vs target, cheapest channel
-c = conv("en", "freshco", "Douyin live = 抖音直播; QoQ, 'this quarter so far' = 2026-Q4 (October's weeks) vs target, lowest-first")
-c.change("How has Douyin live's CAC moved? Give me Q3 vs Q2", "cac", "2026-Q3", "previous", channel="抖音直播")
+c = conv(
+    "en",
+    "freshco",
+    "Douyin live = 抖音直播; QoQ, 'this quarter so far' = 2026-Q4 (October's weeks) vs target, lowest-first",
+)
+c.change(
+    "How has Douyin live's CAC moved? Give me Q3 vs Q2", "cac", "2026-Q3", "previous", channel="抖音直播"
+)
 c.status("And this quarter so far, against target?", "cac", "2026-Q4", channel="抖音直播", target=True)
 c.rank("Which channel had the cheapest CAC last month?", "cac", "2026-10", "channel", False)
 
 # f033 method question, then figures by region
-c = conv("zh", "default", "CAC diagnosis method, then region CAC (only company-level CAC targets exist), region swap")
+c = conv(
+    "zh",
+    "default",
+    "CAC diagnosis method, then region CAC (only company-level CAC targets exist), region swap",
+)
 c.knowledge("获客成本偏高的时候，一般怎么拆原因", ["CPC", "转化率"])
 c.status("那下沉市场9月的获客成本是多少", "cac", "2026-09", region="下沉市场")
 c.status("一线城市呢", "cac", "2026-09", region="一线城市")
@@ -685,15 +757,28 @@ c.status("What was total marketing spend in 2025?", "spend", "2025")
 c.status("And this year so far?", "spend", "2026")
 
 # f035 freshco: vs August, YoY, target
-c = conv("zh", "freshco", "京津冀 revenue vs August (named), 同比 (Sep 2025 had 5 weeks: base scaled 4/5), target")
-c.change("京津冀9月的销售额比8月怎么样", "revenue", "2026-09", "previous", region="京津冀", base_period="2026-08")
+c = conv(
+    "zh", "freshco", "京津冀 revenue vs August (named), 同比 (Sep 2025 had 5 weeks: base scaled 4/5), target"
+)
+c.change(
+    "京津冀9月的销售额比8月怎么样", "revenue", "2026-09", "previous", region="京津冀", base_period="2026-08"
+)
 c.change("同比呢", "revenue", "2026-09", "year_earlier", region="京津冀")
 c.status("目标完成了吗", "revenue", "2026-09", region="京津冀", target=True)
 
 # f036 freshco English: why a region misses, "that region" weekly, a forecast for it
-c = conv("en", "freshco", "Chengdu-Chongqing = 成渝; why, 'that region' keeps the region and metric, weekly, forecast")
+c = conv(
+    "en",
+    "freshco",
+    "Chengdu-Chongqing = 成渝; why, 'that region' keeps the region and metric, weekly, forecast",
+)
 c.why("Why is Chengdu-Chongqing so far behind on conversions in Q3?", "conversions", "2026-Q3", region="成渝")
-c.weekly("How have that region's conversions looked week by week lately? Last 4 weeks", "conversions", 4, region="成渝")
+c.weekly(
+    "How have that region's conversions looked week by week lately? Last 4 weeks",
+    "conversions",
+    4,
+    region="成渝",
+)
 c.forecast("Can you forecast its revenue for December?", "revenue", "2026-12", region="成渝")
 
 # f037 freshco: forecasts for 抖音, then a budget
@@ -701,6 +786,74 @@ c = conv("zh", "freshco", "抖音 = 抖音直播; forecast, period swap, then a 
 c.forecast("预测一下12月抖音直播的获客成本会到多少", "cac", "2026-12", channel="抖音直播")
 c.forecast("明年一季度呢", "cac", "2027-Q1", channel="抖音直播")
 c.budget("那明年一季度总共1200万，在各渠道之间怎么分", 12_000_000, "2027-Q1")
+
+
+# ---------------------------------------------------------------- knowledge answers (deliverable 2)
+ANSWERS_OUT = ROOT / "evals" / "data" / "answers_fresh.jsonl"
+# (question, doc_id, must-phrases exactly as they appear in that document)
+ANSWERS = [
+    ("周报里给指标标状态，一般分哪几档？分别什么意思", "pb-monitoring-cadence", ["正常", "关注", "偏离"]),
+    ("获客成本超标了，按什么步骤去诊断", "pb-cac-diagnosis", ["核对口径", "拆因子", "拆结构"]),
+    ("ROI门槛一般设几条线？准入线怎么定比较合理", "pb-budget-allocation", ["准入线", "追加线", "资金成本"]),
+    ("今年那1.5个亿，技术、内容、渠道各占多少", "demo-plan-budget", ["40%", "30%", "技术类"]),
+    ("目标老是定得不靠谱，有没有比较科学的定法", "pb-target-setting", ["数据预测", "基础目标", "挑战目标"]),
+    ("计划调整报告里至少要包含哪些内容", "pb-adjustment-report", ["偏离的 KPI", "预算调整方案", "风险说明"]),
+    ("KOC矩阵三层达人分别怎么合作", "pb-koc-matrix", ["内容置换", "保底+提成"]),
+    ("季度挪预算的时候，项目按ROI怎么分档", "pb-quarterly-reallocation", ["1:6", "1:4", "边际 ROI"]),
+    ("触达精准度85%的目标按季度怎么拆", "pb-smart-kpi", ["70%", "90%", "85%"]),
+    ("私域运营抓哪几个核心要素", "pb-private-domain", ["内容-互动-转化", "会员体系", "社交裂变"]),
+    ("达人种草的内容需要标注“广告”吗", "pol-ad-compliance", ["可识别性", "第十四条"]),
+    ("给用户做个性化推送，合规上有什么要求", "pol-pipl", ["不针对个人特征的选项", "便捷的拒绝方式"]),
+    (
+        "When should a new strategy be piloted first, and how big should the pilot be?",
+        "pb-pilot-rollout",
+        ["一两个区域", "对照"],
+    ),
+    (
+        "How do we score competing projects when they fight over the same budget?",
+        "pb-project-scoring",
+        ["目标匹配度", "风险可控性", "加权投票"],
+    ),
+    (
+        "What kinds of alert rules should our KPI dashboard have?",
+        "pb-dashboard-alerts",
+        ["阈值型", "波动型", "趋势型"],
+    ),
+    (
+        "What are the stages of the promotion planning cycle?",
+        "pb-planning-cycle",
+        ["市场调研", "跟踪调整", "闭环"],
+    ),
+    (
+        "What's the 2026 plan's target for weekly active rate, repurchase rate and NPS?",
+        "demo-plan-kpis",
+        ["40%", "65%", "45 分以上"],
+    ),
+    (
+        "What did the snack brand do when its online sales fell behind plan?",
+        "case-snack-live-shift",
+        ["10%", "线上直播", "回升"],
+    ),
+]
+
+
+def _doc_text(doc_id: str) -> str:
+    for path in (ROOT / "knowledge").rglob("*.md"):
+        text = path.read_text(encoding="utf-8")
+        head = text.split("---")[1] if text.startswith("---") else ""
+        if f"id: {doc_id}\n" in head or path.stem == doc_id:
+            return text
+    raise KeyError(doc_id)
+
+
+def answers() -> list[dict]:
+    out = []
+    for i, (question, doc_id, must) in enumerate(ANSWERS, 1):
+        body = _doc_text(doc_id).split("\n---", 1)[1]  # the body, after the front matter
+        missing = [m for m in must if m not in body]
+        assert not missing, (doc_id, missing)
+        out.append({"id": f"k{i:02d}", "question": question, "doc_id": doc_id, "must": must})
+    return out
 
 
 def records() -> list[dict]:
@@ -725,6 +878,13 @@ def main() -> None:
     print("turns per type:", dict(sorted(Counter(t["type"] for t in turns).items())))
     assert n >= 30 and len(turns) >= 90 and en * 3 >= n and fresh * 3 >= n
     assert all(2 <= len(r["turns"]) <= 5 for r in recs)
+
+    ans = answers()
+    with ANSWERS_OUT.open("w", encoding="utf-8") as fh:
+        for a in ans:
+            fh.write(json.dumps(a, ensure_ascii=False) + "\n")
+    zh = sum(any("\u4e00" <= ch <= "\u9fff" for ch in a["question"]) for a in ans)
+    print(f"wrote {len(ans)} knowledge questions ({zh} Chinese, {len(ans) - zh} English) to {ANSWERS_OUT}")
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from assistant.settings import OFFLINE_MODEL
 MODEL_NAME = OFFLINE_MODEL
 
 
-def _shown(messages: Sequence[BaseMessage]) -> list[Shown]:
+def shown_by_turn(messages: Sequence[BaseMessage]) -> list[Shown]:
     """What each answered request's answer showed (its tool results), oldest first."""
     shown: list[Shown] = []
     outputs: list[dict[str, Any]] | None = None
@@ -45,6 +45,48 @@ def _shown(messages: Sequence[BaseMessage]) -> list[Shown]:
         elif isinstance(msg, ToolMessage) and outputs is not None:
             outputs.append(_parse(msg))
     return shown
+
+
+def vocabulary_of(ctx: Any, today: date) -> Vocabulary:
+    """A workspace's vocabulary (its WorkspaceContext's regions, channels, data window and the
+    metrics it has targets for)."""
+    return Vocabulary.of(
+        ctx.regions,
+        ctx.channels,
+        covered_until=ctx.window.covered_until.date() if ctx.window else None,
+        today=today,
+        targeted=[m for m in dict.fromkeys(ctx.targets["metric"]) if not ctx.metrics or m in ctx.metrics],
+    )
+
+
+def dialogue_state(messages: Sequence[BaseMessage], vocabulary: Vocabulary) -> Intent:
+    """The dialogue state after the conversation's latest request: a follow-up inherits the
+    earlier requests' slots and can point at what their answers showed (last six requests)."""
+    requests, _, _ = _turn(messages)
+    shown = shown_by_turn(messages)
+    first = max(0, len(requests) - 6)
+    return dialogue(requests[first:], vocabulary, vocabulary.today or date.today(), shown=shown[first:])
+
+
+def state_line(intent: Intent, shown: Shown | None = None) -> str:
+    """The dialogue state in one line, for an LLM's prompt beside the history: what the rules
+    understood the latest request to ask, with the slots it inherited."""
+    slots = {
+        "type": intent.kind,
+        "metric": intent.metric,
+        "period": intent.period,
+        "region": intent.region,
+        "channel": intent.channel,
+        "compare": intent.compare,
+        "amount": intent.amount,
+        "by": intent.by,
+        "order": intent.order,
+        "absent": intent.extra.get("absent"),
+    }
+    line = "; ".join(f"{k}={v}" for k, v in slots.items() if v not in (None, ""))
+    if shown and shown.names:
+        line += f"; last answer ranked {shown.by}s: " + " > ".join(shown.names[:6])
+    return line
 
 
 def _turn(messages: Sequence[BaseMessage]) -> tuple[list[str], list[ToolMessage], list[AIMessage]]:
@@ -77,19 +119,7 @@ class OfflineChatModel(BaseChatModel):
         """This engine speaking one workspace's vocabulary: `context` gives its WorkspaceContext
         (regions, channels, data window) at each turn, as an import can change them."""
 
-        def vocabulary() -> Vocabulary:
-            ctx = context()
-            return Vocabulary.of(
-                ctx.regions,
-                ctx.channels,
-                covered_until=ctx.window.covered_until.date() if ctx.window else None,
-                today=today(),
-                targeted=[
-                    m for m in dict.fromkeys(ctx.targets["metric"]) if not ctx.metrics or m in ctx.metrics
-                ],
-            )
-
-        return self.model_copy(update={"vocabulary": vocabulary})
+        return self.model_copy(update={"vocabulary": lambda: vocabulary_of(context(), today())})
 
     @property
     def _llm_type(self) -> str:
@@ -105,12 +135,7 @@ class OfflineChatModel(BaseChatModel):
     def _respond(self, messages: list[BaseMessage]) -> AIMessage:
         requests, results, steps = _turn(messages)
         vocabulary = self.vocabulary() if self.vocabulary else Vocabulary()
-        # the dialogue state: a follow-up inherits the earlier requests' slots
-        shown = _shown(messages)
-        first = max(0, len(requests) - 6)
-        intent: Intent = dialogue(
-            requests[first:], vocabulary, vocabulary.today or date.today(), shown=shown[first:]
-        )
+        intent = dialogue_state(messages, vocabulary)
         outputs = [_parse(r) for r in results]
         if len(steps) < self.max_steps:
             calls = next_calls(intent, outputs, step=len(steps), vocabulary=vocabulary)

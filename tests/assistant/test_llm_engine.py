@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from datetime import date
 
 import httpx
 import pytest
@@ -244,3 +245,32 @@ async def test_the_silence_bound_counts_the_wait_for_the_model_not_the_time_a_ch
             got.append(chunk)
     assert got == [0, 1] and time.perf_counter() - started < 1
     assert asyncio.current_task().cancelling() == 0  # type: ignore[union-attr]
+
+
+async def test_an_llm_reads_the_dialogue_state_of_a_follow_up(llm_settings: Settings) -> None:
+    """A follow-up's prompt carries the state the rules understood: "第二名那个渠道的CPC呢" after a
+    ranking names the channel the last answer ranked second, with the inherited period."""
+    model = ChatOpenAI(
+        model="fake-model", base_url=BASE_URL, api_key="sk-test", max_retries=0, disable_streaming=True
+    )
+    services = Services(llm_settings.model_copy(update={"today": date(2026, 11, 23)}), chat_model=model)
+    chat = ChatService(services, workspace="default")
+    rank = {"metric": "cac", "by": "channel", "period": "2026-09", "order": "desc"}
+    with respx.mock(assert_all_called=True) as mock:
+        route = mock.post(f"{BASE_URL}/chat/completions").mock(
+            side_effect=[
+                completion_tool_call("kpi_rank", rank),
+                completion_text("9月获客成本最高的渠道见上表。"),
+                completion_text("好的。"),
+            ]
+        )
+        first = await chat.ask("9月哪个渠道获客成本最高？")
+        await chat.ask("第二名那个渠道的CPC呢", conversation_id=first.conversation_id)
+    opening = json.loads(route.calls[0].request.content)["messages"][0]["content"]
+    follow = json.loads(route.calls[2].request.content)["messages"][0]["content"]
+    assert "## Dialogue state" not in opening  # a first question has no state to carry
+    from assistant.usecases import kpis, workspace_context
+
+    second = kpis.rank(workspace_context(services, "default"), **rank).rows[1].name
+    state = follow.split("## Dialogue state", 1)[1]
+    assert "metric=cpc" in state and "period=2026-09" in state and f"channel={second}" in state
