@@ -133,7 +133,7 @@ class OfflineChatModel(BaseChatModel):
         return self
 
     def _respond(self, messages: list[BaseMessage]) -> AIMessage:
-        requests, results, steps = _turn(messages)
+        _, results, steps = _turn(messages)
         vocabulary = self.vocabulary() if self.vocabulary else Vocabulary()
         intent = dialogue_state(messages, vocabulary)
         outputs = [_parse(r) for r in results]
