@@ -105,6 +105,8 @@ class Composer:
             week_start=lambda label: parse_period(label).start.date().isoformat(),
             week_end=lambda label: parse_period(label).end.date().isoformat(),
             kpi_label=lambda key: kpi_label(key, zh),
+            met=met_target,
+            pairs=slice_pairs(lookups),
             ranks=by("kpi_rank"),
             key_points=lambda question: answer_points(question, passages, zh),
             uploaded=[p for p in passages if not p.get("key_points_en")],
@@ -125,6 +127,26 @@ class Composer:
         body = self.env.get_template(template).render(**ctx).strip()
         footer = self.env.get_template("_footer.md.j2").render(**ctx).strip()
         return re.sub(r"\n{3,}", "\n\n", f"{body}\n\n{footer}")
+
+
+def slice_pairs(lookups: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(asked slice, other slice) for each metric looked up for two slices of one period."""
+    pairs = []
+    for i, r in enumerate(lookups):
+        for o in lookups[i + 1 :]:
+            same = o["metric"] == r["metric"] and o["period"] == r["period"]
+            if same and (o.get("region"), o.get("channel")) != (r.get("region"), r.get("channel")):
+                if r.get("actual") is not None and o.get("actual"):
+                    pairs.append((r, o))
+    return pairs
+
+
+def met_target(r: dict[str, Any]) -> bool:
+    """The KPI is at or on the good side of its target (a cost at or below it)."""
+    dev = r.get("deviation_pct")
+    if dev is None or r.get("metric") not in METRICS:
+        return False
+    return bool(dev <= 0 if METRICS[r["metric"]].direction == "lower" else dev >= 0)
 
 
 def kpi_label(key: str, zh: bool) -> str:

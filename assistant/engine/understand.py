@@ -25,6 +25,7 @@ from assistant.engine.lexicon import (
     extract_amount,
     extract_horizon,
     find,
+    mentions,
 )
 
 _CN = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
@@ -304,6 +305,11 @@ def parse(text: str, vocabulary: Vocabulary, today: date) -> Intent:
         order=order,
     )
     low = text.lower()
+    named = mentions(METRICS, text)
+    if len(named) >= 2:  # "CAC 和 ROI 分别是多少": one answer, each figure
+        intent.extra["metrics"] = ",".join(named)
+    if re.search(CUES["vs_company"], low):
+        intent.extra["with"] = "company"
     if metric is None and re.search(CUES["every_kpi"], low):
         intent.extra["every"] = "kpi"
     last_weeks = re.search(r"(最近|近|过去|last|past)\s*(\d+)\s*(个)?\s*(周|星期|weeks)", low)
@@ -346,6 +352,7 @@ _POINTER = CUES["pointer"]
 _WHOLE = CUES["whole_company"]
 _COMPARE_WORDS = CUES["compare_words"]
 _BLAME = CUES["blame"]
+_VERSUS = r"和.{1,12}比|跟.{1,12}比|与.{1,12}(比|相比|对比)|对比|相比|\bcompare|\bvs\.?\b|\bversus\b|\bagainst\b"
 _TO_TOTAL = re.compile(
     r"(做到|加到|提到|增加到|提高到|总共|一共|total(?: of)?|to)\s*(\d+(?:\.\d+)?\s*(万|亿|million|m\b))", re.I
 )
@@ -476,6 +483,9 @@ def follow(
         "horizon": current.horizon,
     }
     merged = replace(previous, query=text.strip(), lang=current.lang, extra=dict(current.extra))
+    for key in ("metrics", "with"):  # "和公司整体比呢" after "CAC和ROI分别是多少" keeps both metrics
+        if key in previous.extra and key not in merged.extra and current.metric is None:
+            merged.extra[key] = previous.extra[key]
     if "every" in previous.extra and current.metric is None:
         merged.extra["every"] = previous.extra["every"]  # "华南呢" after "哪些KPI偏离目标超过10%"
     for key, value in said.items():
@@ -492,13 +502,16 @@ def follow(
     if isinstance(current.compare, float) or current.compare in ("previous", "year_earlier", "target"):
         merged.compare = current.compare
     # the slice: the whole company, a name the last answer showed, or one the request names
-    if re.search(_WHOLE, low) and not (current.region or current.channel):
+    if re.search(_WHOLE, low) and not (current.region or current.channel) and not current.extra.get("with"):
         merged.region = merged.channel = None
     name, by = _pointed(text, shown)
     if name and not (current.region or current.channel):
         setattr(merged, by or "region", name)
         if merged.kind == "rank":
             merged.kind = "status"  # "第二名那个渠道的CPC呢" asks a figure, not a ranking
+    # "和华南的即时零售比": the slice asked so far against the one the request names
+    if (current.region or current.channel) and re.search(_VERSUS, low) and (previous.region or previous.channel):
+        merged.extra["with"] = f"{previous.region or ''}|{previous.channel or ''}"
     # "那华东呢" after a question about one channel asks about the region instead (and the
     # reverse); after a question about a region × channel cell it replaces only the region
     if current.region and not current.channel and previous.channel and not previous.region:

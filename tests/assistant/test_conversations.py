@@ -276,3 +276,33 @@ async def test_week_by_week_figures_and_a_region_that_does_not_exist(settings: S
         "What was revenue in East China last month?", conversation_id=missing.conversation_id
     )
     assert english.tool_calls[0]["args"]["region"] == "华东"
+
+
+async def test_a_false_premise_is_corrected_first_and_no_gap_is_explained(settings: Settings) -> None:
+    services = Services(settings.model_copy(update={"today": TODAY}))
+    ctx = workspace_context(services, "default")
+    met = kpis.lookup(ctx, metric="revenue", period="2026-05", region="二线城市")
+    assert met.status == "on_track" and met.deviation_pct >= 0  # the demo's May: tier-2 cities beat target
+    answer = (await ChatService(services, workspace="default").ask("为什么二线城市5月销售额没达标？")).answer
+    assert answer.startswith("**2026-05 · 二线城市 · 销售额其实达标了**")
+    assert f"{met.deviation_pct:+.1f}%" in answer.splitlines()[0]
+    assert "解释偏差份额" not in answer and "驱动因素" not in answer  # no drivers of a gap that is not there
+
+
+async def test_two_metrics_and_two_slices_in_one_answer(settings: Settings) -> None:
+    services = Services(settings.model_copy(update={"today": TODAY}))
+    ctx = workspace_context(services, "default")
+    chat = ChatService(services, workspace="default")
+    both = await chat.ask("一线城市10月CAC和ROI分别是多少")
+    assert [c["args"]["metric"] for c in both.tool_calls] == ["cac", "roi"]
+    versus = await chat.ask("和公司整体比高还是低", conversation_id=both.conversation_id)
+    scopes = {(c["args"]["metric"], c["args"].get("region")) for c in versus.tool_calls}
+    assert scopes == {("cac", "一线城市"), ("roi", "一线城市"), ("cac", None), ("roi", None)}
+    tier1 = kpis.lookup(ctx, metric="cac", period="2026-10", region="一线城市").actual
+    company = kpis.lookup(ctx, metric="cac", period="2026-10").actual
+    assert f"**高** {(tier1 / company - 1) * 100:.1f}%" in versus.answer
+
+
+def test_a_second_slice_to_compare_with_on_a_company_of_its_own() -> None:
+    intent = _state(["华东的即时零售上个月CPC多少", "和华南的便利店比呢"], DRINKS)
+    assert (intent.region, intent.channel, intent.extra["with"]) == ("华南", "便利店", "华东|即时零售")

@@ -74,7 +74,15 @@ def _status_calls(intent, outputs, step, vocabulary) -> list:
         ]
     if intent.metric is None:
         return [("kpi_lookup", clean({"metric": m, **scope})) for m in HEALTH_METRICS]
-    return [("kpi_lookup", clean({"metric": intent.metric, **scope, "compare": _compare(intent)}))]
+    metrics = intent.extra["metrics"].split(",") if intent.extra.get("metrics") else [intent.metric]
+    calls = [("kpi_lookup", clean({"metric": m, **scope, "compare": _compare(intent)})) for m in metrics]
+    other = intent.extra.get("with")
+    if other and (intent.region or intent.channel):  # the slice against the company, or another slice
+        region, _, channel = ("|" if other == "company" else other).partition("|")
+        versus = {"period": intent.period, "region": region or None, "channel": channel or None}
+        if versus != scope:
+            calls += [("kpi_lookup", clean({"metric": m, **versus, "compare": _compare(intent)})) for m in metrics]
+    return calls
 
 
 def _rank_by(intent, vocabulary) -> str:
