@@ -135,9 +135,9 @@ def slice_pairs(lookups: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dic
     for i, r in enumerate(lookups):
         for o in lookups[i + 1 :]:
             same = o["metric"] == r["metric"] and o["period"] == r["period"]
-            if same and (o.get("region"), o.get("channel")) != (r.get("region"), r.get("channel")):
-                if r.get("actual") is not None and o.get("actual"):
-                    pairs.append((r, o))
+            other = (o.get("region"), o.get("channel")) != (r.get("region"), r.get("channel"))
+            if same and other and r.get("actual") is not None and o.get("actual"):
+                pairs.append((r, o))
     return pairs
 
 

@@ -352,7 +352,7 @@ _POINTER = CUES["pointer"]
 _WHOLE = CUES["whole_company"]
 _COMPARE_WORDS = CUES["compare_words"]
 _BLAME = CUES["blame"]
-_VERSUS = r"和.{1,12}比|跟.{1,12}比|与.{1,12}(比|相比|对比)|对比|相比|\bcompare|\bvs\.?\b|\bversus\b|\bagainst\b"
+_VERSUS = CUES["versus"]
 _TO_TOTAL = re.compile(
     r"(做到|加到|提到|增加到|提高到|总共|一共|total(?: of)?|to)\s*(\d+(?:\.\d+)?\s*(万|亿|million|m\b))", re.I
 )
@@ -510,7 +510,11 @@ def follow(
         if merged.kind == "rank":
             merged.kind = "status"  # "第二名那个渠道的CPC呢" asks a figure, not a ranking
     # "和华南的即时零售比": the slice asked so far against the one the request names
-    if (current.region or current.channel) and re.search(_VERSUS, low) and (previous.region or previous.channel):
+    if (
+        (current.region or current.channel)
+        and re.search(_VERSUS, low)
+        and (previous.region or previous.channel)
+    ):
         merged.extra["with"] = f"{previous.region or ''}|{previous.channel or ''}"
     # "那华东呢" after a question about one channel asks about the region instead (and the
     # reverse); after a question about a region × channel cell it replaces only the region

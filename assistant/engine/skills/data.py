@@ -81,7 +81,9 @@ def _status_calls(intent, outputs, step, vocabulary) -> list:
         region, _, channel = ("|" if other == "company" else other).partition("|")
         versus = {"period": intent.period, "region": region or None, "channel": channel or None}
         if versus != scope:
-            calls += [("kpi_lookup", clean({"metric": m, **versus, "compare": _compare(intent)})) for m in metrics]
+            calls += [
+                ("kpi_lookup", clean({"metric": m, **versus, "compare": _compare(intent)})) for m in metrics
+            ]
     return calls
 
 
