@@ -144,6 +144,7 @@ def kpi_rank(
     region: Region | None = None,
     channel: Channel | None = None,
     order: Literal["desc", "asc"] | None = None,
+    sort: Literal["value", "completion"] | None = None,
 ) -> Out:
     """Rank the workspace's regions or channels by a KPI in a period, each with its target.
 
@@ -154,9 +155,19 @@ def kpi_rank(
         region: rank channels inside this region.
         channel: rank regions inside this channel.
         order: desc (highest first) or asc (lowest first); default best first.
+        sort: completion to rank by the share of the target reached; default the KPI's value.
     """
     ctx = deps.ctx
-    result = kpis.rank(ctx, metric=metric, by=by, period=period, region=region, channel=channel, order=order)
+    result = kpis.rank(
+        ctx,
+        metric=metric,
+        by=by,
+        period=period,
+        region=region,
+        channel=channel,
+        order=order,
+        sort=sort or "value",
+    )
     out = result.model_dump()
     inputs = {"metric": metric, "by": by, "period": result.period, "region": region, "channel": channel}
     return _dump(out), {"result": out, "provenance": provenance(ctx, "kpi_rank", inputs)}

@@ -413,6 +413,9 @@ class RankRow(BaseModel):
     target: float | None
     deviation_pct: float | None
     status: Status
+    # how much of its target it reached, 100 = on target; for a lower-is-better metric
+    # target ÷ actual, so a higher completion is better either way
+    completion_pct: float | None = None
 
 
 class Ranking(BaseModel):
@@ -426,6 +429,7 @@ class Ranking(BaseModel):
     channel: str | None = None
     order: Literal["desc", "asc"]
     rows: list[RankRow]
+    sort: Literal["value", "completion"] = "value"
     coverage: Coverage | None = None
 
 
@@ -441,10 +445,12 @@ def kpi_rank(
     order: Literal["desc", "asc"] | None = None,
     threshold: float = 0.10,
     lang: str = "zh",
+    sort: Literal["value", "completion"] = "value",
 ) -> Ranking:
     """Regions or channels ranked by a metric in a period (within a region or channel if given),
     each with its target on the same days. `order` defaults to best first (lowest first for a
-    lower-is-better metric such as CAC)."""
+    lower-is-better metric such as CAC). `sort="completion"` ranks by how much of the target each
+    reached ("哪个区域目标完成率最低"): those without a target are left out, and desc is best first."""
     m, p = get_metric(metric), parse_period(period)
     names = [n for n in slice_facts(facts, region=region, channel=channel)[by].unique() if n]
     days = covered_days(facts, p)
@@ -465,10 +471,16 @@ def kpi_rank(
                 target=None if target is None else round(target, 4),
                 deviation_pct=deviation,
                 status=status,
+                completion_pct=_completion(actual, target, m.direction),
             )
         )
-    order = order or ("asc" if m.direction == "lower" else "desc")
-    rows.sort(key=lambda r: r.actual or 0.0, reverse=order == "desc")
+    if sort == "completion":
+        rows = [r for r in rows if r.completion_pct is not None]
+        order = order or "desc"
+        rows.sort(key=lambda r: r.completion_pct or 0.0, reverse=order == "desc")
+    else:
+        order = order or ("asc" if m.direction == "lower" else "desc")
+        rows.sort(key=lambda r: r.actual or 0.0, reverse=order == "desc")
     return Ranking(
         metric=m.key,
         metric_name=m.name(lang),
@@ -480,4 +492,11 @@ def kpi_rank(
         channel=channel,
         order=order,
         rows=rows,
+        sort=sort,
     )
+
+
+def _completion(actual: float, target: float | None, direction: str) -> float | None:
+    if not target or not actual:
+        return None
+    return round((target / actual if direction == "lower" else actual / target) * 100, 2)

@@ -308,6 +308,11 @@ def parse(text: str, vocabulary: Vocabulary, today: date) -> Intent:
     named = mentions(METRICS, text)
     if len(named) >= 2:  # "CAC 和 ROI 分别是多少": one answer, each figure
         intent.extra["metrics"] = ",".join(named)
+    if intent.by and re.search(CUES["completion"], low):
+        intent.extra["sort"] = "completion"
+        intent.metric = intent.metric or "revenue"  # the target planners mean by default
+        if re.search(r"离目标最远|差目标最多|furthest|farthest|most (below|behind|short)", low):
+            intent.order = "asc"
     if re.search(CUES["vs_company"], low):
         intent.extra["with"] = "company"
     if metric is None and re.search(CUES["every_kpi"], low):

@@ -75,6 +75,7 @@ def rank(
     channel: str | None = None,
     order: Literal["desc", "asc"] | None = None,
     lang: str = "zh",
+    sort: Literal["value", "completion"] = "value",
 ) -> Ranking:
     """The workspace's regions or channels ranked by a metric, with their targets.
 
@@ -86,6 +87,7 @@ def rank(
         channel: rank regions inside this channel.
         order: desc (highest first) or asc; default best first.
         lang: language of the metric's name.
+        sort: value (the metric itself) or completion (the share of its target reached).
     """
     p, gap = ctx.answerable(ctx.period(period, "month"))
     ctx.check_scope(region=region, channel=channel)
@@ -101,5 +103,6 @@ def rank(
         order=order,
         threshold=ctx.threshold,
         lang=lang,
+        sort=sort,
     )
     return result.model_copy(update={"coverage": gap}) if gap else result

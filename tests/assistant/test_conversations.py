@@ -306,3 +306,28 @@ async def test_two_metrics_and_two_slices_in_one_answer(settings: Settings) -> N
 def test_a_second_slice_to_compare_with_on_a_company_of_its_own() -> None:
     intent = _state(["华东的即时零售上个月CPC多少", "和华南的便利店比呢"], DRINKS)
     assert (intent.region, intent.channel, intent.extra["with"]) == ("华南", "便利店", "华东|即时零售")
+
+
+def test_a_ranking_by_completion_of_the_target_on_a_company_of_its_own() -> None:
+    from assistant.usecases.context import from_frames
+
+    company = other_company()
+    ctx = from_frames(company.facts.assign(date=pd.to_datetime(company.facts["date"])), company.targets)
+    ranking = kpis.rank(ctx, metric="revenue", by="region", period="2026-Q3", order="asc", sort="completion")
+    want = {}
+    for r in company.regions:  # plain pandas: the quarter's revenue against the target pro-rated to its weeks
+        f = company.facts[(company.facts["metric"] == "revenue") & (company.facts["region"] == r)]
+        q3 = f[(f["date"] >= "2026-07-01") & (f["date"] <= "2026-09-30")]
+        target = company.targets.query("period == '2026-Q3' and metric == 'revenue' and region == @r")[
+            "target"
+        ].item()
+        want[r] = q3["value"].sum() / (target * q3["date"].nunique() * 7 / 92) * 100
+    assert [row.name for row in ranking.rows] == sorted(want, key=want.get)
+    assert all(abs(row.completion_pct - want[row.name]) < 0.01 for row in ranking.rows)
+    intent = _state(["三季度哪个区域目标完成率最低？"], Vocabulary.of(company.regions, company.channels))
+    assert (intent.kind, intent.metric, intent.extra["sort"], intent.order) == (
+        "rank",
+        "revenue",
+        "completion",
+        "asc",
+    )

@@ -102,8 +102,9 @@ def _rank_calls(intent, outputs, step, vocabulary) -> list:
         return []
     by = _rank_by(intent, vocabulary)
     order = intent.order
-    if order == "worst":  # who is to blame: the highest CAC, the lowest ROI
-        order = "desc" if intent.metric and get_metric(intent.metric).direction == "lower" else "asc"
+    if order == "worst":  # who is to blame: the highest CAC, the lowest ROI, the least of its target
+        lower = intent.metric and get_metric(intent.metric).direction == "lower"
+        order = "desc" if lower and intent.extra.get("sort") != "completion" else "asc"
     args = {
         "metric": intent.metric,
         "by": by,
@@ -111,6 +112,7 @@ def _rank_calls(intent, outputs, step, vocabulary) -> list:
         "region": intent.region if by == "channel" else None,
         "channel": intent.channel if by == "region" else None,
         "order": order,
+        "sort": intent.extra.get("sort"),
     }
     return [("kpi_rank", clean(args))]
 
