@@ -164,26 +164,52 @@ def scope_label(r: dict[str, Any], zh: bool) -> str:
     return "全公司" if zh else "company-wide"
 
 
-def _sentences(text: str) -> list[str]:
-    pieces = re.split(r"(?<=[。！？；!?])|(?<=\.)\s+|\n+", text)
-    return [
-        s.strip().lstrip("-*• ").strip()
-        for s in pieces
-        if len(s.strip()) >= 8 and not s.strip().endswith("：")
-    ]
+_LIST_MARK = re.compile(r"^\s*([-*•]|\d+[.、)）])\s*")
+
+
+def _sentences(text: str) -> tuple[list[str], set[int]]:
+    """A passage's sentences in order, and which of them are list items; an item stays one piece,
+    and a sentence that opens a list ("需要写清五件事：") is kept, since it says what the items are."""
+    out: list[str] = []
+    items: set[int] = set()
+    for line in text.splitlines():
+        marked = bool(_LIST_MARK.match(line))
+        body = _LIST_MARK.sub("", line, count=1).strip() if marked else line.strip()
+        pieces = [body] if marked else re.split(r"(?<=[。！？；!?])|(?<=\.)\s+", body)
+        for piece in (p.strip() for p in pieces):
+            if len(piece) >= 6:
+                if marked:
+                    items.add(len(out))
+                out.append(piece)
+    return out, items
 
 
 # A referenced document's title (《…》) names that document; its words are not the sentence's own.
 _CITED_TITLE = re.compile(r"《[^》]*》")
-# A sentence that announces a list ("三条原则", "分四步", "如下：") and the items that follow it.
-_ANNOUNCES = re.compile(r"[两二三四五六七八九十几\d]\s*[条个步项点类种层方面]|以下|如下|[：:]$")
+# A sentence that announces a list ("三条原则", "分四步", "五件事", "如下：") and the items that follow it.
+_COUNT = "两二三四五六七八九十"
+_ANNOUNCES = re.compile(
+    rf"([{_COUNT}几\d])\s*(?:个|大)?\s*[条个步项点类种层方面件部档级块环]|以下|如下|[：:]$"
+)
 _ITEM = re.compile(
     r"^(第[一二三四五六七八九十]+|[一二三四五六七八九十]是|首先|其次|再次|最后|[（(]?\d+[)）.、])"
 )
+# a question that asks for a list: its answer is the sentence that announces the list, and the items
+_LIST_QUESTION = re.compile(
+    r"哪几|哪些|哪[两三四五六]|几[个类步项件部种条点大]|分几|包括|包含|what are|which .{0,20}(steps|parts|types|kinds)|list",
+    re.I,
+)
+
+
+def _count(announcement: re.Match[str]) -> int | None:
+    n = announcement.group(1)
+    if not n or n == "几":
+        return None
+    return int(n) if n.isdigit() else " 一二三四五六七八九十".index(n.replace("两", "二"))
 
 
 def answer_points(
-    question: str, passages: list[dict[str, Any]], zh: bool, limit: int = 3
+    question: str, passages: list[dict[str, Any]], zh: bool, limit: int = 4
 ) -> list[dict[str, Any]]:
     """The few sentences that answer a knowledge question, each with the passage it comes from.
 
@@ -199,28 +225,48 @@ def answer_points(
     from assistant.kb.tokens import expand_query, lexical_tokens
 
     words = set(lexical_tokens(expand_query(question)))
+    wants_list = bool(_LIST_QUESTION.search(question))
+    asked = "".join(re.findall(r"几\s*(?:个|大)?\s*([条个步项点类种层方面件部档级块环])", question))
     scored: list[tuple[float, int, int, str, int]] = []
     sentences: dict[int, list[str]] = {}
+    items: dict[int, set[int]] = {}
+    titles: dict[int, str] = {}
     for rank, p in enumerate(passages):
         if not p.get("key_points_en"):
             continue  # not a curated document (no key points): quoted as data, never restated as the answer
-        candidates = sentences[rank] = _sentences(p["text"]) if zh else list(p.get("key_points_en") or [])
+        titles[p["n"]] = p.get("title", "") if zh else p.get("title_en", "")
+        candidates, items[rank] = _sentences(p["text"]) if zh else (list(p.get("key_points_en") or []), set())
+        sentences[rank] = candidates
         for i, sentence in enumerate(candidates):
             overlap = len(words & set(lexical_tokens(_CITED_TITLE.sub("", sentence))))
+            opens = _ANNOUNCES.search(sentence) if wants_list and zh else None
+            if opens:  # the sentence that opens the list the question asks for ("分哪几类" ↔ "分三类")
+                overlap += 3.0 if asked and opens.group(0)[-1] in asked else 1.5
             scored.append((overlap - rank * 0.3 - i * 0.05, rank, i, sentence, p["n"]))
     scored.sort(key=lambda x: -x[0])
     points: list[dict[str, Any]] = []
     taken: set[tuple[int, int]] = set()
+    listed = False
     for _, rank, i, sentence, n in scored[:limit]:
         if (rank, i) in taken:
             continue
         taken.add((rank, i))
         points.append({"text": sentence, "n": n})
-        if not _ANNOUNCES.search(sentence):
+        announced = _ANNOUNCES.search(sentence)
+        # a list follows only a sentence that ends by announcing it ("分三类。", "写清五件事："),
+        # not one that names its items itself ("包含三项功能：看板、预警和预测")
+        if not announced or listed or len(sentence.rstrip("。.；;")) - announced.end() > 3:
             continue
-        for j, item in enumerate(sentences[rank][i + 1 : i + 9], start=i + 1):
-            if not _ITEM.match(item) or (rank, j) in taken:
+        listed = wants_list  # a list question gets one list: the best one, first
+        if listed:
+            points.insert(0, points.pop())
+        # the items: as many sentences as the announcement counts ("分三类"), else those marked as items
+        count = _count(announced) if announced.group(1) else None
+        for j, item in enumerate(sentences[rank][i + 1 : i + 1 + min(count or 8, 8)], start=i + 1):
+            if (count is None and not (_ITEM.match(item) or j in items[rank])) or (rank, j) in taken:
                 break
             taken.add((rank, j))
-            points.append({"text": item, "n": n})
-    return points
+            points.insert(j - i, {"text": item, "n": n}) if listed else points.append({"text": item, "n": n})
+        if listed:
+            break  # the list is the answer
+    return [p | {"title": titles.get(p["n"], "")} for p in points]
