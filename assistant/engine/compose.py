@@ -238,7 +238,7 @@ def answer_points(
         candidates, items[rank] = _sentences(p["text"]) if zh else (list(p.get("key_points_en") or []), set())
         sentences[rank] = candidates
         for i, sentence in enumerate(candidates):
-            overlap = len(words & set(lexical_tokens(_CITED_TITLE.sub("", sentence))))
+            overlap = float(len(words & set(lexical_tokens(_CITED_TITLE.sub("", sentence)))))
             opens = _ANNOUNCES.search(sentence) if wants_list and zh else None
             if opens:  # the sentence that opens the list the question asks for ("分哪几类" ↔ "分三类")
                 overlap += 3.0 if asked and opens.group(0)[-1] in asked else 1.5
