@@ -12,7 +12,7 @@ conversations with every turn correct.
 `python -m evals.conversations [--fresh]` prints the scores and writes the failures to
 `var/evals/conversations_<set>.json`. Sets: `blind` (issue 33's first blind set, scored once on
 arrival at 41.5% of turns, tuned on since) and `fresh` (written blind at the end of the work,
-scored once).
+scored once), with its knowledge questions' phrase recall.
 """
 
 from __future__ import annotations
@@ -119,3 +119,10 @@ if __name__ == "__main__":
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps([r for r in rows if not r["ok"]], ensure_ascii=False, indent=1), "utf-8")
     print(f"failures: {out}")
+    if name == "fresh":  # the fresh set's knowledge questions (`evals/data/answers_fresh.jsonl`)
+        from evals.suites import answers
+
+        k, details = answers(services, "answers_fresh.jsonl")
+        print({key: round(v, 3) for key, v in k.items()})
+        misses = ROOT / "var" / "evals" / "answers_fresh.json"
+        misses.write_text(json.dumps(details["misses"], ensure_ascii=False, indent=1), "utf-8")

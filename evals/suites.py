@@ -402,12 +402,14 @@ def judge(services: Services, *, n: int = 8) -> tuple[dict[str, float], dict[str
 _SOURCES = re.compile(r"\n\s*\*\*(出处|Sources)\*\*")
 
 
-def answers(services: Services) -> tuple[dict[str, float], dict[str, Any]]:
+def answers(
+    services: Services, file: str = "tuning/answers.jsonl"
+) -> tuple[dict[str, float], dict[str, Any]]:
     """Knowledge questions written blind (`tuning/answers.jsonl`; tuned on since, so a regression guard): does the answer
     itself (not its list of sources) state what the document says, its key phrases, and cite it?"""
     chat = ChatService(eval_services(services), workspace="default")
     recall, passed, cited, misses = [], [], [], []
-    for case in _jsonl("tuning/answers.jsonl"):
+    for case in _jsonl(file):
         r = asyncio.run(chat.ask(case["question"]))
         body = _SOURCES.split(r.answer, maxsplit=1)[0]
         missing = [p for p in case["must"] if p not in body]
