@@ -46,6 +46,7 @@ from assistant.compat import client_history, history_digest
 from assistant.conversations import visible
 from assistant.db import Conversation, Message
 from assistant.errors import Busy, NotFound, storage_fault
+from assistant.factory import dialogue_state_line
 from assistant.kb.tokens import count_tokens, tokens_at_most
 from assistant.services import Services
 from assistant.thinking import ThinkSplitter, strip_think
@@ -381,21 +382,9 @@ class ChatService:
     def _state(self, messages: list[BaseMessage], ctx: Any) -> str:
         """For an LLM, the dialogue state of a follow-up as one line of its prompt (the offline
         engine computes it itself)."""
-        from assistant.engine.offline import (
-            OfflineChatModel,
-            dialogue_state,
-            shown_by_turn,
-            state_line,
-            vocabulary_of,
-        )
-
-        if isinstance(self.services.chat_model, OfflineChatModel):
+        if getattr(self.services.chat_model, "_llm_type", "") == "planner-offline":
             return ""
-        if sum(isinstance(m, HumanMessage) for m in messages) < 2:
-            return ""
-        vocabulary = vocabulary_of(ctx, self.services.settings.today_date())
-        shown = shown_by_turn(messages)
-        return state_line(dialogue_state(messages, vocabulary), shown[-1] if shown else None)
+        return dialogue_state_line(messages, ctx, self.services.settings.today_date())
 
     async def stream(
         self, text: str, *, conversation_id: str | None = None, user_id: int | None = None

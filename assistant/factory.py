@@ -5,7 +5,8 @@ Tests and evals swap engines here, never by patching call sites.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from datetime import date
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import SecretStr
 
@@ -32,6 +33,27 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
     from assistant.llm import build_llm
 
     return build_llm(settings)
+
+
+def dialogue_state_line(messages: list[Any], ctx: Any, today: date) -> str:
+    """For an LLM: the dialogue state of a follow-up as one line of its prompt, from the offline
+    engine's understanding (the rules both engines share); empty for a first question."""
+    from langchain_core.messages import HumanMessage
+
+    from assistant.engine.offline import dialogue_state, shown_by_turn, state_line, vocabulary_of
+
+    if sum(isinstance(m, HumanMessage) for m in messages) < 2:
+        return ""
+    shown = shown_by_turn(messages)
+    return state_line(dialogue_state(messages, vocabulary_of(ctx, today)), shown[-1] if shown else None)
+
+
+def name_words(ctx: Any, today: date) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """The words that name each of a workspace's regions and channels in a request."""
+    from assistant.engine.offline import vocabulary_of
+
+    vocabulary = vocabulary_of(ctx, today)
+    return vocabulary.regions, vocabulary.channels
 
 
 def build_embedder(settings: Settings) -> Embedder:

@@ -83,8 +83,21 @@ class Policy(BaseModel):
         description="the workspace's own campaigns (品牌日, 会员日), one row per run, besides 618, 双十一, 双十二 and 春节",
     )
 
+    aliases: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="what planners call the workspace's regions and channels (抖音直播: [dy, 抖音那边]), besides "
+        "the names the assistant derives itself",
+    )
+
     @model_validator(mode="after")
     def _consistent(self) -> Policy:
+        if len(self.aliases) > 200 or any(
+            not name.strip() or len(words) > 20 or any(not w.strip() or len(w) > 40 for w in words)
+            for name, words in self.aliases.items()
+        ):
+            raise ValueError(
+                "aliases: up to 200 names, each with up to 20 non-empty words of at most 40 characters"
+            )
         if self.categories:
             total = sum(c.share for c in self.categories)
             if abs(total - 1) > 1e-6:

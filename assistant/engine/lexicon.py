@@ -160,12 +160,16 @@ class Vocabulary:
         covered_until: date | None = None,
         today: date | None = None,
         targeted: Iterable[str] = (),
+        aliases: dict[str, list[str]] | None = None,
     ) -> Vocabulary:
+        """`aliases`: the workspace's own words for its names (its settings), on top of those
+        derived here."""
         regions, channels = list(regions), list(channels)
         names = regions + channels
+        own = {k: [w.strip().lower() for w in ws if w.strip()] for k, ws in (aliases or {}).items()}
         return cls(
-            regions={r: _words_for(r, names) for r in regions},
-            channels={c: _words_for(c, names) for c in channels},
+            regions={r: _words_for(r, names) + own.get(r, []) for r in regions},
+            channels={c: _words_for(c, names) + own.get(c, []) for c in channels},
             covered_until=covered_until,
             today=today,
             targeted=tuple(targeted),

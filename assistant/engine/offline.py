@@ -56,6 +56,7 @@ def vocabulary_of(ctx: Any, today: date) -> Vocabulary:
         covered_until=ctx.window.covered_until.date() if ctx.window else None,
         today=today,
         targeted=[m for m in dict.fromkeys(ctx.targets["metric"]) if not ctx.metrics or m in ctx.metrics],
+        aliases=ctx.policy.aliases,
     )
 
 

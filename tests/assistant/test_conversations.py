@@ -331,3 +331,35 @@ def test_a_ranking_by_completion_of_the_target_on_a_company_of_its_own() -> None
         "completion",
         "asc",
     )
+
+
+async def test_the_workspaces_own_words_for_its_names_are_settings(settings: Settings) -> None:
+    from tools.policy import Policy
+
+    services = Services(settings.model_copy(update={"today": TODAY}))
+    chat = ChatService(services, workspace="default")
+    before = await chat.ask("dy上个月的获客成本")
+    assert "channel" not in before.tool_calls[0]["args"]  # nobody said dy means live commerce
+    services.profiles.update("default", {"policy": Policy(aliases={"直播电商": ["dy", "抖音那边"]})})
+    after = await chat.ask("dy上个月的获客成本")
+    assert after.tool_calls[0]["args"] == {"metric": "cac", "period": "2026-10", "channel": "直播电商"}
+    with pytest.raises(ValueError, match="aliases"):
+        Policy(aliases={"直播电商": [""]})
+
+
+def test_a_planner_sees_and_sets_the_words_for_the_workspaces_names(settings: Settings) -> None:
+    from tests.utils import signed_in
+    from web.main import create_app
+
+    app = create_app(settings)
+    with signed_in(app) as client:
+        derived = client.get("/api/workspace/names").json()
+        assert "直播" in derived["channels"]["直播电商"] and derived["aliases"] == {}
+        assert client.put("/api/workspace/aliases", json={"直播电商": ["dy", " dy ", "抖音那边"]}).json() == {
+            "直播电商": ["dy", "抖音那边"]
+        }
+        unknown = client.put("/api/workspace/aliases", json={"华东": ["east"]})
+        assert unknown.status_code == 422 and "no region or channel" in unknown.text
+        assert "dy" in client.get("/api/workspace/names").json()["channels"]["直播电商"]
+    assert app.state.services.profiles.get("default").policy.aliases == {"直播电商": ["dy", "抖音那边"]}
+    assert "aliases_set" in [a["action"] for a in app.state.services.accounts.audit_log(limit=3)]

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from assistant.usecases import calendar
+from assistant.usecases import calendar, names
 from tools.policy import PromoEvent, RedLine
 from web.deps import ContextDep, PlannerDep, ServicesDep
 
@@ -72,3 +72,20 @@ def remove_event(
 ) -> dict[str, Any]:
     runs = calendar.remove_event(services, ctx, name, start, principal=principal)
     return {"own": [e.model_dump(mode="json") for e in runs]}
+
+
+@router.get(
+    "/workspace/names",
+    summary="The words that name each region and channel in a request, and the workspace's own aliases",
+)
+def get_names(ctx: ContextDep, services: ServicesDep) -> dict[str, Any]:
+    return names.names(ctx, services.settings.today_date())
+
+
+@router.put(
+    "/workspace/aliases", summary="Set the workspace's own words for its regions and channels: audited"
+)
+def put_aliases(
+    aliases: dict[str, list[str]], services: ServicesDep, ctx: ContextDep, principal: PlannerDep
+) -> dict[str, list[str]]:
+    return names.set_aliases(services, ctx, aliases, principal=principal)
