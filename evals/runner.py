@@ -61,13 +61,21 @@ def _wrap(
     return run
 
 
+def _details(
+    result: tuple[dict[str, float], list[dict[str, Any]]],
+) -> tuple[dict[str, float], dict[str, Any]]:
+    metrics, rows = result
+    return metrics, {"failures": [r for r in rows if not r["ok"]]}
+
+
 def _suites() -> dict[str, Callable[[Any], SuiteResult]]:
-    from evals import holdout, suites
+    from evals import conversations, holdout, suites
 
     return {
         "retrieval": _retrieval,
         "routing": _wrap("routing", suites.routing),
         "requests": _wrap("requests", holdout.requests),
+        "conversations": _wrap("conversations", lambda services: _details(conversations.evaluate(services))),
         "diagnosis": _wrap("diagnosis", suites.diagnosis),
         "forecast": _wrap("forecast", suites.forecast),
         "drafting": _wrap("drafting", suites.drafting),
