@@ -130,13 +130,14 @@ class Composer:
 
 
 def slice_pairs(lookups: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """(asked slice, other slice) for each metric looked up for two slices of one period."""
+    """(asked, other) for each metric looked up for two slices of one period, or for one slice in
+    two periods."""
     pairs = []
     for i, r in enumerate(lookups):
         for o in lookups[i + 1 :]:
-            same = o["metric"] == r["metric"] and o["period"] == r["period"]
-            other = (o.get("region"), o.get("channel")) != (r.get("region"), r.get("channel"))
-            if same and other and r.get("actual") is not None and o.get("actual"):
+            scope = (o.get("region"), o.get("channel")) == (r.get("region"), r.get("channel"))
+            one_differs = (o["period"] == r["period"]) != scope  # another slice, or another period
+            if o["metric"] == r["metric"] and one_differs and r.get("actual") is not None and o.get("actual"):
                 pairs.append((r, o))
     return pairs
 

@@ -248,12 +248,12 @@ def _rank_slots(text: str) -> tuple[str | None, str | None]:
     low = text.lower()
     by = None
     if re.search(
-        r"哪个区域|哪个地区|哪些区域|各区域|各个区域|分区域|按区域|按地区|区域.{0,4}(排|最)|哪个市场|which regions?|by region|regions? rank|rank (the |our |all )?regions|each region|across regions",
+        r"哪个区域|哪个地区|哪些区域|各区域|各个区域|分区域|按区域|按地区|区域.{0,4}(排|最)|哪个市场|which (of (our|the) )?regions?|by region|regions? rank|rank (the |our |all )?regions|each region|across regions",
         low,
     ):
         by = "region"
     if re.search(
-        r"哪个渠道|哪些渠道|各渠道|各个渠道|分渠道|按渠道|渠道.{0,4}(排|最)|which channels?|by channel|channels? by|rank (the |our |all )?channels|each channel|across channels",
+        r"哪个渠道|哪些渠道|各渠道|各个渠道|分渠道|按渠道|渠道.{0,4}(排|最)|which (of (our|the) )?channels?|by channel|channels? by|rank (the |our |all )?channels|each channel|across channels",
         low,
     ):
         by = "channel"
@@ -276,7 +276,12 @@ def parse(text: str, vocabulary: Vocabulary, today: date) -> Intent:
     from assistant.engine.skills import detect_kind, registry
 
     clock = Clock(today)
-    periods = [label for _, label in find_periods(text, clock)]
+    found = find_periods(text, clock)
+    periods = [label for _, label in found]
+    # a single period named as a comparison's base ("跟去年三季度比一下", "compare with Q3 last year")
+    base = None
+    if len(found) == 1 and re.search(CUES["compare_before_period"], text[: found[0][0]].lower()):
+        base, periods = periods[0], []
     metric = find(METRICS, text)
     compare = find_compare(text, metric, periods)
     period = periods[0] if periods else None
@@ -305,6 +310,8 @@ def parse(text: str, vocabulary: Vocabulary, today: date) -> Intent:
         order=order,
     )
     low = text.lower()
+    if base:
+        intent.extra["base"] = base
     named = mentions(METRICS, text)
     if len(named) >= 2:  # "CAC 和 ROI 分别是多少": one answer, each figure
         intent.extra["metrics"] = ",".join(named)
@@ -359,7 +366,8 @@ _COMPARE_WORDS = CUES["compare_words"]
 _BLAME = CUES["blame"]
 _VERSUS = CUES["versus"]
 _TO_TOTAL = re.compile(
-    r"(做到|加到|提到|增加到|提高到|总共|一共|total(?: of)?|to)\s*(\d+(?:\.\d+)?\s*(万|亿|million|m\b))", re.I
+    r"(做到|加到|提到|增加到|提高到|砍到|降到|减到|压到|改成|改为|变成|总共|一共|total(?: of)?|to)\s*(\d+(?:\.\d+)?\s*(万|亿|million|m\b))",
+    re.I,
 )
 _DATA_KINDS = {"status", "rank", "diagnose", "forecast", "budget", "scenario", "missing"}
 
@@ -413,7 +421,8 @@ def _elliptical(previous: Intent, current: Intent, text: str) -> bool:
     ):
         return True
     return bool(
-        re.search(_POINTER, low)
+        current.extra.get("base")
+        or re.search(_POINTER, low)
         or any(re.search(p, low) for p, _ in _ORDINALS)
         or re.search(_WHOLE, low)
         or re.search(CUES["pronoun"], low)
@@ -488,6 +497,8 @@ def follow(
         "horizon": current.horizon,
     }
     merged = replace(previous, query=text.strip(), lang=current.lang, extra=dict(current.extra))
+    if "weeks" in previous.extra and current.period is None and "weeks" not in current.extra:
+        merged.extra["weeks"] = previous.extra["weeks"]  # "京东呢" after "最近4周每周的CAC"
     for key in ("metrics", "with"):  # "和公司整体比呢" after "CAC和ROI分别是多少" keeps both metrics
         if key in previous.extra and key not in merged.extra and current.metric is None:
             merged.extra[key] = previous.extra[key]
@@ -497,13 +508,20 @@ def follow(
         if value is not None:
             setattr(merged, key, value)
     # a period: a new one replaces the old, unless the request compares the old one with it
-    if current.period is not None:
-        relation = _related(previous.period, current.period) if previous.period else None
-        comparing = re.search(_COMPARE_WORDS, low) or previous.compare in ("previous", "year_earlier")
+    named_base = current.extra.get("base")
+    other = current.period or named_base
+    if other is not None:
+        relation = _related(previous.period, other) if previous.period else None
+        said_compare = bool(named_base or re.search(_COMPARE_WORDS, low))
+        comparing = said_compare or previous.compare in ("previous", "year_earlier")
         if relation and comparing and current.compare in (None, "target", relation):
             merged.compare = relation
+            merged.kind = "status" if merged.kind in ("rank", "diagnose") and not current.by else merged.kind
+        elif said_compare and previous.period and merged.kind in ("status", "rank", "diagnose"):
+            merged.extra["base_period"] = other  # "比8月呢" after October: both, side by side
+            merged.kind = "status"
         else:
-            merged.period, merged.period_said = current.period, True
+            merged.period, merged.period_said = current.period or other, True
     if isinstance(current.compare, float) or current.compare in ("previous", "year_earlier", "target"):
         merged.compare = current.compare
     # the slice: the whole company, a name the last answer showed, or one the request names
@@ -532,6 +550,14 @@ def follow(
         merged.kind = current.kind
     if previous.kind == "missing" and current.kind != "missing":
         merged.kind = "status" if current.kind in ("knowledge", "missing") else current.kind
+    # after a ranking, a follow-up about one of the ranked ("下沉市场的转化量跟去年同期比呢") asks its figure
+    if (
+        previous.kind == "rank"
+        and not current.by
+        and current.kind in ("status", "knowledge", "rank", "missing")
+        and ((previous.by == "region" and current.region) or (previous.by == "channel" and current.channel))
+    ):
+        merged.kind = "status"
     # "按渠道看呢", "Which region is lowest?", "具体是哪个渠道拖了后腿": a ranking of the slice asked
     if current.by and merged.kind not in ("budget", "scenario"):
         merged.kind = "rank"

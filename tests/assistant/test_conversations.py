@@ -363,3 +363,71 @@ def test_a_planner_sees_and_sets_the_words_for_the_workspaces_names(settings: Se
         assert "dy" in client.get("/api/workspace/names").json()["channels"]["直播电商"]
     assert app.state.services.profiles.get("default").policy.aliases == {"直播电商": ["dy", "抖音那边"]}
     assert "aliases_set" in [a["action"] for a in app.state.services.accounts.audit_log(limit=3)]
+
+
+PETS = Vocabulary.of(
+    ["长三角", "珠三角", "京津冀", "成渝"],
+    ["天猫旗舰店", "京东自营", "抖音直播", "美团闪购", "社区团购"],
+    covered_until=date(2026, 11, 1),
+    today=TODAY,
+)
+
+
+@pytest.mark.parametrize(
+    ("vocabulary", "turns", "slots"),
+    [
+        # a period named as the base of a comparison keeps the conversation's period
+        (
+            PETS,
+            ["社区团购三季度ROI为什么没达标", "是不是客单价掉了？跟去年三季度比一下"],
+            dict(kind="status", metric="aov", period="2026-Q3", compare="year_earlier", channel="社区团购"),
+        ),
+        (
+            DEMO,
+            ["Rank regions by revenue in Q3 2026.", "How does lower-tier compare with Q3 last year?"],
+            dict(kind="status", region="下沉市场", period="2026-Q3", compare="year_earlier"),
+        ),
+        # after a ranking, one of the ranked is a figure, not another ranking
+        (
+            DEMO,
+            ["10月各区域转化量排名", "下沉市场的转化量跟去年同期比呢"],
+            dict(kind="status", region="下沉市场", compare="year_earlier"),
+        ),
+        # week by week carries on to the next slice
+        (PETS, ["最近4周每周抖音直播的CAC", "京东呢"], dict(kind="status", channel="京东自营", metric="cac")),
+        # the trade's English names for economic regions
+        (
+            PETS,
+            ["How much did we spend in Chengdu-Chongqing last month?", "What about Beijing-Tianjin-Hebei?"],
+            dict(region="京津冀", metric="spend", period="2026-10"),
+        ),
+        (
+            DEMO,
+            ["12月想给双十二再投2000万，按区域怎么分"],
+            dict(kind="budget", amount=20_000_000, by="region"),
+        ),
+        (
+            DEMO,
+            ["12月想给双十二再投2000万，按区域怎么分", "预算砍到1500万呢"],
+            dict(kind="budget", amount=15_000_000),
+        ),
+    ],
+)
+def test_more_follow_ups_on_two_companies(vocabulary, turns, slots) -> None:
+    intent = _state(turns, vocabulary)
+    assert {k: getattr(intent, k) for k in slots} == slots
+    if len(turns) > 1 and "京东" in turns[-1]:
+        assert intent.extra["weeks"] == "4"
+
+
+async def test_a_period_named_beside_the_asked_one_is_shown_side_by_side(settings: Settings) -> None:
+    services = Services(settings.model_copy(update={"today": TODAY}))
+    chat = ChatService(services, workspace="default")
+    ctx = workspace_context(services, "default")
+    first = await chat.ask("下沉市场10月销售额多少")
+    then = await chat.ask("比8月呢", conversation_id=first.conversation_id)
+    assert [c["args"]["period"] for c in then.tool_calls] == ["2026-10", "2026-08"]
+    oct_, aug = (
+        kpis.lookup(ctx, metric="revenue", period=p, region="下沉市场").actual for p in ("2026-10", "2026-08")
+    )
+    assert f"{abs(oct_ / aug - 1) * 100:.1f}%" in then.answer and "2026-08" in then.answer

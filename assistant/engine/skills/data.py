@@ -76,6 +76,8 @@ def _status_calls(intent, outputs, step, vocabulary) -> list:
         return [("kpi_lookup", clean({"metric": m, **scope})) for m in HEALTH_METRICS]
     metrics = intent.extra["metrics"].split(",") if intent.extra.get("metrics") else [intent.metric]
     calls = [("kpi_lookup", clean({"metric": m, **scope, "compare": _compare(intent)})) for m in metrics]
+    if base := intent.extra.get("base_period"):  # "比8月呢": the asked period beside the one named
+        calls += [("kpi_lookup", clean({"metric": m, **scope, "period": base})) for m in metrics]
     other = intent.extra.get("with")
     if other and (intent.region or intent.channel):  # the slice against the company, or another slice
         region, _, channel = ("|" if other == "company" else other).partition("|")

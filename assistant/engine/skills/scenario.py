@@ -12,6 +12,7 @@ from tools.periods import parse_period
 
 _CUT, _MOVE, _ADD, _WHAT_IF = CUES["cut"], CUES["move"], CUES["add_money"], CUES["what_if"]
 _BUDGET, _WHY = CUES["budget"], CUES["why"]
+_SPLIT = r"怎么分|怎么配|如何分|怎么投|按(渠道|区域).{0,4}分|\bsplit\b|\ballocate\b"
 _TO = r"到|给|至|\bto\b|\binto\b"
 _SET_TOTAL = (
     r"(总预算|预算总额|total budget|the total)\S{0,6}?(增加到|提高到|调整为|调整到|改为|改成|变成|定为|to\b)"
@@ -51,8 +52,8 @@ def _action(q: str) -> str | None:
 def _detect(intent, vocabulary) -> bool:
     q = intent.query.lower()
     action = _action(q)
-    if action is None or re.search(_WHY, q):
-        return False
+    if action is None or re.search(_WHY, q) or re.search(_SPLIT, q):
+        return False  # "再投2000万，按区域怎么分" asks for a split, not a what-if
     sized = intent.amount is not None or extract_share(q) is not None
     if action == "move":
         return sized and len(mentions(vocabulary.channels, q)) >= 2
