@@ -18,9 +18,9 @@ def _is_method_question(intent, vocabulary) -> bool:
     q = intent.query.lower()
     if re.search(_DEFINITION, q) or re.search(_RULE, q):
         return True
-    # a question about the plan or a method may name a metric, but not a period, slice or amount
-    sliced = intent.period_said or intent.region or intent.channel or intent.amount
-    if re.search(_PLAN, q) and not sliced:
+    # a question about the plan or a method may name a metric or a channel
+    # ("KOC矩阵三层达人分别怎么合作"), but not a period or an amount
+    if re.search(_PLAN, q) and not (intent.period_said or intent.amount):
         return True
     # a method question may name a channel ("三级KOC矩阵怎么搭建"), but not a figure, period or amount
     no_data = not (intent.metric or intent.period_said or intent.amount or isinstance(intent.compare, float))
