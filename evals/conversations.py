@@ -9,10 +9,11 @@ requests (`evals.holdout._checks`: figures within 1%, scope, period, comparison,
 the turn's own key phrases. Scores: the share of turns fully correct and the share of whole
 conversations with every turn correct.
 
-`python -m evals.conversations [--fresh]` prints the scores and writes the failures to
+`python -m evals.conversations [--fresh | --final]` prints the scores and writes the failures to
 `var/evals/conversations_<set>.json`. Sets: `blind` (issue 33's first blind set, scored once on
-arrival at 41.5% of turns, tuned on since) and `fresh` (written blind at the end of the work,
-scored once), with its knowledge questions' phrase recall.
+arrival at 41.5% of turns, tuned on since) `fresh` (written blind near the end, scored once
+on arrival at 75.4% of turns, tuned on since) and `final` (written blind at the end of the work,
+scored once, never tuned), each with its knowledge questions' phrase recall.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from evals.holdout import TODAY, _checks
 SETS = {
     "blind": ("conversations_blind.jsonl", "evals.conversations_blind", "blindco"),
     "fresh": ("conversations_fresh.jsonl", "evals.conversations_fresh", "freshco"),
+    "final": ("conversations_final.jsonl", "evals.conversations_final", "finalco"),
 }
 
 
@@ -109,7 +111,7 @@ if __name__ == "__main__":
 
     from assistant.settings import ROOT, Settings
 
-    name = "fresh" if "--fresh" in sys.argv else "blind"
+    name = next((a[2:] for a in sys.argv[1:] if a[2:] in SETS), "blind")
     services = Services(Settings())
     services.index  # noqa: B018  (the knowledge index, built if missing)
     m, rows = evaluate(services, name)
@@ -119,10 +121,10 @@ if __name__ == "__main__":
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps([r for r in rows if not r["ok"]], ensure_ascii=False, indent=1), "utf-8")
     print(f"failures: {out}")
-    if name == "fresh":  # the fresh set's knowledge questions (`evals/data/answers_fresh.jsonl`)
+    if name in ("fresh", "final"):  # the set's knowledge questions (`evals/data/answers_<set>.jsonl`)
         from evals.suites import answers
 
-        k, details = answers(services, "answers_fresh.jsonl")
+        k, details = answers(services, f"answers_{name}.jsonl")
         print({key: round(v, 3) for key, v in k.items()})
-        misses = ROOT / "var" / "evals" / "answers_fresh.json"
+        misses = ROOT / "var" / "evals" / f"answers_{name}.json"
         misses.write_text(json.dumps(details["misses"], ensure_ascii=False, indent=1), "utf-8")
