@@ -82,6 +82,7 @@ class _Glossary(BaseModel):
     regions: dict[str, list[str]]
     channels: dict[str, list[str]]
     parts: dict[str, list[str]]
+    generic: list[str] = []
 
     @field_validator("regions", "channels", "parts")
     @classmethod
@@ -110,10 +111,16 @@ def _words_for(name: str, others: Iterable[str] = ()) -> list[str]:
     for suffix in _SUFFIXES:
         if name.endswith(suffix) and len(name) - len(suffix) >= 2:
             words.append(name[: -len(suffix)].lower())
+    stem = words[-1] if len(words) > 1 else name  # the name without its generic suffix
     words += g.regions.get(name, []) + g.channels.get(name, [])
-    stem = words[-1] if len(words) > 1 else name
-    if _cjk(stem) and len(stem) >= 4:  # a word at its start: at least two characters, and two left
-        words += [stem[:n] for n in range(2, len(stem) - 1) if not any(stem[:n] in o for o in others)]
+    if _cjk(stem) and len(stem) >= 4:
+        # a word at its start or its end (抖音直播 → 抖音, 东南沿海 → 沿海, 微信视频号 → 视频号): at
+        # least two characters, with two left over
+        parts = [stem[:n] for n in range(2, len(stem) - 1)] + [stem[-n:] for n in range(2, len(stem) - 1)]
+        words += [w for w in parts if w not in g.generic and not any(w in o for o in others)]
+    latin = re.match(r"[A-Za-z]+[\u4e00-\u9fff]", name)  # B站UP主合作 → b站
+    if latin and not any(latin.group(0).lower() in o.lower() for o in others):
+        words.append(latin.group(0).lower())
     for part, english in g.parts.items():
         if part in name and not any(part in o for o in others):
             words += english

@@ -248,7 +248,7 @@ def _rank_slots(text: str) -> tuple[str | None, str | None]:
     low = text.lower()
     by = None
     if re.search(
-        r"哪个区域|哪个地区|哪些区域|各区域|各个区域|分区域|按区域|按地区|区域.{0,4}(排|最)|哪个市场|which (of (our|the) )?regions?|by region|regions? rank|rank (the |our |all )?regions|each region|across regions",
+        r"哪个区域|哪个地区|哪些区域|各区域|各个区域|分区域|按区域|按地区|各大区|按大区|哪个大区|哪个区|区域.{0,4}(排|最)|哪个市场|which (of (our|the) )?regions?|by region|regions? rank|rank (the |our |all )?regions|each region|across regions",
         low,
     ):
         by = "region"

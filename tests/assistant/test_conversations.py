@@ -431,3 +431,12 @@ async def test_a_period_named_beside_the_asked_one_is_shown_side_by_side(setting
         kpis.lookup(ctx, metric="revenue", period=p, region="下沉市场").actual for p in ("2026-10", "2026-08")
     )
     assert f"{abs(oct_ / aug - 1) * 100:.1f}%" in then.answer and "2026-08" in then.answer
+
+
+def test_a_name_answers_to_a_word_at_its_end_or_a_latin_start_but_not_to_a_generic_word() -> None:
+    sports = Vocabulary.of(["东南沿海", "华中大区"], ["品牌官网商城", "B站UP主合作", "微信视频号"])
+    assert _state(["沿海那边三季度卖了多少"], sports).region == "东南沿海"
+    assert _state(["那视频号呢"], sports).channel == "微信视频号"
+    assert _state(["B站三季度转化率多少"], sports).channel == "B站UP主合作"
+    assert _state(["What's our Bilibili CAC for last quarter?"], sports).channel == "B站UP主合作"
+    assert _state(["品牌声量三季度怎么样"], sports).channel is None  # 品牌 is every planner's word
