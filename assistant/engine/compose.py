@@ -102,6 +102,15 @@ class Composer:
                 (r for r in lookups if r.get("target") is not None and r.get("deviation_pct") is not None),
                 key=lambda r: -abs(r["deviation_pct"]),
             ),
+            parts_off=sorted(
+                (
+                    row | {"metric": k["metric"], "by": k["by"], "unit": k["unit"]}
+                    for k in by("kpi_rank")
+                    for row in k["rows"]
+                    if row["status"] == "off_target" and row.get("deviation_pct") is not None
+                ),
+                key=lambda row: -abs(row["deviation_pct"]),
+            ),
             week_start=lambda label: parse_period(label).start.date().isoformat(),
             week_end=lambda label: parse_period(label).end.date().isoformat(),
             kpi_label=lambda key: kpi_label(key, zh),

@@ -550,7 +550,7 @@ def follow(
         merged.kind = current.kind
     if previous.kind == "missing" and current.kind != "missing":
         merged.kind = "status" if current.kind in ("knowledge", "missing") else current.kind
-    # after a ranking, a follow-up about one of the ranked ("下沉市场的转化量跟去年同期比呢") asks its figure
+    # after a ranking, a follow-up about one of the ranked ("华南的转化量跟去年同期比呢") asks its figure
     if (
         previous.kind == "rank"
         and not current.by

@@ -254,6 +254,18 @@ async def test_every_kpi_past_the_line_on_a_company_of_its_own(settings: Setting
     assert all(p >= 0 for p in positions) and positions == sorted(positions)
     for r in results:  # every metric with a target is in the table, with its deviation
         assert r.deviation_pct is None or f"{r.deviation_pct:+.1f}%" in answer
+    # and its parts: each region or channel past the line, named with its deviation
+    parts = [
+        (row.name, row.deviation_pct)
+        for m in targeted
+        for by in ("region", "channel")
+        for row in kpis.rank(ctx, metric=m, by=by, period="2026-Q3").rows
+        if row.status == "off_target"
+    ]
+    assert parts  # at least the planted channel: its clicks got dearer, its ROI fell
+    line = next(x for x in answer.splitlines() if x.startswith("**其中各区域、渠道偏离超过"))
+    for name, deviation in sorted(parts, key=lambda p: -abs(p[1]))[:8]:
+        assert f"{name} " in line and f"{deviation:+.1f}%" in line
 
 
 async def test_week_by_week_figures_and_a_region_that_does_not_exist(settings: Settings) -> None:

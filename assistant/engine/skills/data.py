@@ -61,9 +61,12 @@ def _status_calls(intent, outputs, step, vocabulary) -> list:
     if step:
         return []
     scope = {"period": intent.period, "region": intent.region, "channel": intent.channel}
-    if intent.extra.get("every"):  # every KPI with a target, against the line
+    if intent.extra.get("every"):  # every KPI with a target, against the line, and its parts
         metrics = list(vocabulary.targeted) or list(HEALTH_METRICS)
-        return [("kpi_lookup", clean({"metric": m, **scope})) for m in metrics]
+        parts = [d for d in ("region", "channel") if not scope[d]]
+        return [("kpi_lookup", clean({"metric": m, **scope})) for m in metrics] + [
+            ("kpi_rank", clean({"metric": m, "by": d, **scope})) for m in metrics for d in parts
+        ]
     if intent.extra.get("weeks") and (weeks := weeks_asked(intent, vocabulary)):
         metric = intent.metric or "revenue"
         where = {"region": intent.region, "channel": intent.channel}
