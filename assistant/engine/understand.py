@@ -411,6 +411,8 @@ def _elliptical(previous: Intent, current: Intent, text: str) -> bool:
         return False
     if current.kind in ("out_of_scope", "refuse", "draft", "regional", "adjustment", "scenario"):
         return False
+    if current.extra.get("every") and current.period_said:
+        return False  # "10月份有哪些KPI偏离目标超过10%了？" is a new question, about the whole company
     if current.metric is None and current.kind in (
         "status",
         "diagnose",
@@ -472,6 +474,7 @@ def follow(
         and current.kind in ("knowledge", "status")
         and (isinstance(current.compare, float) or current.period_said or current.region or current.channel)
         and current.extra.get("asked") != "knowledge"
+        and not (current.extra.get("every") and current.period_said)
     )
     if (
         not (is_follow_up(text) and current.extra.get("asked") != "knowledge")

@@ -452,3 +452,10 @@ def test_a_name_answers_to_a_word_at_its_end_or_a_latin_start_but_not_to_a_gener
     assert _state(["B站三季度转化率多少"], sports).channel == "B站UP主合作"
     assert _state(["What's our Bilibili CAC for last quarter?"], sports).channel == "B站UP主合作"
     assert _state(["品牌声量三季度怎么样"], sports).channel is None  # 品牌 is every planner's word
+
+
+def test_which_kpis_with_its_own_period_is_a_new_question_about_the_company() -> None:
+    intent = _state(["信息流9月CPC多少", "10月份有哪些KPI偏离目标超过10%了？"])
+    assert (intent.extra["every"], intent.channel, intent.period) == ("kpi", None, "2026-10")
+    follow = _state(["上个月有哪些KPI偏离目标超过10%", "华南呢"], DRINKS)
+    assert (follow.extra["every"], follow.region) == ("kpi", "华南")
