@@ -401,18 +401,24 @@ def is_follow_up(text: str) -> bool:
     return bool(_FOLLOW.search(text.strip())) and len(text.strip()) <= 40
 
 
+def _asks_anew(current: Intent) -> bool:
+    """A request that is a new question whatever came before: about method or rules, or every KPI
+    for a period it names ("10月份有哪些KPI偏离目标超过10%了？" is about the whole company)."""
+    return current.extra.get("asked") == "knowledge" or bool(
+        current.extra.get("every") and current.period_said
+    )
+
+
 def _elliptical(previous: Intent, current: Intent, text: str) -> bool:
     """A request that leaves out what the conversation already set: no metric of its own after a
     data question ("和目标比差多少", "为什么没完成", "Which region is lowest?", "Against target?"),
     or one that points at the last answer ("第二名那个渠道的CPC"). A question about method or
     rules is a new question, never a follow-up."""
     low = text.lower()
-    if previous.kind not in _DATA_KINDS or current.extra.get("asked") == "knowledge":
+    if previous.kind not in _DATA_KINDS or _asks_anew(current):
         return False
     if current.kind in ("out_of_scope", "refuse", "draft", "regional", "adjustment", "scenario"):
         return False
-    if current.extra.get("every") and current.period_said:
-        return False  # "10月份有哪些KPI偏离目标超过10%了？" is a new question, about the whole company
     if current.metric is None and current.kind in (
         "status",
         "diagnose",
@@ -473,8 +479,7 @@ def follow(
         current.metric is None
         and current.kind in ("knowledge", "status")
         and (isinstance(current.compare, float) or current.period_said or current.region or current.channel)
-        and current.extra.get("asked") != "knowledge"
-        and not (current.extra.get("every") and current.period_said)
+        and not _asks_anew(current)
     )
     if (
         not (is_follow_up(text) and current.extra.get("asked") != "knowledge")
